@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { AppError } from '@pepay/core'
 import { base58 } from '@scure/base'
 import {
   EVM_NETWORKS,
@@ -52,7 +53,13 @@ describe('normalizeEvmAddress and checksumEvmAddress', () => {
 
   it('throws InvalidAddressError on a bad checksum', () => {
     const bad = CHECKSUMMED.replace('f39F', 'f39f')
-    assert.throws(() => normalizeEvmAddress(bad), InvalidAddressError)
+    assert.throws(
+      () => normalizeEvmAddress(bad),
+      (error: unknown) =>
+        error instanceof InvalidAddressError &&
+        error instanceof AppError &&
+        error.code === 'INVALID_ADDRESS',
+    )
     assert.throws(() => checksumEvmAddress(bad), InvalidAddressError)
   })
 })

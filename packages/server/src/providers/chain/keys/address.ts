@@ -1,3 +1,4 @@
+import { AppError } from '@pepay/core'
 import { base58 } from '@scure/base'
 import { getAddress } from 'viem'
 import type { Address } from 'viem'
@@ -25,11 +26,10 @@ const SOLANA_PUBLIC_KEY_BYTES = 32
 // Base58 of 32 bytes is 32 to 44 characters; checked first so huge inputs are not decoded.
 const SOLANA_ADDRESS_SHAPE = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/
 
-export class InvalidAddressError extends Error {
-  readonly code = 'INVALID_ADDRESS'
+export class InvalidAddressError extends AppError {
   readonly kind: NetworkKind
   constructor(kind: NetworkKind, address: string) {
-    super(`invalid ${kind} address: ${JSON.stringify(address.slice(0, 64))}`)
+    super('INVALID_ADDRESS', `invalid ${kind} address: ${JSON.stringify(address.slice(0, 64))}`)
     this.name = 'InvalidAddressError'
     this.kind = kind
   }
