@@ -1,0 +1,5 @@
+export * from './common.ts'
+export * from './invoices.ts'
+export * from './payments.ts'
+export * from './events.ts'
+export * from './account.ts'

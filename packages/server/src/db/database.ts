@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
+import pg from 'pg'
+import type { DB } from './schema.ts'
+
+// int8 and numeric arrive as strings so that repos convert them to bigint exactly.
+pg.types.setTypeParser(20, (value) => value)
+pg.types.setTypeParser(1700, (value) => value)
+
+export type Executor = Kysely<DB> | Transaction<DB>
+
+export interface Database {
+  readonly db: Kysely<DB>
+  readonly kind: 'pglite' | 'postgres'
+  /** Subscribes to a NOTIFY channel; returns an unsubscribe function. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined
+  /** Directory for the embedded database; `undefined` keeps it in memory. */
+  dataDir?: string | undefined
+  poolSize?: number
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 20) : openPglite(options.dataDir)
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let path: string | undefined
+  if (dataDir) {
+    path = join(dataDir, 'pgdata')
+    mkdirSync(path, { recursive: true })
+  }
+  const client = await PGlite.create({
+    ...(path ? { dataDir: path } : {}),
+    parsers: { 20: (v: string) => v, 1700: (v: string) => v },
+  })
+  await client.waitReady
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: client }) })
+  return {
+    db,
+    kind: 'pglite',
+    async listen(channel, onNotify) {
+      const unsubscribe = await client.listen(channel, onNotify)
+      return async () => {
+        await unsubscribe()
+      }
+    },
+    async close() {
+      await db.destroy()
+      if (!client.closed) await client.close()
+    },
+  }
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 })
+  pool.on('error', () => {
+    // an idle client lost its connection; the pool replaces it on the next checkout
+  })
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  await sql`select 1`.execute(db)
+  const listeners = new Set<pg.Client>()
+  return {
+    db,
+    kind: 'postgres',
+    async listen(channel, onNotify) {
+      const client = new pg.Client({ connectionString: url })
+      client.on('error', () => {
+        // the hub's polling fallback covers a lost LISTEN connection
+      })
+      await client.connect()
+      client.on('notification', (message) => {
+        if (message.channel === channel) onNotify(message.payload ?? '')
+      })
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+      listeners.add(client)
+      return async () => {
+        listeners.delete(client)
+        await client.end().catch(() => undefined)
+      }
+    },
+    async close() {
+      await Promise.all([...listeners].map((c) => c.end().catch(() => undefined)))
+      await db.destroy()
+    },
+  }
+}

@@ -1,0 +1,230 @@
+import { AppError, parseUsdToMillis, uuidv7 } from '@pepay/core'
+import type { CreateInvoiceBody, Environment, InvoiceStatus } from '@pepay/contracts'
+import type { Executor } from '../../db/database.ts'
+import type { Deps, RequestContext } from '../../deps.ts'
+import { fieldError, NotFoundError } from '../../http/errors.ts'
+import { completeIdempotencyKey, type IdempotencyClaim } from '../../http/idempotency.ts'
+import { appendEvent } from '../events/event.repo.ts'
+import { findMerchant } from '../merchants/merchant.repo.ts'
+import { mintSessionCredentials } from '../payment-sessions/session-credentials.ts'
+import {
+  claimExpiredInvoices,
+  findInvoice,
+  insertInvoice,
+  lockInvoice,
+  updateInvoice,
+  type Invoice,
+} from './invoice.repo.ts'
+import { canCancel, statusAtTime } from './invoice.state.ts'
+import { previousAttributes, serializeCreatedInvoice, serializeInvoice } from './invoice.serialize.ts'
+
+export const DEFAULT_EXPIRES_IN_MS = 12 * 3600 * 1000
+export const MIN_AMOUNT_USD_MILLIS = 10n
+export const MAX_AMOUNT_USD_MILLIS = 1_000_000_000n
+
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
+const SOLANA_ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/
+
+/** `amount_usd` as the client wrote it: a JSON number's shortest text is its decimal text for ≤15 digits. */
+export function parseAmountUsd(value: number | string): bigint {
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'invalid') : value.trim()
+  let millis: bigint
+  try {
+    millis = parseUsdToMillis(text, 2)
+  } catch (error) {
+    if (error instanceof AppError) {
+      throw new AppError('VALIDATION_ERROR', `amount_usd: ${error.message}`, [
+        { field: 'amount_usd', message: error.message, code: 'INVALID_AMOUNT_FORMAT' },
+      ])
+    }
+    throw error
+  }
+  if (millis < MIN_AMOUNT_USD_MILLIS || millis > MAX_AMOUNT_USD_MILLIS) {
+    throw new AppError('VALIDATION_ERROR', 'amount_usd: must be between 0.01 and 1000000', [
+      { field: 'amount_usd', message: 'must be between 0.01 and 1000000', code: 'INVALID_AMOUNT_RANGE' },
+    ])
+  }
+  return millis
+}
+
+export function paymentUrl(publicBase: string, sessionToken: string, signature: string): string {
+  const params = new URLSearchParams({ session: sessionToken, signature })
+  return `${publicBase}/pay?${params.toString()}`
+}
+
+export interface CreateInvoiceInput {
+  merchantId: bigint
+  environment: Environment
+  invoiceType: 'standard' | 'commerce'
+  amountUsdMillis: bigint
+  body: Omit<CreateInvoiceBody, 'amount_usd'>
+  commerceOrderId?: string | null
+  payerWalletAddress?: string | null
+  payerWalletNetwork?: string | null
+}
+
+/**
+ * Creates an invoice with its payment session and `invoice.created` event inside the caller's
+ * transaction. Commerce checkout reuses this with its own order row in the same transaction.
+ */
+export async function insertInvoiceWithEvent(
+  deps: Deps,
+  trx: Executor,
+  input: CreateInvoiceInput,
+  ctx: RequestContext,
+): Promise<{ invoice: Invoice; sessionToken: string; signature: string; paymentUrl: string }> {
+  const now = deps.clock.now()
+  const body = input.body
+  if (body.receiver_override_enable && !body.receiver_override_address) {
+    throw fieldError('receiver_override_address', 'required when receiver_override_enable is true')
+  }
+  if (
+    body.receiver_override_address !== undefined &&
+    !EVM_ADDRESS.test(body.receiver_override_address) &&
+    !SOLANA_ADDRESS.test(body.receiver_override_address)
+  ) {
+    throw fieldError('receiver_override_address', 'not a valid EVM or Solana address')
+  }
+  const session = mintSessionCredentials(deps.secrets.sessionKey, now.getTime())
+  const invoice = await insertInvoice(trx, {
+    id: uuidv7(now.getTime()),
+    merchantId: input.merchantId,
+    environment: input.environment,
+    invoiceType: input.invoiceType,
+    amountUsdMillis: input.amountUsdMillis,
+    description: body.description ?? null,
+    customerId: body.customer_id ?? null,
+    customerEmail: body.customer_email?.toLowerCase() ?? null,
+    metadata: body.metadata ?? {},
+    invoiceTitle: body.invoice_title ?? null,
+    invoiceFooter: body.invoice_footer ?? null,
+    paymentReturnUrl: body.payment_return_url ?? null,
+    paymentReturnUrlEnabled: body.payment_return_url_enabled ?? null,
+    receiverOverrideEnable: body.receiver_override_enable ?? false,
+    receiverOverrideAddress: body.receiver_override_address ?? null,
+    questions: body.questions ? { questions: body.questions.questions.map((q) => ({ ...q })) } : null,
+    sessionTokenHash: session.tokenHash,
+    sessionIssuedAtMs: session.issuedAtMs,
+    commerceOrderId: input.commerceOrderId ?? null,
+    payerWalletAddress: input.payerWalletAddress ?? null,
+    payerWalletNetwork: input.payerWalletNetwork ?? null,
+    expiresAt: new Date(now.getTime() + (body.expires_in ?? DEFAULT_EXPIRES_IN_MS)),
+    createdAt: now,
+  })
+  await appendEvent(trx, invoiceEvent(invoice, 'invoice.created', undefined, ctx), now)
+  return {
+    invoice,
+    sessionToken: session.sessionToken,
+    signature: session.signature,
+    paymentUrl: paymentUrl(deps.urls.publicBase, session.sessionToken, session.signature),
+  }
+}
+
+export function invoiceEvent(
+  invoice: Invoice,
+  type: 'invoice.created' | 'invoice.updated',
+  before: Invoice | undefined,
+  ctx: RequestContext | undefined,
+) {
+  const object = serializeInvoice(invoice) as unknown as Record<string, unknown>
+  return {
+    merchantId: invoice.merchantId,
+    environment: invoice.environment,
+    type,
+    object,
+    previousAttributes: before ? previousAttributes(serializeInvoice(before) as unknown as Record<string, unknown>, object) : undefined,
+    invoiceId: invoice.id,
+    invoiceType: invoice.invoiceType,
+    customerId: invoice.customerId,
+    orderId: invoice.commerceOrderId,
+    walletAddress: invoice.payerWalletAddress,
+    walletNetwork: invoice.payerWalletNetwork,
+    request: ctx ? { id: ctx.requestId, idempotencyKey: ctx.idempotencyKey } : null,
+  }
+}
+
+export async function createInvoice(
+  deps: Deps,
+  principal: { merchantId: bigint; environment: Environment },
+  body: CreateInvoiceBody,
+  ctx: RequestContext,
+  claim: IdempotencyClaim | undefined,
+) {
+  const amountUsdMillis = parseAmountUsd(body.amount_usd)
+  const { amount_usd: _amount, ...rest } = body
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const created = await insertInvoiceWithEvent(
+      deps,
+      trx,
+      { merchantId: principal.merchantId, environment: principal.environment, invoiceType: 'standard', amountUsdMillis, body: rest },
+      ctx,
+    )
+    const response = serializeCreatedInvoice(created.invoice, created, created.paymentUrl)
+    await completeIdempotencyKey(trx, claim, 201, response)
+    return response
+  })
+  notifyCommitted(deps)
+  return result
+}
+
+export function notifyCommitted(deps: Deps): void {
+  for (const hook of deps.hooks.eventsCommitted) hook()
+}
+
+export async function getInvoice(deps: Deps, merchantId: bigint, id: string, environment?: Environment): Promise<Invoice> {
+  const invoice = await findInvoice(deps.db, merchantId, id)
+  if (!invoice || (environment !== undefined && invoice.environment !== environment)) throw new NotFoundError('invoice')
+  return invoice
+}
+
+export async function cancelInvoice(
+  deps: Deps,
+  principal: { merchantId: bigint; environment: Environment },
+  id: string,
+  ctx: RequestContext,
+): Promise<Invoice> {
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const invoice = await lockInvoice(trx, id)
+    if (!invoice || invoice.merchantId !== principal.merchantId || invoice.environment !== principal.environment) {
+      throw new NotFoundError('invoice')
+    }
+    const now = deps.clock.now()
+    const facts = { status: invoice.status, amountUsdMillis: invoice.amountUsdMillis, paidUsdMillis: invoice.paidUsdMillis, expiresAt: invoice.expiresAt }
+    const decision = canCancel(facts, now)
+    if (!decision.ok) throw new AppError(decision.code, decision.message)
+    const updated = await updateInvoice(trx, id, { status: 'canceled', canceled_at: now, updated_at: now })
+    await appendEvent(trx, invoiceEvent(updated, 'invoice.updated', invoice, ctx), now)
+    return updated
+  })
+  notifyCommitted(deps)
+  return result
+}
+
+/**
+ * Expires every open invoice past its deadline (the invoice row is the persisted schedule).
+ * Each invoice changes with its event in one transaction; returns how many expired.
+ */
+export async function expireDueInvoices(deps: Deps, limit = 100): Promise<number> {
+  const count = await deps.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now()
+    const due = await claimExpiredInvoices(trx, now, limit)
+    for (const invoice of due) {
+      const next: InvoiceStatus = statusAtTime(
+        { status: invoice.status, amountUsdMillis: invoice.amountUsdMillis, paidUsdMillis: invoice.paidUsdMillis, expiresAt: invoice.expiresAt },
+        now,
+      )
+      if (next !== 'expired') continue
+      const updated = await updateInvoice(trx, invoice.id, { status: 'expired', expired_at: now, updated_at: now })
+      await appendEvent(trx, invoiceEvent(updated, 'invoice.updated', invoice, undefined), now)
+    }
+    return due.length
+  })
+  if (count > 0) notifyCommitted(deps)
+  return count
+}
+
+export async function merchantDisplay(deps: Deps, merchantId: bigint) {
+  const merchant = await findMerchant(deps.db, merchantId)
+  if (!merchant) throw new NotFoundError('merchant')
+  return merchant
+}

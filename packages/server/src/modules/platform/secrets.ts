@@ -1,0 +1,79 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
+import type { Executor } from '../../db/database.ts'
+
+export interface PlatformSecrets {
+  /** HMAC key for payment-session signatures. */
+  sessionKey: Uint8Array
+  /** HS256 key for dashboard bearer tokens, ws tokens and payment-session JWTs. */
+  jwtKey: Uint8Array
+}
+
+/**
+ * Loads the platform's signing secrets, creating them on first start. Stored in the database so
+ * that every server process of one deployment signs and verifies with the same keys.
+ */
+export async function loadPlatformSecrets(db: Executor): Promise<PlatformSecrets> {
+  const read = async (name: string): Promise<Uint8Array> => {
+    await db
+      .insertInto('platform_secret')
+      .values({ name, value: randomBytes(32).toString('base64') })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute()
+    const row = await db.selectFrom('platform_secret').select('value').where('name', '=', name).executeTakeFirstOrThrow()
+    return Buffer.from(row.value, 'base64')
+  }
+  return { sessionKey: await read('session_hmac_v1'), jwtKey: await read('jwt_hs256_v1') }
+}
+
+export function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest()
+}
+
+export function hmacHex(key: Uint8Array, message: string): string {
+  return createHmac('sha256', key).update(message).digest('hex')
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}
+
+export function randomSecret(bytes = 24): string {
+  return randomBytes(bytes).toString('base64url')
+}
+
+export type JwtClaims = Record<string, string | number | boolean | null>
+
+export async function signJwt(
+  key: Uint8Array,
+  claims: JwtClaims,
+  options: { issuedAt: Date; expiresAt: Date; subject: string },
+): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(options.subject)
+    .setIssuer('pepay')
+    .setIssuedAt(Math.floor(options.issuedAt.getTime() / 1000))
+    .setExpirationTime(Math.floor(options.expiresAt.getTime() / 1000))
+    .sign(key)
+}
+
+export type JwtResult =
+  | { ok: true; claims: JwtClaims & { sub: string; exp: number } }
+  | { ok: false; reason: 'expired' | 'invalid' }
+
+export async function verifyJwt(key: Uint8Array, token: string, now: Date): Promise<JwtResult> {
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      issuer: 'pepay',
+      algorithms: ['HS256'],
+      currentDate: now,
+    })
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' }
+    return { ok: true, claims: payload as JwtClaims & { sub: string; exp: number } }
+  } catch (error) {
+    return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' }
+  }
+}

@@ -1,0 +1,92 @@
+import { systemClock, type Clock } from '@pepay/core'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type AppOptions } from './app.ts'
+import type { Config } from './config.ts'
+import { openDatabase } from './db/database.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import type { Deps } from './deps.ts'
+import { createLogger } from './logger.ts'
+import { KeyUsageTracker } from './modules/merchants/api-key.service.ts'
+import { loadPlatformSecrets } from './modules/platform/secrets.ts'
+import { startIdempotencyPurger, startKeyUsageFlusher } from './workers/housekeeping.ts'
+import { startInvoiceExpiryWorker } from './workers/invoice-expiry.ts'
+import type { Loop } from './workers/loop.ts'
+
+export interface RunningServer {
+  app: FastifyInstance
+  deps: Deps
+  url: string
+  /** Graceful stop: stop accepting, finish in-flight requests, stop workers, close the database. */
+  stop(): Promise<void>
+}
+
+export interface ServerExtension {
+  /** Starts after the database and secrets are ready; returns route plugins and a stopper. */
+  start(deps: Deps): Promise<{ plugins?: AppOptions['plugins']; workers?: Loop[]; stop?: () => Promise<void> }>
+}
+
+export interface StartOptions {
+  clock?: Clock
+  validateResponses?: boolean
+  extensions?: ServerExtension[]
+  /** Run background workers in this process (default: config.runWorkers). */
+  runWorkers?: boolean
+  /** Serve HTTP (false for a worker-only process). */
+  serveHttp?: boolean
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = createLogger(config.logLevel)
+  const clock = options.clock ?? systemClock
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize })
+  await migrateToLatest(database)
+  const secrets = await loadPlatformSecrets(database.db)
+  const deps: Deps = {
+    config,
+    database,
+    db: database.db,
+    clock,
+    log,
+    secrets,
+    keyUsage: new KeyUsageTracker(database.db),
+    urls: { publicBase: config.publicUrl ?? `http://${config.host}:${config.port}` },
+    hooks: { eventsCommitted: [] },
+  }
+
+  const plugins: NonNullable<AppOptions['plugins']> = []
+  const loops: Loop[] = []
+  const stoppers: (() => Promise<void>)[] = []
+  for (const extension of options.extensions ?? []) {
+    const started = await extension.start(deps)
+    plugins.push(...(started.plugins ?? []))
+    loops.push(...(started.workers ?? []))
+    if (started.stop) stoppers.push(started.stop)
+  }
+
+  const app = await buildApp(deps, { validateResponses: options.validateResponses ?? false, plugins })
+  let url = ''
+  if (options.serveHttp ?? true) {
+    url = await app.listen({ port: config.port, host: config.host })
+    if (!config.publicUrl) deps.urls.publicBase = url
+  } else {
+    await app.ready()
+  }
+
+  if (options.runWorkers ?? config.runWorkers) {
+    loops.push(startInvoiceExpiryWorker(deps), startIdempotencyPurger(deps))
+  }
+  loops.push(startKeyUsageFlusher(deps))
+
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await app.close()
+      await Promise.all(loops.map((l) => l.stop()))
+      for (const s of stoppers.reverse()) await s()
+      await deps.keyUsage.flush().catch(() => undefined)
+      await database.close()
+    })()
+    return stopping
+  }
+  return { app, deps, url, stop }
+}
