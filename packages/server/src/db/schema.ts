@@ -1,4 +1,7 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely'
+import type { CommerceTables } from '../modules/commerce/commerce.table.ts'
+import type { RampTables } from '../modules/ramps/ramps.table.ts'
+import type { WebhookTables } from '../modules/webhooks/webhooks.table.ts'
 
 /** int8 columns arrive as strings (see database.ts); repos convert them to bigint. */
 export type Int8 = ColumnType<string, string | bigint | number, string | bigint | number>
@@ -258,7 +261,7 @@ export interface ManualVerificationTable {
   completed_at: Timestamp | null
 }
 
-export interface DB {
+export interface DB extends WebhookTables, CommerceTables, RampTables {
   platform_secret: PlatformSecretTable
   merchant: MerchantTable
   api_key: ApiKeyTable

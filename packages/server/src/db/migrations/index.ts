@@ -1,11 +1,17 @@
 import type { Migration, MigrationProvider } from 'kysely/migration'
 import * as m0001 from './0001-foundation.ts'
 import * as m0002 from './0002-chain.ts'
+import * as m0003 from './0003-webhooks.ts'
+import * as m0004 from './0004-commerce.ts'
+import * as m0005 from './0005-ramps.ts'
 
 /** Forward-only migrations, applied in key order. Never edit one that has shipped; add a new one. */
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-chain': m0002,
+  '0003-webhooks': m0003,
+  '0004-commerce': m0004,
+  '0005-ramps': m0005,
 }
 
 export const migrationProvider: MigrationProvider = {

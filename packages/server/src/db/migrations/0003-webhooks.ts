@@ -1,0 +1,4 @@
+// Why: tables of the webhooks module.
+import type { Kysely } from 'kysely'
+
+export async function up(_db: Kysely<unknown>): Promise<void> {}
