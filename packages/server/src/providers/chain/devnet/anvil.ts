@@ -54,7 +54,7 @@ const supervisorScript = [
   '"$@" </dev/null >"$PEPAY_ANVIL_LOG" 2>&1 &',
   'anvil_pid=$!',
   'echo "$anvil_pid"',
-  '( while read -r _; do :; done; true ) <&3 &',
+  '( while read -r _; do :; done; kill -TERM "$anvil_pid" 2>/dev/null ) <&3 &',
   'watcher_pid=$!',
   'exec 3<&-',
   'wait "$anvil_pid"',
