@@ -50,7 +50,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     secrets,
     keyUsage: new KeyUsageTracker(database.db),
     urls: { publicBase: config.publicUrl ?? `http://${config.host}:${config.port}` },
-    hooks: { eventsCommitted: [] },
+    hooks: { eventsCommitted: [], invoiceStatusChanged: [], depositObserved: [] },
+    chain: undefined,
   }
 
   const plugins: NonNullable<AppOptions['plugins']> = []

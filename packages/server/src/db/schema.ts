@@ -167,7 +167,9 @@ export interface WalletTable {
 
 export interface DepositAddressTable {
   id: string
-  invoice_id: string
+  owner_type: string
+  owner_id: string
+  invoice_id: string | null
   merchant_id: Int8
   environment: 'devnet' | 'mainnet'
   network: string

@@ -57,7 +57,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     CREATE TABLE deposit_address (
       id uuid PRIMARY KEY,
-      invoice_id uuid NOT NULL REFERENCES invoice(id),
+      owner_type text NOT NULL,
+      owner_id uuid NOT NULL,
+      invoice_id uuid REFERENCES invoice(id),
       merchant_id bigint NOT NULL REFERENCES merchant(id),
       environment text NOT NULL,
       network text NOT NULL,
@@ -66,7 +68,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       address text NOT NULL,
       token_id integer NOT NULL REFERENCES token(id),
       created_at timestamptz NOT NULL,
-      UNIQUE (invoice_id, network),
+      UNIQUE (owner_type, owner_id, network),
       UNIQUE (environment, chain_kind, derivation_index),
       UNIQUE (environment, network, address)
     );

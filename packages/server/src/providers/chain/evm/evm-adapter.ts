@@ -256,14 +256,17 @@ function toOutcome(receipt: RpcReceipt): TransactionOutcome {
   }
 }
 
-// Providers word this differently; these are the ones that mean "ask for fewer blocks", not "node is down".
+// Providers word this differently; these mean "ask for fewer blocks", not "node is down" or "slow down"
+// (bisecting on a rate limit would multiply the requests that caused it).
 const rangeTooLargePattern =
-  /limit|too many|too large|range|exceed|max results|response size|query returned more than/i
+  /range|too many (results|logs|blocks)|more than \d+|response size|too large|limit exceeded|exceeds? (the )?(max|limit)/i
+const rateLimitedPattern = /rate.?limit|too many requests|\b429\b|capacity/i
 
 function isRangeTooLarge(error: unknown): boolean {
   let current: unknown = error
   // Walk a bounded cause chain: viem wraps RPC errors two or three levels deep.
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (rateLimitedPattern.test(current.message)) return false
     if (rangeTooLargePattern.test(current.message)) return true
     current = current.cause
   }
