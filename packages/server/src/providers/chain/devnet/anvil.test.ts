@@ -124,6 +124,30 @@ describe('startAnvil', () => {
     await restarted.stop()
   })
 
+  it('resolves stop() in a process that has nothing else to wait for', async () => {
+    const script = [
+      `import { startAnvil } from ${JSON.stringify(anvilModulePath)}`,
+      `const anvil = await startAnvil({ chainId: 31337, statePath: ${JSON.stringify(join(dir, 'last-call.json'))} })`,
+      `await anvil.stop()`,
+      `console.log('stopped ' + anvil.pid)`,
+    ].join('\n')
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+    })
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    assert.equal(code, 0, output)
+    const pid = Number(/stopped (\d+)/.exec(output)?.[1])
+    assert.ok(pid > 0, output)
+    assert.equal(isAlive(pid), false)
+  })
+
   it('reorgs the last 1 to 3 blocks, leaving older blocks untouched', async () => {
     const anvil = await launch({ chainId: 31337 })
     await anvil.mine(6)

@@ -268,6 +268,8 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> 
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         if (!supervisorExited) {
+          // Hold the event loop until anvil has dumped its state and exited, even if nothing else is pending.
+          supervisor.ref()
           supervisor.stdin?.end()
           const deadline = expiry(stopTimeoutMs)
           const timedOut = await Promise.race([supervisorExit.then(() => false), deadline.expired])
