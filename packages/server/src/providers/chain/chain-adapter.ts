@@ -29,8 +29,8 @@ export type ObservedTransfer = {
   to: string
   /** Token contract, or null for the chain's native coin. */
   tokenAddress: string | null
-  /** The caller's identifier for the asset (see scan requests). */
-  tokenId: string
+  /** The platform's token id (token table), as given in the scan request. */
+  tokenId: number
   amountUnits: bigint
 }
 

@@ -33,7 +33,11 @@ const unwatched: EvmAddress = '0x000000000000000000000000000000000000c0de'
 const watched = new Set<string>([watchedA, watchedB])
 const isWatched = (address: string): boolean => watched.has(address)
 
-type TransferSummary = { tx: Hex; to: string; token: string; amountUnits: bigint }
+const usdcId = 11
+const usdtId = 12
+const ethId = 10
+
+type TransferSummary = { tx: Hex; to: string; token: number; amountUnits: bigint }
 
 function summarize(transfers: readonly ObservedTransfer[]): TransferSummary[] {
   return transfers.map((transfer) => ({
@@ -52,7 +56,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
   let usdc: EvmAddress
   let usdt: EvmAddress
   let payer: DevnetAccount
-  let tokens: { address: string; tokenId: string }[]
+  let tokens: { address: string; tokenId: number }[]
   let proxy: Server | undefined
 
   const adapterFor = (overrides: Partial<EvmAdapterOptions> = {}): EvmAdapter =>
@@ -94,8 +98,8 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
     usdc = usdcToken.address
     usdt = usdtToken.address
     tokens = [
-      { address: usdc, tokenId: 'base:USDC' },
-      { address: usdt, tokenId: 'base:USDT' },
+      { address: usdc, tokenId: usdcId },
+      { address: usdt, tokenId: usdtId },
     ]
     const [firstFunded] = devnet.fundedAccounts('base')
     assert.ok(firstFunded)
@@ -160,10 +164,10 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
 
     const found = await adapter.scanTransfers({ fromBlock, toBlock, tokens, isWatched })
     assert.deepEqual(summarize(found), [
-      { tx: batchTx, to: watchedA, token: 'base:USDC', amountUnits: 10n },
-      { tx: batchTx, to: watchedB, token: 'base:USDC', amountUnits: 30n },
-      { tx: batchTx, to: watchedA, token: 'base:USDC', amountUnits: 11n },
-      { tx: usdtTx.txHash, to: watchedA, token: 'base:USDT', amountUnits: 40n },
+      { tx: batchTx, to: watchedA, token: usdcId, amountUnits: 10n },
+      { tx: batchTx, to: watchedB, token: usdcId, amountUnits: 30n },
+      { tx: batchTx, to: watchedA, token: usdcId, amountUnits: 11n },
+      { tx: usdtTx.txHash, to: watchedA, token: usdtId, amountUnits: 40n },
     ])
     const batchLogIndexes = found
       .filter((transfer) => transfer.txHash === batchTx)
@@ -178,7 +182,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
       assert.equal(transfer.from, payer.address.toLowerCase())
       assert.equal(
         transfer.tokenAddress,
-        transfer.tokenId === 'base:USDC' ? usdc.toLowerCase() : usdt.toLowerCase(),
+        transfer.tokenId === usdcId ? usdc.toLowerCase() : usdt.toLowerCase(),
       )
       assert.equal(transfer.blockHash, await adapter.getBlockHash(transfer.blockNumber))
     }
@@ -198,7 +202,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
       isWatched,
     })
     assert.deepEqual(summarize(onlyUsdt), [
-      { tx: usdtTx.txHash, to: watchedA, token: 'base:USDT', amountUnits: 40n },
+      { tx: usdtTx.txHash, to: watchedA, token: usdtId, amountUnits: 40n },
     ])
 
     const everything = await adapter.scanTransfers({ fromBlock, toBlock, tokens })
@@ -336,7 +340,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
       fromBlock,
       toBlock,
       isWatched: watchedPlusToken,
-      tokenId: 'base:ETH',
+      tokenId: ethId,
     })
     assert.equal(found.length, 1)
     const [transfer] = found
@@ -346,7 +350,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
     assert.equal(transfer.from, payer.address.toLowerCase())
     assert.equal(transfer.amountUnits, 777n)
     assert.equal(transfer.tokenAddress, null)
-    assert.equal(transfer.tokenId, 'base:ETH')
+    assert.equal(transfer.tokenId, ethId)
     assert.equal(transfer.logIndex, -1, 'the only transaction of its block has index 0')
     assert.equal(transfer.blockHash, await adapter.getBlockHash(transfer.blockNumber))
   })
@@ -454,7 +458,7 @@ describe('decodeTransferLogs', () => {
   it('decodes sender, recipient, amount and position of an ERC-20 Transfer log', () => {
     const [transfer] = decodeTransferLogs([logOf()], {
       network: 'base',
-      tokenIdByAddress: new Map([[tokenAddress, 'usdc']]),
+      tokenIdByAddress: new Map([[tokenAddress, usdcId]]),
     })
     assert.deepEqual(transfer, {
       network: 'base',
@@ -465,7 +469,7 @@ describe('decodeTransferLogs', () => {
       from: '0x2222222222222222222222222222222222222222',
       to: `0x${recipient}`,
       tokenAddress,
-      tokenId: 'usdc',
+      tokenId: usdcId,
       amountUnits: 1000n,
     })
   })
@@ -481,7 +485,7 @@ describe('decodeTransferLogs', () => {
         logOf({ data: '0x1234' }),
         logOf({ topics: [word('ff'), word('22'), word(recipient)] }),
       ],
-      { tokenIdByAddress: new Map([[tokenAddress, 'usdc']]) },
+      { tokenIdByAddress: new Map([[tokenAddress, usdcId]]) },
     )
     assert.deepEqual(skipped, [])
   })
@@ -503,7 +507,7 @@ describe('decodeTransferLogs', () => {
     }
     const options = {
       network: 'base',
-      tokenIdByAddress: new Map([[tokenAddress, 'usdc']]),
+      tokenIdByAddress: new Map([[tokenAddress, usdcId]]),
       isWatched: (address: string) => watchedRecipients.has(address),
     }
     decodeTransferLogs(logs.slice(0, 5_000), options)

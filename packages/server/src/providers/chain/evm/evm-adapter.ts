@@ -42,7 +42,7 @@ export type EvmAdapterOptions = {
 
 export type TokenToScan = {
   address: string
-  tokenId: string
+  tokenId: number
 }
 
 export type TransferScanRequest = {
@@ -57,8 +57,8 @@ export type NativeTransferScanRequest = {
   fromBlock: bigint
   toBlock: bigint
   isWatched?: WatchedAddressFilter
-  /** tokenId reported for the native coin (default "native"). */
-  tokenId?: string
+  /** The platform's token id of the chain's native coin. */
+  tokenId: number
 }
 
 export type TransferGasEstimate = {
@@ -146,8 +146,8 @@ export type RawEvmLog = {
 
 export type DecodeTransferLogsOptions = {
   network?: string
-  /** Lowercase token address → tokenId; logs of other contracts are skipped. Default: tokenId = token address. */
-  tokenIdByAddress?: ReadonlyMap<string, string>
+  /** Lowercase token address → tokenId; logs of other contracts are skipped. */
+  tokenIdByAddress: ReadonlyMap<string, number>
   isWatched?: WatchedAddressFilter
 }
 
@@ -160,7 +160,7 @@ const uint256DataLength = 66
  */
 export function decodeTransferLogs(
   logs: readonly RawEvmLog[],
-  options: DecodeTransferLogsOptions = {},
+  options: DecodeTransferLogsOptions,
 ): ObservedTransfer[] {
   const network = options.network ?? ''
   const { tokenIdByAddress, isWatched } = options
@@ -177,8 +177,7 @@ export function decodeTransferLogs(
     const to = `0x${toTopic.slice(26).toLowerCase()}`
     if (isWatched !== undefined && !isWatched(to)) continue
     const tokenAddress = log.address.toLowerCase()
-    const tokenId =
-      tokenIdByAddress === undefined ? tokenAddress : tokenIdByAddress.get(tokenAddress)
+    const tokenId = tokenIdByAddress.get(tokenAddress)
     if (tokenId === undefined) continue
     if (log.blockNumber === null || log.blockHash === null || log.transactionHash === null) continue
     if (log.logIndex === null || log.data.length < uint256DataLength) continue
@@ -411,7 +410,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
     request: NativeTransferScanRequest,
   ): Promise<ObservedTransfer[]> => {
     if (request.fromBlock > request.toBlock) return []
-    const tokenId = request.tokenId ?? 'native'
+    const { tokenId } = request
     const blockNumbers: bigint[] = []
     for (let number = request.fromBlock; number <= request.toBlock; number += 1n)
       blockNumbers.push(number)
