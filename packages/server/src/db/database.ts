@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.ts'
@@ -39,6 +41,8 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const client = await PGlite.create({
     ...(path ? { dataDir: path } : {}),
     parsers: { 20: (v: string) => v, 1700: (v: string) => v },
+    // the same extensions a Postgres deployment installs (catalog search)
+    extensions: { pg_trgm, unaccent },
   })
   await client.waitReady
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: client }) })
