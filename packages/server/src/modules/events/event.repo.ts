@@ -50,18 +50,37 @@ export async function appendEvent(db: Executor, event: NewEvent, now: Date): Pro
     ? { object: event.object, previous_attributes: event.previousAttributes }
     : { object: event.object }
   const request = event.request ? { id: event.request.id, idempotency_key: event.request.idempotencyKey } : null
+  // One statement: the xid is taken before nextval so that the realtime tail's gap check (which
+  // waits for transactions in flight when a hole is seen) covers this insert; the webhook fan-out
+  // writes one delivery per matching enabled endpoint (test.ping goes only to the endpoint tested);
+  // NOTIFY is delivered at commit.
   const result = await sql<{ seq: string; id: string }>`
-    INSERT INTO event (seq, id, merchant_id, environment, type, is_commerce, invoice_id, invoice_type,
-                       customer_id, order_id, wallet_address, wallet_network, created_at, data, request)
-    SELECT s.seq, 'evt_' || ${now.getTime()}::text || '-' || s.seq::text, ${event.merchantId.toString()}::bigint,
-           ${event.environment}, ${event.type}, ${isCommerce}, ${event.invoiceId ?? null}::uuid, ${event.invoiceType ?? null},
-           ${event.customerId ?? null}, ${event.orderId ?? null}::uuid, ${event.walletAddress ?? null}, ${event.walletNetwork ?? null},
-           ${now}, ${JSON.stringify(data)}::json, ${request === null ? null : JSON.stringify(request)}::json
-    FROM (SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq) s
-    RETURNING seq, id`.execute(db)
+    WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+    s AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq FROM x),
+    ev AS (
+      INSERT INTO event (seq, id, merchant_id, environment, type, is_commerce, invoice_id, invoice_type,
+                         customer_id, order_id, wallet_address, wallet_network, created_at, data, request)
+      SELECT s.seq, 'evt_' || ${now.getTime()}::text || '-' || s.seq::text, ${event.merchantId.toString()}::bigint,
+             ${event.environment}, ${event.type}, ${isCommerce}, ${event.invoiceId ?? null}::uuid, ${event.invoiceType ?? null},
+             ${event.customerId ?? null}, ${event.orderId ?? null}::uuid, ${event.walletAddress ?? null}, ${event.walletNetwork ?? null},
+             ${now}, ${JSON.stringify(data)}::json, ${request === null ? null : JSON.stringify(request)}::json
+      FROM s
+      RETURNING seq, id, merchant_id, environment, type
+    ),
+    d AS (
+      INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status,
+                                    next_attempt_at, created_at, updated_at)
+      SELECT 'wd_' || lpad(to_hex(ev.seq), 12, '0') || substr(md5(e.id), 1, 12), e.id, ev.merchant_id, ev.seq, ev.id,
+             ev.type, 'pending', ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+      FROM ev JOIN webhook_endpoint e ON e.merchant_id = ev.merchant_id
+      WHERE e.status = 'enabled' AND e.deleted_at IS NULL AND ev.type <> 'test.ping'
+        AND (e.environment IS NULL OR e.environment = ev.environment)
+        AND EXISTS (SELECT 1 FROM unnest(e.enabled_events) p
+                    WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1))))
+    )
+    SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev`.execute(db)
   const row = result.rows[0]
   if (!row) throw new Error('event insert returned no row')
-  await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${row.seq})`.execute(db)
   return { seq: BigInt(row.seq), id: row.id }
 }
 
@@ -113,8 +132,9 @@ function typeCondition(patterns: string[]): Expression<SqlBool> {
   return sql<SqlBool>`(${sql.join(parts, sql` OR `)})`
 }
 
+/** Deliveries of the event not (yet) accepted by their endpoint: pending retries and given-up ones. */
 function pendingWebhooksExpr() {
-  return sql<string>`0`
+  return sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`
 }
 
 export async function listEvents(
