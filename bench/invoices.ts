@@ -1,0 +1,293 @@
+/**
+ * Invoices benchmark: throughput and latency of `POST /api/v1/invoices` and
+ * `GET /api/v1/invoices/{id}/status` on PGlite and on Postgres at several concurrencies, beside
+ * two baselines measured the same way — a bare Fastify hello-world route (ceiling for a read)
+ * and a raw BEGIN/INSERT/COMMIT loop (floor for a durable write).
+ *
+ * Process model: the API server and the hello-world server both listen in this process's main
+ * thread; the load generator runs in a worker thread (its own core) with keep-alive sockets,
+ * one per concurrent request. The raw-insert loop runs in the main thread, like the server's
+ * queries. Each measurement: BENCH_WARMUP_MS unrecorded, then BENCH_DURATION_MS measured.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { loadConfig } from '../packages/server/src/config.ts'
+import { startServer, type RunningServer } from '../packages/server/src/server.ts'
+import { onboardMerchant } from '../packages/server/src/modules/merchants/merchant.service.ts'
+import { runHttpLoad } from './lib/http-load.ts'
+import { startHelloWorld, type HelloWorldServer } from './lib/hello-world.ts'
+import { envInt, ratio, summarize, type Measurement } from './lib/measurement.ts'
+import { createScratchDatabase, postgresVersion, type ScratchDatabase } from './lib/postgres.ts'
+import { measureRawInsertPglite, measureRawInsertPostgres } from './lib/raw-insert.ts'
+
+type DatabaseKind = 'pglite' | 'postgres'
+
+/** The foundation issue's targets. */
+export const TARGETS = {
+  createVsRawInsertMin: 0.5,
+  statusVsHelloWorldMin: 0.35,
+  createP99MsMax: 50,
+  createP99Concurrency: 16,
+  createP99Database: 'postgres' as DatabaseKind,
+}
+
+const CREATE_BODY = {
+  amount_usd: '49.99',
+  description: 'Benchmark invoice',
+  customer_id: 'bench_customer',
+  metadata: { order_id: 'BENCH-1' },
+}
+
+export interface Row {
+  database: DatabaseKind
+  concurrency: number
+  create_rps: number
+  create_p50_ms: number
+  create_p99_ms: number
+  raw_insert_rps: number
+  raw_insert_p99_ms: number
+  create_vs_raw: number
+  status_rps: number
+  status_p50_ms: number
+  status_p99_ms: number
+  hello_rps: number
+  hello_p99_ms: number
+  status_vs_hello: number
+  errors: number
+}
+
+export interface Check {
+  target: string
+  database: DatabaseKind
+  concurrency: number
+  actual: number
+  threshold: string
+  pass: boolean
+}
+
+interface Pass {
+  database: DatabaseKind
+  create: Measurement[]
+  status: Measurement[]
+  hello: Measurement[]
+  rawInsert: Measurement[]
+}
+
+interface Settings {
+  concurrencies: number[]
+  durationMs: number
+  warmupMs: number
+}
+
+function settings(env: Record<string, string | undefined>): Settings {
+  const list = env['BENCH_CONCURRENCY'] ?? '1,16,64'
+  const concurrencies = list.split(',').map((s) => {
+    const n = Number(s.trim())
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`BENCH_CONCURRENCY: "${s}" is not an integer in 1..64`)
+    return n
+  })
+  return {
+    concurrencies,
+    durationMs: envInt(env, 'BENCH_DURATION_MS', 5_000),
+    warmupMs: envInt(env, 'BENCH_WARMUP_MS', 1_000),
+  }
+}
+
+function log(line: string): void {
+  process.stdout.write(`  ${line}\n`)
+}
+
+function brief(m: Measurement): string {
+  return `${m.rps} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms${m.errors > 0 ? `, ${m.errors} errors (${m.firstError ?? ''})` : ''}`
+}
+
+async function startApi(database: DatabaseKind, dataDir: string, scratch: ScratchDatabase | undefined): Promise<RunningServer> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PEPAY_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    PEPAY_DEVNET: 'off',
+    PEPAY_SEED_DEMO: 'false',
+    ...(database === 'postgres' && scratch ? { DATABASE_URL: scratch.url } : {}),
+  })
+  return startServer(config)
+}
+
+async function invoiceIds(baseUrl: string, apiKey: string): Promise<string[]> {
+  const response = await fetch(`${baseUrl}/api/v1/invoices?limit=100`, {
+    headers: { 'x-api-key': apiKey },
+    signal: AbortSignal.timeout(10_000),
+  })
+  if (response.status !== 200) throw new Error(`listing invoices returned ${response.status}`)
+  const body = (await response.json()) as { data: { id: string }[] }
+  if (body.data.length === 0) throw new Error('no invoices to poll')
+  return body.data.map((i) => i.id)
+}
+
+async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: Settings): Promise<Pass> {
+  const pass: Pass = { database, create: [], status: [], hello: [], rawInsert: [] }
+  const dataDir = mkdtempSync(join(tmpdir(), `pepay-bench-${database}-`))
+  let scratch: ScratchDatabase | undefined
+  let server: RunningServer | undefined
+  const loop = { durationMs: s.durationMs, warmupMs: s.warmupMs }
+  try {
+    if (database === 'postgres') scratch = await createScratchDatabase()
+
+    // baselines first, before the API's pool opens: at most `concurrency` connections at a time
+    for (const concurrency of s.concurrencies) {
+      const raw = summarize(
+        database === 'postgres' && scratch
+          ? await measureRawInsertPostgres(scratch.url, { concurrency, ...loop })
+          : await measureRawInsertPglite(join(dataDir, 'raw'), { concurrency, ...loop }),
+      )
+      log(`${database} c=${concurrency} raw insert+commit: ${brief(raw)}`)
+      pass.rawInsert.push(raw)
+    }
+
+    server = await startApi(database, dataDir, scratch)
+    const { deps } = server
+    const merchant = await onboardMerchant(deps.db, deps.secrets, deps.clock, { name: 'Bench Merchant', email: 'bench@example.com' })
+    const headers = { 'x-api-key': merchant.merchantKey }
+    const nonce = randomBytes(4).toString('hex')
+
+    let ids: string[] = []
+    for (const concurrency of s.concurrencies) {
+      const create = summarize(
+        await runHttpLoad({
+          baseUrl: server.url,
+          method: 'POST',
+          paths: ['/api/v1/invoices'],
+          headers,
+          body: CREATE_BODY,
+          idempotencyKeyPrefix: `bench-${nonce}-${concurrency}`,
+          expectStatus: 201,
+          concurrency,
+          ...loop,
+        }),
+      )
+      log(`${database} c=${concurrency} POST /api/v1/invoices: ${brief(create)}`)
+      pass.create.push(create)
+
+      if (ids.length === 0) ids = await invoiceIds(server.url, merchant.merchantKey)
+      const status = summarize(
+        await runHttpLoad({
+          baseUrl: server.url,
+          method: 'GET',
+          paths: ids.map((id) => `/api/v1/invoices/${id}/status`),
+          headers,
+          expectStatus: 200,
+          concurrency,
+          ...loop,
+        }),
+      )
+      log(`${database} c=${concurrency} GET /api/v1/invoices/{id}/status: ${brief(status)}`)
+      pass.status.push(status)
+
+      const helloWorld = summarize(
+        await runHttpLoad({ baseUrl: hello.url, method: 'GET', paths: ['/hello'], expectStatus: 200, concurrency, ...loop }),
+      )
+      log(`${database} c=${concurrency} hello-world: ${brief(helloWorld)}`)
+      pass.hello.push(helloWorld)
+    }
+    return pass
+  } finally {
+    await server?.stop()
+    await scratch?.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+export function rowsOf(passes: Pass[]): Row[] {
+  const rows: Row[] = []
+  for (const pass of passes) {
+    pass.create.forEach((create, i) => {
+      const status = pass.status[i]!
+      const hello = pass.hello[i]!
+      const raw = pass.rawInsert[i]!
+      rows.push({
+        database: pass.database,
+        concurrency: create.concurrency,
+        create_rps: create.rps,
+        create_p50_ms: create.p50Ms,
+        create_p99_ms: create.p99Ms,
+        raw_insert_rps: raw.rps,
+        raw_insert_p99_ms: raw.p99Ms,
+        create_vs_raw: ratio(create.rps, raw.rps),
+        status_rps: status.rps,
+        status_p50_ms: status.p50Ms,
+        status_p99_ms: status.p99Ms,
+        hello_rps: hello.rps,
+        hello_p99_ms: hello.p99Ms,
+        status_vs_hello: ratio(status.rps, hello.rps),
+        errors: create.errors + status.errors + hello.errors + raw.errors,
+      })
+    })
+  }
+  return rows
+}
+
+/** Every row is checked against the ratio targets; the p99 target names one row. */
+export function checksOf(rows: Row[]): Check[] {
+  const checks: Check[] = []
+  for (const row of rows) {
+    checks.push({
+      target: 'create >= 50% of raw insert+commit',
+      database: row.database,
+      concurrency: row.concurrency,
+      actual: row.create_vs_raw,
+      threshold: `>= ${TARGETS.createVsRawInsertMin}`,
+      pass: row.errors === 0 && row.create_vs_raw >= TARGETS.createVsRawInsertMin,
+    })
+    checks.push({
+      target: 'status >= 35% of hello-world',
+      database: row.database,
+      concurrency: row.concurrency,
+      actual: row.status_vs_hello,
+      threshold: `>= ${TARGETS.statusVsHelloWorldMin}`,
+      pass: row.errors === 0 && row.status_vs_hello >= TARGETS.statusVsHelloWorldMin,
+    })
+    if (row.database === TARGETS.createP99Database && row.concurrency === TARGETS.createP99Concurrency) {
+      checks.push({
+        target: `create p99 < ${TARGETS.createP99MsMax} ms`,
+        database: row.database,
+        concurrency: row.concurrency,
+        actual: row.create_p99_ms,
+        threshold: `< ${TARGETS.createP99MsMax} ms`,
+        pass: row.errors === 0 && row.create_p99_ms < TARGETS.createP99MsMax,
+      })
+    }
+  }
+  return checks
+}
+
+export async function run(): Promise<object> {
+  const s = settings(process.env)
+  const databases = (process.env['BENCH_DATABASES'] ?? 'pglite,postgres').split(',').map((d) => d.trim())
+  for (const d of databases) if (d !== 'pglite' && d !== 'postgres') throw new Error(`BENCH_DATABASES: unknown database "${d}"`)
+  const hello = await startHelloWorld()
+  const passes: Pass[] = []
+  try {
+    for (const database of databases as DatabaseKind[]) passes.push(await measurePass(database, hello, s))
+  } finally {
+    await hello.close()
+  }
+  const rows = rowsOf(passes)
+  const checks = checksOf(rows)
+  return {
+    settings: {
+      durationMs: s.durationMs,
+      warmupMs: s.warmupMs,
+      concurrencies: s.concurrencies.join(','),
+      databases: databases.join(','),
+      postgres: databases.includes('postgres') ? await postgresVersion() : null,
+      processModel: 'API and hello-world servers in the main thread; HTTP load from a worker thread; raw inserts in the main thread',
+    },
+    results: rows,
+    targets: checks,
+    allTargetsPass: checks.every((c) => c.pass),
+    details: passes,
+  }
+}

@@ -1,0 +1,45 @@
+import type { ClosedLoopResult } from './closed-loop.ts'
+import { LatencyHistogram } from './histogram.ts'
+
+/** What one closed-loop run is reported as. */
+export interface Measurement {
+  concurrency: number
+  requests: number
+  errors: number
+  rps: number
+  p50Ms: number
+  p99Ms: number
+  meanMs: number
+  maxMs: number
+  firstError?: string
+}
+
+export function summarize(result: ClosedLoopResult): Measurement {
+  const histogram = new LatencyHistogram()
+  histogram.merge(result.histogram)
+  const latency = histogram.summary()
+  return {
+    concurrency: result.concurrency,
+    requests: result.requests,
+    errors: result.errors,
+    rps: Math.round((result.requests / result.windowMs) * 1000 * 10) / 10,
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    meanMs: latency.meanMs,
+    maxMs: latency.maxMs,
+    ...(result.firstError !== null && { firstError: result.firstError }),
+  }
+}
+
+/** a / b rounded to 3 decimals; 0 when b is 0. */
+export function ratio(a: number, b: number): number {
+  return b === 0 ? 0 : Math.round((a / b) * 1000) / 1000
+}
+
+/** A positive integer from the environment, or the default. */
+export function envInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`)
+  return Number(raw)
+}
