@@ -1,0 +1,224 @@
+import { AppError } from '@pepay/core'
+import { sql } from 'kysely'
+import type { Executor } from '../../../db/database.ts'
+import { accountKey, checkPostings, isGuardedAccount, netChanges, type LedgerTransactionInput } from './ledger.ts'
+
+export interface PostedTransaction {
+  id: bigint
+  /** False when the reference was already posted (an idempotent replay moved nothing). */
+  created: boolean
+}
+
+/**
+ * Posts one balanced transaction in the caller's database transaction: accounts are created on
+ * first use and locked in a fixed order (sorted by address and asset, so two transfers never
+ * deadlock on each other), then the transaction, its postings and the balance changes are
+ * written in one statement. The reference is unique: posting it again changes nothing. A guarded
+ * account that would go negative fails the whole statement with INSUFFICIENT_FUNDS.
+ */
+export async function postLedgerTransaction(db: Executor, input: LedgerTransactionInput): Promise<PostedTransaction> {
+  checkPostings(input.postings)
+  const net = netChanges(input.postings)
+  const keys = [...net.keys()].sort()
+  const ids = await lockAccounts(db, input, keys)
+  const postingRows = input.postings.map(
+    (p) => sql`(${ids.get(accountKey(p.source, p.asset))}::bigint, ${ids.get(accountKey(p.target, p.asset))}::bigint, ${p.asset}, ${p.amount.toString()}::numeric)`,
+  )
+  const deltaRows = keys
+    .filter((k) => (net.get(k) ?? 0n) !== 0n)
+    .map((k) => sql`(${ids.get(k)}::bigint, ${(net.get(k) ?? 0n).toString()}::numeric)`)
+  const moved =
+    deltaRows.length === 0
+      ? sql`SELECT NULL::bigint AS id WHERE false`
+      : sql`UPDATE ledger_account a SET balance = a.balance + d.delta, updated_at = ${input.recordedAt}
+            FROM (VALUES ${sql.join(deltaRows)}) AS d(id, delta)
+            WHERE a.id = d.id AND EXISTS (SELECT 1 FROM tx) RETURNING a.id`
+  try {
+    const result = await sql<{ id: string | null }>`
+      WITH tx AS (
+        INSERT INTO ledger_transaction (merchant_id, environment, kind_code, reference, metadata, occurred_at, recorded_at)
+        VALUES (${input.merchantId.toString()}::bigint, ${input.environment}, ${input.kindCode}, ${input.reference},
+                ${JSON.stringify(input.metadata ?? {})}::jsonb, ${input.occurredAt}, ${input.recordedAt})
+        ON CONFLICT (reference) DO NOTHING
+        RETURNING id
+      ), posted AS (
+        INSERT INTO ledger_posting (transaction_id, source_account_id, target_account_id, asset, amount)
+        SELECT tx.id, p.source, p.target, p.asset, p.amount
+        FROM tx CROSS JOIN (VALUES ${sql.join(postingRows)}) AS p(source, target, asset, amount)
+        RETURNING id
+      ), moved AS (${moved})
+      SELECT (SELECT id FROM tx) AS id, (SELECT count(*) FROM posted) AS posted, (SELECT count(*) FROM moved) AS moved`.execute(db)
+    const id = result.rows[0]?.id
+    if (id !== null && id !== undefined) return { id: BigInt(id), created: true }
+  } catch (error) {
+    throw mapLedgerError(error)
+  }
+  const existing = await db
+    .selectFrom('ledger_transaction')
+    .select('id')
+    .where('reference', '=', input.reference)
+    .executeTakeFirstOrThrow()
+  return { id: BigInt(existing.id), created: false }
+}
+
+/** Creates missing accounts and locks all of them, in key order, in one statement. */
+async function lockAccounts(db: Executor, input: LedgerTransactionInput, keys: string[]): Promise<Map<string, string>> {
+  const rows = keys.map((key) => {
+    const separator = key.indexOf('|')
+    const address = key.slice(0, separator)
+    const asset = key.slice(separator + 1)
+    return sql`(${input.merchantId.toString()}::bigint, ${input.environment}, ${address}, ${asset}, ${isGuardedAccount(address)}, ${input.recordedAt}::timestamptz, ${input.recordedAt}::timestamptz)`
+  })
+  // DO UPDATE (not DO NOTHING) so existing rows come back with their ids and stay locked until commit
+  const result = await sql<{ id: string; address: string; asset: string }>`
+    INSERT INTO ledger_account (merchant_id, environment, address, asset, is_non_negative, created_at, updated_at)
+    VALUES ${sql.join(rows)}
+    ON CONFLICT (merchant_id, environment, address, asset) DO UPDATE SET updated_at = excluded.updated_at
+    RETURNING id, address, asset`.execute(db)
+  const ids = new Map<string, string>()
+  for (const row of result.rows) ids.set(accountKey(row.address, row.asset), row.id)
+  if (ids.size !== keys.length) throw new AppError('INTERNAL_SERVER_ERROR', 'ledger account resolution lost a row')
+  return ids
+}
+
+export function mapLedgerError(error: unknown): unknown {
+  const pgError = error as { code?: string; constraint?: string; message?: string }
+  if (pgError.code === '23514' && (pgError.constraint === 'ledger_account_non_negative' || pgError.message?.includes('ledger_account_non_negative'))) {
+    return new AppError('INSUFFICIENT_FUNDS', 'the transaction would overdraw a guarded ledger account')
+  }
+  return error
+}
+
+export interface LedgerAccountBalance {
+  address: string
+  asset: string
+  isNonNegative: boolean
+  balance: bigint
+}
+
+export async function listAccountBalances(db: Executor, merchantId: bigint, environment: string): Promise<LedgerAccountBalance[]> {
+  const rows = await db
+    .selectFrom('ledger_account')
+    .select(['address', 'asset', 'is_non_negative', 'balance'])
+    .where('merchant_id', '=', merchantId.toString())
+    .where('environment', '=', environment)
+    .orderBy('address')
+    .orderBy('asset')
+    .execute()
+  return rows.map((r) => ({ address: r.address, asset: r.asset, isNonNegative: r.is_non_negative, balance: BigInt(r.balance) }))
+}
+
+/** Balances summed by account kind (`off_ramp:<id>:deposit` → `off_ramp:deposit`) and asset. */
+export async function balancesByKind(
+  db: Executor,
+  merchantId: bigint,
+  environment: string,
+): Promise<{ kind: string; asset: string; balance: bigint; accounts: number }[]> {
+  const rows = await sql<{ kind: string; asset: string; balance: string; accounts: string }>`
+    SELECT regexp_replace(address, ':[0-9a-f-]{36}', '') AS kind, asset, sum(balance)::text AS balance, count(*)::text AS accounts
+    FROM ledger_account
+    WHERE merchant_id = ${merchantId.toString()}::bigint AND environment = ${environment}
+    GROUP BY 1, 2
+    ORDER BY 1, 2`.execute(db)
+  return rows.rows.map((r) => ({ kind: r.kind, asset: r.asset, balance: BigInt(r.balance), accounts: Number(r.accounts) }))
+}
+
+export interface LedgerEntry {
+  id: bigint
+  kindCode: string
+  reference: string
+  metadata: Record<string, unknown>
+  occurredAt: Date
+  recordedAt: Date
+  postings: { source: string; target: string; asset: string; amount: bigint }[]
+}
+
+/** Newest first by id; `startingAfter` pages to older entries, `endingBefore` to newer ones. */
+export async function listLedgerEntries(
+  db: Executor,
+  filter: { merchantId: bigint; environment: string; reference?: string | undefined; kindCode?: string | undefined },
+  page: { limit: number; startingAfter?: bigint | undefined; endingBefore?: bigint | undefined },
+): Promise<{ entries: LedgerEntry[]; hasMore: boolean }> {
+  let query = db
+    .selectFrom('ledger_transaction')
+    .selectAll()
+    .where('merchant_id', '=', filter.merchantId.toString())
+    .where('environment', '=', filter.environment)
+  if (filter.reference !== undefined) query = query.where('reference', 'like', `${filter.reference.replace(/[\\%_]/g, '\\$&')}%`)
+  if (filter.kindCode !== undefined) query = query.where('kind_code', '=', filter.kindCode)
+  let rows
+  let hasMore: boolean
+  if (page.endingBefore !== undefined) {
+    const asc = await query.where('id', '>', page.endingBefore.toString()).orderBy('id', 'asc').limit(page.limit + 1).execute()
+    hasMore = asc.length > page.limit
+    rows = asc.slice(0, page.limit).reverse()
+  } else {
+    if (page.startingAfter !== undefined) query = query.where('id', '<', page.startingAfter.toString())
+    const desc = await query.orderBy('id', 'desc').limit(page.limit + 1).execute()
+    hasMore = desc.length > page.limit
+    rows = desc.slice(0, page.limit)
+  }
+  if (rows.length === 0) return { entries: [], hasMore }
+  const postings = await sql<{ transaction_id: string; source: string; target: string; asset: string; amount: string }>`
+    SELECT p.transaction_id, s.address AS source, t.address AS target, p.asset, p.amount
+    FROM ledger_posting p
+    JOIN ledger_account s ON s.id = p.source_account_id
+    JOIN ledger_account t ON t.id = p.target_account_id
+    WHERE p.transaction_id IN (${sql.join(rows.map((r) => sql`${r.id}::bigint`))})
+    ORDER BY p.id`.execute(db)
+  const byTx = new Map<string, LedgerEntry['postings']>()
+  for (const p of postings.rows) {
+    const list = byTx.get(p.transaction_id) ?? []
+    list.push({ source: p.source, target: p.target, asset: p.asset, amount: BigInt(p.amount) })
+    byTx.set(p.transaction_id, list)
+  }
+  return {
+    hasMore,
+    entries: rows.map((r) => ({
+      id: BigInt(r.id),
+      kindCode: r.kind_code,
+      reference: r.reference,
+      metadata: r.metadata,
+      occurredAt: r.occurred_at,
+      recordedAt: r.recorded_at,
+      postings: byTx.get(r.id) ?? [],
+    })),
+  }
+}
+
+export async function ledgerTransactionExists(db: Executor, merchantId: bigint, id: bigint): Promise<boolean> {
+  const row = await db
+    .selectFrom('ledger_transaction')
+    .select('id')
+    .where('id', '=', id.toString())
+    .where('merchant_id', '=', merchantId.toString())
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Invariant checks for tests and operators: every posting sums per asset and stored balances match postings. */
+export async function ledgerInvariants(db: Executor): Promise<{
+  assetSums: { asset: string; sum: bigint }[]
+  balanceMismatches: number
+  negativeGuarded: number
+}> {
+  const sums = await sql<{ asset: string; sum: string }>`
+    SELECT asset, sum(balance)::text AS sum FROM ledger_account GROUP BY asset ORDER BY asset`.execute(db)
+  const mismatches = await sql<{ n: string }>`
+    SELECT count(*)::text AS n FROM ledger_account a
+    LEFT JOIN (
+      SELECT account_id, sum(delta) AS delta FROM (
+        SELECT target_account_id AS account_id, amount AS delta FROM ledger_posting
+        UNION ALL
+        SELECT source_account_id, -amount FROM ledger_posting
+      ) x GROUP BY account_id
+    ) m ON m.account_id = a.id
+    WHERE a.balance <> coalesce(m.delta, 0)`.execute(db)
+  const negative = await sql<{ n: string }>`
+    SELECT count(*)::text AS n FROM ledger_account WHERE is_non_negative AND balance < 0`.execute(db)
+  return {
+    assetSums: sums.rows.map((r) => ({ asset: r.asset, sum: BigInt(r.sum) })),
+    balanceMismatches: Number(mismatches.rows[0]?.n ?? 0),
+    negativeGuarded: Number(negative.rows[0]?.n ?? 0),
+  }
+}
