@@ -57,7 +57,8 @@ export function accountRoutes(deps: Deps) {
     })
 
     r.post('/api/v1/api-keys', {
-      config: { auth: ['bearer'], idempotency: 'optional' },
+      // not idempotent on purpose: a stored replay would keep the plaintext key in the database
+      config: { auth: ['bearer'] },
       schema: { tags: ['API keys'], summary: 'Create an API key (shown once)', body: CreateApiKeyBody, response: { 201: CreatedApiKey, ...errors } },
     }, async (request, reply) => {
       const principal = requirePrincipal(request)
