@@ -1,0 +1,140 @@
+/**
+ * Request and response types of the public API, inferred from the zod contracts in
+ * `@pepay/contracts` (the same schemas the server validates with). Nothing here is written by hand
+ * except where the SDK accepts more convenient input than the wire (arrays for comma lists,
+ * numbers for numeric query parameters), noted per type.
+ */
+import type { z } from 'zod'
+import type * as C from '@pepay/contracts'
+
+type In<S extends z.ZodType> = z.input<S>
+type Out<S extends z.ZodType> = z.output<S>
+
+/** Query parameters: numbers instead of coerced text, arrays allowed for comma-separated lists. */
+type QueryInput<T, Numeric extends keyof T = never, Lists extends { [K in keyof T]?: unknown } = {}> = {
+  [K in keyof T as K extends Numeric | keyof Lists ? never : K]?: T[K]
+} & { [K in Numeric]?: number } & { [K in keyof Lists]?: Lists[K] }
+
+// ── common ────────────────────────────────────────────────────────────────────
+export type Environment = Out<typeof C.Environment>
+export type ErrorBody = Out<typeof C.ErrorBody>
+
+// ── invoices ──────────────────────────────────────────────────────────────────
+export type InvoiceStatus = Out<typeof C.InvoiceStatus>
+export type InvoiceType = Out<typeof C.InvoiceType>
+export type InvoiceExpand = Out<typeof C.InvoiceExpand>
+export type Invoice = Out<typeof C.Invoice>
+export type InvoicePayment = Out<typeof C.InvoicePayment>
+export type InvoiceList = Out<typeof C.InvoiceList>
+export type InvoiceTotals = Out<typeof C.InvoiceTotals>
+export type InvoiceStatusResponse = Out<typeof C.InvoiceStatusResponse>
+export type CreateInvoiceParams = In<typeof C.CreateInvoiceBody>
+export type CreatedInvoice = Out<typeof C.CreateInvoiceResponse>
+
+type ListInvoicesWire = In<typeof C.ListInvoicesQuery>
+type ListLists = {
+  status: string | readonly InvoiceStatus[]
+  invoice_type: string | readonly InvoiceType[]
+  expand: string | readonly InvoiceExpand[]
+}
+export type ListInvoicesParams = QueryInput<ListInvoicesWire, 'limit' | 'payments_limit', ListLists>
+export type ListCustomerInvoicesParams = Omit<ListInvoicesParams, 'customer_id'>
+export type RetrieveInvoiceParams = QueryInput<In<typeof C.RetrieveInvoiceQuery>, 'payments_limit', Pick<ListLists, 'expand'>>
+export type InvoiceTotalsParams = QueryInput<In<typeof C.TotalsQuery>, never, Pick<ListLists, 'status' | 'invoice_type'>>
+
+// ── payment sessions (payor) ──────────────────────────────────────────────────
+export type SessionDetails = Out<typeof C.SessionDetails>
+export type SessionQueryParams = In<typeof C.SessionQuery>
+export type PayorPaymentStatus = Out<typeof C.PayorPaymentStatus>
+export type SetCustomerEmailParams = In<typeof C.CustomerEmailBody>
+export type CustomerEmailSet = Out<typeof C.CustomerEmailSet>
+export type CustomerEmail = Out<typeof C.CustomerEmailGet>
+export type InvoiceQuestions = Out<typeof C.InvoiceQuestionsResponse>
+export type SubmitFormParams = In<typeof C.SubmitFormBody>
+export type SubmitFormResult = Out<typeof C.SubmitFormResponse>
+
+// ── events ────────────────────────────────────────────────────────────────────
+export type PepayEvent = Out<typeof C.PepayEvent>
+export type EventType = C.EventType
+export type EventList = Out<typeof C.EventList>
+export type EventResponse = Out<typeof C.EventResponse>
+type ListEventsWire = In<typeof C.ListEventsQuery>
+export type ListEventsParams = QueryInput<
+  ListEventsWire,
+  'limit' | 'created[gte]' | 'created[lte]',
+  { type: string | readonly string[] }
+>
+
+// ── account: API keys, access, merchant settings ──────────────────────────────
+export type ApiKey = Out<typeof C.ApiKey>
+export type ListApiKeysParams = In<typeof C.ListApiKeysQuery>
+export type CreateApiKeyParams = In<typeof C.CreateApiKeyBody>
+export type CreatedApiKey = Out<typeof C.CreatedApiKey>
+export type MessageResponse = Out<typeof C.MessageResponse>
+export type MainnetAccessStatus = Out<typeof C.MainnetAccessStatus>
+export type MainnetActivateResult = Out<typeof C.MainnetActivateResponse>
+export type SetEnvironmentParams = In<typeof C.SetEnvironmentBody>
+export type SetEnvironmentResult = Out<typeof C.SetEnvironmentResponse>
+export type PaymentReturnUrl = Out<typeof C.PaymentReturnUrl>
+export type UpdatePaymentReturnUrlParams = In<typeof C.UpdatePaymentReturnUrlBody>
+
+// ── realtime: ws tokens, stream filters, frames ───────────────────────────────
+export type WsScope = Out<typeof C.WsScope>
+export type WsToken = Out<typeof C.WsToken>
+export type WsTokenResponse = Out<typeof C.WsTokenResponse>
+export type WsControlFrame = Out<typeof C.WsControlFrame>
+export type WsErrorFrame = Out<typeof C.WsErrorFrame>
+export type PaymentQuoteObject = Out<typeof C.PaymentQuoteObject>
+type StreamFilters<T> = Omit<T, 'token' | 'since' | 'format' | 'types' | 'invoice_type'>
+export type MerchantStreamFilters = StreamFilters<In<typeof C.MerchantStreamQuery>> & {
+  types?: string | readonly string[]
+  invoice_type?: string | readonly InvoiceType[]
+}
+export type CommerceStreamFilters = StreamFilters<In<typeof C.CommerceStreamQuery>> & { types?: string | readonly string[] }
+
+// ── webhook endpoints and deliveries ──────────────────────────────────────────
+export type WebhookEndpoint = Out<typeof C.WebhookEndpoint>
+export type WebhookEndpointWithSecret = Out<typeof C.WebhookEndpointWithSecret>
+export type CreateWebhookEndpointParams = In<typeof C.CreateWebhookEndpointBody>
+export type UpdateWebhookEndpointParams = In<typeof C.UpdateWebhookEndpointBody>
+export type WebhookEndpointResponse = Out<typeof C.WebhookEndpointResponse>
+export type WebhookEndpointSecretResponse = Out<typeof C.WebhookEndpointSecretResponse>
+export type WebhookEndpointList = Out<typeof C.WebhookEndpointList>
+export type WebhookEndpointDeleted = Out<typeof C.WebhookEndpointDeleted>
+export type WebhookDelivery = Out<typeof C.WebhookDelivery>
+export type WebhookDeliveryResponse = Out<typeof C.WebhookDeliveryResponse>
+export type WebhookDeliveryList = Out<typeof C.WebhookDeliveryList>
+export type ListWebhookDeliveriesParams = QueryInput<In<typeof C.ListDeliveriesQuery>, 'limit'>
+
+// ── chain: payable tokens, payment addresses, merchant tokens, settlement, wallets ──
+export type Network = Out<typeof C.Network>
+export type AvailableToken = Out<typeof C.AvailableToken>
+export type ListAvailableTokensParams = QueryInput<In<typeof C.AvailableTokensQuery>, never, { available_only: boolean | 'true' | 'false' }>
+export type CreatePaymentAddressParams = In<typeof C.PaymentAddressBody>
+export type PaymentAddress = Out<typeof C.PaymentAddressResponse>
+export type MerchantTokens = Out<typeof C.MerchantTokens>
+export type MerchantTokensParams = In<typeof C.MerchantTokensQuery>
+export type SearchMerchantTokensParams = QueryInput<
+  In<typeof C.TokenSearchQuery>,
+  'limit' | 'offset',
+  { is_active: boolean; supports_stable_settlement: boolean; blocked: boolean }
+>
+export type TokenSearchResult = Out<typeof C.TokenSearchResult>
+export type BlockTokenParams = In<typeof C.BlockTokenBody>
+export type BlockTokenResult = Out<typeof C.BlockTokenResponse>
+export type AcceptancePolicyParams = In<typeof C.AcceptancePolicyBody>
+export type SettlementPreference = Out<typeof C.SettlementPreference>
+export type UpdateSettlementTokenParams = In<typeof C.UpdateSettlementTokenBody>
+export type UpdateSettlementTokenResult = Out<typeof C.UpdateSettlementTokenResponse>
+export type Wallet = Out<typeof C.Wallet>
+export type WalletGroups = Out<typeof C.WalletGroups>
+export type WalletsParams = In<typeof C.WalletsQuery>
+export type CreateWalletParams = In<typeof C.CreateWalletBody>
+export type WalletResponse = Out<typeof C.WalletResponse>
+export type UpdateWalletParams = In<typeof C.UpdateWalletBody>
+export type ManualVerificationParams = NonNullable<In<typeof C.ManualVerificationBody>>
+export type ManualVerification = Out<typeof C.ManualVerification>
+export type ManualVerificationResponse = Out<typeof C.ManualVerificationResponse>
+export type DevnetInfo = Out<typeof C.DevnetInfo>
+export type FaucetParams = In<typeof C.FaucetBody>
+export type FaucetResult = Out<typeof C.FaucetResponse>
