@@ -41,7 +41,7 @@ for (const pass of passes) {
   process.stdout.write(`\n# ${pass.name}: ${pass.files.length} files\n`)
   const result = spawnSync(
     process.execPath,
-    ['--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...pass.files],
+    ['--conditions=development', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...pass.files],
     { stdio: 'inherit', env: { ...process.env, ...pass.env } },
   )
   if (result.status !== 0) failed = true
