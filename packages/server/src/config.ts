@@ -22,6 +22,8 @@ const ConfigSchema = z.object({
   PEPAY_DEVNET: z.enum(['embedded', 'off']).default('embedded'),
   PEPAY_SEED_DEMO: z.enum(['true', 'false']).default('true'),
   PEPAY_MAINNET_SELF_SERVICE: boolFromEnv,
+  PEPAY_DEVNET_CONFIRMATIONS: z.coerce.number().int().min(1).max(64).default(1),
+  PEPAY_PAYMENT_TOLERANCE_USD_MILLIS: z.coerce.number().int().min(0).max(1_000_000).default(0),
   PEPAY_EXPIRY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 })
 
@@ -40,6 +42,12 @@ export interface Config {
   seedDemo: boolean
   expiryPollMs: number
   mainnetSelfService: boolean
+  /** Per-network chain settings: PEPAY_RPC_<NET>_<ENV>, PEPAY_CONFIRMATIONS_<NET>_<ENV>, PEPAY_PRICE_FEED_<NET>_<ENV>. */
+  chainEnv: Record<string, string>
+  /** Confirmation depth on the embedded devnet (default 1). */
+  devnetConfirmations: number
+  /** Underpayment forgiven as dust, in usd_millis (default 0). */
+  paymentToleranceUsdMillis: bigint
 }
 
 /** Parses the environment once; nothing else in the server reads process.env. */
@@ -60,5 +68,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: parsed.PEPAY_SEED_DEMO === 'true',
     expiryPollMs: parsed.PEPAY_EXPIRY_POLL_MS,
     mainnetSelfService: parsed.PEPAY_MAINNET_SELF_SERVICE,
+    chainEnv: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] =>
+          /^PEPAY_(RPC|CONFIRMATIONS|PRICE_FEED)_[A-Z]+_(MAINNET|DEVNET)$/.test(entry[0]) && typeof entry[1] === 'string',
+      ),
+    ),
+    devnetConfirmations: parsed.PEPAY_DEVNET_CONFIRMATIONS,
+    paymentToleranceUsdMillis: BigInt(parsed.PEPAY_PAYMENT_TOLERANCE_USD_MILLIS),
   }
 }

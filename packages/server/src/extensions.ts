@@ -1,10 +1,11 @@
 import type { Config } from './config.ts'
+import { chainExtension } from './modules/chain/chain.extension.ts'
 import type { ServerExtension } from './server.ts'
 
 /**
  * The layers `npm start` runs on top of the core API. Each module exports one extension; the
  * order matters only for shutdown (reverse order).
  */
-export function defaultExtensions(_config: Config): ServerExtension[] {
-  return []
+export function defaultExtensions(config: Config): ServerExtension[] {
+  return [chainExtension(config)]
 }

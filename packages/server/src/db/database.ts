@@ -18,6 +18,11 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres'
   /** Subscribes to a NOTIFY channel; returns an unsubscribe function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
+  /**
+   * Takes a session-level advisory lock without waiting; resolves undefined when another process
+   * holds it. `lost` resolves if the lock's connection dies (leadership must be given up).
+   */
+  tryAdvisoryLock(name: string): Promise<{ release(): Promise<void>; lost: Promise<void> } | undefined>
   close(): Promise<void>
 }
 
@@ -55,6 +60,10 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
         await unsubscribe()
       }
     },
+    // one process owns the embedded database, so it is always the leader
+    async tryAdvisoryLock() {
+      return { release: async () => undefined, lost: new Promise<void>(() => undefined) }
+    },
     async close() {
       await db.destroy()
       if (!client.closed) await client.close()
@@ -87,6 +96,29 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       return async () => {
         listeners.delete(client)
         await client.end().catch(() => undefined)
+      }
+    },
+    async tryAdvisoryLock(name) {
+      const client = new pg.Client({ connectionString: url })
+      let markLost: () => void = () => undefined
+      const lost = new Promise<void>((resolve) => {
+        markLost = resolve
+      })
+      client.on('error', () => markLost())
+      client.on('end', () => markLost())
+      await client.connect()
+      const result = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name])
+      if (!result.rows[0]?.ok) {
+        await client.end().catch(() => undefined)
+        return undefined
+      }
+      listeners.add(client)
+      return {
+        lost,
+        async release() {
+          listeners.delete(client)
+          await client.end().catch(() => undefined)
+        },
       }
     },
     async close() {

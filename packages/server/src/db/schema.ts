@@ -177,6 +177,7 @@ export interface DepositAddressTable {
   derivation_index: number
   address: string
   token_id: number
+  created_block: Int8 | null
   created_at: Timestamp
 }
 
@@ -225,6 +226,7 @@ export interface InvoicePaymentTable {
   settlement_attempts: Generated<number>
   settlement_next_attempt_at: Timestamp | null
   settlement_error: string | null
+  settlement_raw_tx: string | null
   detected_at: Timestamp
   confirmed_at: Timestamp | null
   settled_at: Timestamp | null
@@ -245,6 +247,23 @@ export interface ChainBlockTable {
   number: Int8
   hash: string
   parent_hash: string
+}
+
+export interface ChainSendTable {
+  idempotency_key: string
+  environment: 'devnet' | 'mainnet'
+  network: string
+  from_address: string
+  to_address: string
+  token_id: number | null
+  amount_units: Numeric
+  nonce: Int8 | null
+  raw_tx: string | null
+  tx_hash: string | null
+  status: 'pending' | 'signed' | 'broadcast' | 'mined' | 'failed'
+  error: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface ManualVerificationTable {
@@ -279,4 +298,5 @@ export interface DB extends WebhookTables, CommerceTables, RampTables {
   chain_cursor: ChainCursorTable
   chain_block: ChainBlockTable
   manual_verification: ManualVerificationTable
+  chain_send: ChainSendTable
 }

@@ -6,6 +6,7 @@ import type { Clock } from '@pepay/core'
 import pg from 'pg'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { startServer, type RunningServer, type ServerExtension } from '../../src/server.ts'
+import { defaultExtensions } from '../../src/extensions.ts'
 import { onboardMerchant, type OnboardedMerchant } from '../../src/modules/merchants/merchant.service.ts'
 
 /** Which database the suite runs on: the runner sets PEPAY_TEST_DB=pglite|postgres. */
@@ -57,6 +58,8 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
+  /** Run the embedded devnet (anvil) and the chain watchers. */
+  devnet?: boolean
   clock?: Clock
   env?: Record<string, string>
   extensions?: ServerExtension[]
@@ -71,7 +74,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     HOST: '127.0.0.1',
     PEPAY_DATA_DIR: db.dataDir,
     LOG_LEVEL: process.env['PEPAY_TEST_LOG_LEVEL'] ?? 'silent',
-    PEPAY_DEVNET: 'off',
+    PEPAY_DEVNET: options.devnet ? 'embedded' : 'off',
     PEPAY_EXPIRY_POLL_MS: '100',
     DATABASE_POOL_SIZE: '10',
     ...(db.url ? { DATABASE_URL: db.url } : {}),
@@ -80,7 +83,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer(config, {
     validateResponses: true,
     ...(options.clock && { clock: options.clock }),
-    ...(options.extensions && { extensions: options.extensions }),
+    extensions: options.extensions ?? defaultExtensions(config),
     ...(options.runWorkers !== undefined && { runWorkers: options.runWorkers }),
   })
   let stopped = false

@@ -67,6 +67,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       derivation_index integer NOT NULL CHECK (derivation_index >= 0),
       address text NOT NULL,
       token_id integer NOT NULL REFERENCES token(id),
+      created_block bigint,
       created_at timestamptz NOT NULL,
       UNIQUE (owner_type, owner_id, network),
       UNIQUE (environment, chain_kind, derivation_index),
@@ -119,6 +120,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       settlement_attempts integer NOT NULL DEFAULT 0,
       settlement_next_attempt_at timestamptz,
       settlement_error text,
+      settlement_raw_tx text,
       detected_at timestamptz NOT NULL,
       confirmed_at timestamptz,
       settled_at timestamptz,
@@ -148,6 +150,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       hash text NOT NULL,
       parent_hash text NOT NULL,
       PRIMARY KEY (network, environment, number)
+    );
+
+    -- outgoing transfers signed before broadcast: a retry re-broadcasts the same bytes, never a second payment
+    CREATE TABLE chain_send (
+      idempotency_key text PRIMARY KEY,
+      environment text NOT NULL,
+      network text NOT NULL,
+      from_address text NOT NULL,
+      to_address text NOT NULL,
+      token_id integer,
+      amount_units numeric(78, 0) NOT NULL CHECK (amount_units > 0),
+      nonce bigint,
+      raw_tx text,
+      tx_hash text,
+      status text NOT NULL CHECK (status IN ('pending', 'signed', 'broadcast', 'mined', 'failed')),
+      error text,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL
     );
 
     CREATE TABLE manual_verification (

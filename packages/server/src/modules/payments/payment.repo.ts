@@ -106,3 +106,154 @@ export async function listPaymentsForInvoices(
   }
   return result
 }
+
+export interface NewPayment {
+  id: string
+  invoiceId: string | null
+  merchantId: bigint
+  environment: 'devnet' | 'mainnet'
+  network: string
+  depositAddressId: string
+  tokenId: number
+  txHash: string
+  logIndex: number
+  blockNumber: bigint
+  blockHash: string
+  fromAddress: string
+  toAddress: string
+  amountUnits: bigint
+  usdMillis: bigint
+  confirmations: number
+  confirmationsRequired: number
+  isUnmatched: boolean
+  detectedAt: Date
+}
+
+/**
+ * Records a detected transfer once: the unique (network, environment, tx_hash, log_index) key
+ * makes a second sighting a no-op, except that a transfer orphaned by a reorg and mined again
+ * comes back to `pending` in its new block. Returns the row when it was inserted or revived.
+ */
+export async function recordPayment(
+  db: Executor,
+  p: NewPayment,
+): Promise<{ record: InvoicePaymentRecord; revived: boolean } | undefined> {
+  const row = await db
+    .insertInto('invoice_payment')
+    .values({
+      id: p.id,
+      invoice_id: p.invoiceId,
+      merchant_id: p.merchantId.toString(),
+      environment: p.environment,
+      network: p.network,
+      deposit_address_id: p.depositAddressId,
+      token_id: p.tokenId,
+      tx_hash: p.txHash,
+      log_index: p.logIndex,
+      block_number: p.blockNumber.toString(),
+      block_hash: p.blockHash,
+      from_address: p.fromAddress,
+      to_address: p.toAddress,
+      amount_units: p.amountUnits.toString(),
+      usd_millis: p.usdMillis.toString(),
+      status: 'pending',
+      confirmations: p.confirmations,
+      confirmations_required: p.confirmationsRequired,
+      is_unmatched: p.isUnmatched,
+      detected_at: p.detectedAt,
+      updated_at: p.detectedAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['network', 'environment', 'tx_hash', 'log_index'])
+        .doUpdateSet({
+          status: 'pending',
+          block_number: p.blockNumber.toString(),
+          block_hash: p.blockHash,
+          confirmations: p.confirmations,
+          updated_at: p.detectedAt,
+        })
+        .where('invoice_payment.status', '=', 'orphaned'),
+    )
+    .returning(['id', 'detected_at'])
+    .executeTakeFirst()
+  if (!row) return undefined
+  const record = await findPayment(db, row.id)
+  if (!record) return undefined
+  return { record, revived: row.id !== p.id }
+}
+
+export async function findPayment(db: Executor, id: string): Promise<InvoicePaymentRecord | undefined> {
+  const row = await paymentSelect(db).where('p.id', '=', id).executeTakeFirst()
+  return row ? toPaymentRecord(row) : undefined
+}
+
+export async function lockPayment(db: Executor, id: string): Promise<InvoicePaymentRecord | undefined> {
+  await db.selectFrom('invoice_payment').select('id').where('id', '=', id).forUpdate().executeTakeFirst()
+  return findPayment(db, id)
+}
+
+export async function updatePayment(
+  db: Executor,
+  id: string,
+  patch: Partial<{
+    status: InvoicePaymentRecord['status']
+    confirmations: number
+    creditedUsdMillis: bigint
+    isLate: boolean
+    confirmedAt: Date | null
+    settlementStatus: InvoicePaymentRecord['settlementStatus']
+    settlementTxHash: string | null
+    settlementDestination: string | null
+    settlementNextAttemptAt: Date | null
+    settlementAttempts: number
+    settlementError: string | null
+    settlementRawTx: string | null
+    settledAt: Date | null
+  }>,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('invoice_payment')
+    .set({
+      ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.confirmations !== undefined && { confirmations: patch.confirmations }),
+      ...(patch.creditedUsdMillis !== undefined && { credited_usd_millis: patch.creditedUsdMillis.toString() }),
+      ...(patch.isLate !== undefined && { is_late: patch.isLate }),
+      ...(patch.confirmedAt !== undefined && { confirmed_at: patch.confirmedAt }),
+      ...(patch.settlementStatus !== undefined && { settlement_status: patch.settlementStatus }),
+      ...(patch.settlementTxHash !== undefined && { settlement_tx_hash: patch.settlementTxHash }),
+      ...(patch.settlementDestination !== undefined && { settlement_destination: patch.settlementDestination }),
+      ...(patch.settlementNextAttemptAt !== undefined && { settlement_next_attempt_at: patch.settlementNextAttemptAt }),
+      ...(patch.settlementAttempts !== undefined && { settlement_attempts: patch.settlementAttempts }),
+      ...(patch.settlementError !== undefined && { settlement_error: patch.settlementError }),
+      ...(patch.settlementRawTx !== undefined && { settlement_raw_tx: patch.settlementRawTx }),
+      ...(patch.settledAt !== undefined && { settled_at: patch.settledAt }),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Open payments of a network (awaiting confirmations), oldest block first. */
+export async function listOpenPayments(db: Executor, environment: string, network: string, limit: number): Promise<InvoicePaymentRecord[]> {
+  const rows = await paymentSelect(db)
+    .where('p.environment', '=', environment as 'devnet')
+    .where('p.network', '=', network)
+    .where('p.status', 'in', ['pending', 'manual_retry'])
+    .orderBy('p.block_number')
+    .limit(limit)
+    .execute()
+  return rows.map(toPaymentRecord)
+}
+
+/** Payments in blocks above `blockNumber` (candidates to orphan after a reorg). */
+export async function listPaymentsAboveBlock(db: Executor, environment: string, network: string, blockNumber: bigint): Promise<InvoicePaymentRecord[]> {
+  const rows = await paymentSelect(db)
+    .where('p.environment', '=', environment as 'devnet')
+    .where('p.network', '=', network)
+    .where('p.block_number', '>', blockNumber.toString())
+    .where('p.status', 'in', ['pending', 'confirmed', 'manual_retry', 'underpaid'])
+    .execute()
+  return rows.map(toPaymentRecord)
+}

@@ -1,0 +1,112 @@
+import { uuidv7 } from '@pepay/core'
+import type { Hex } from 'viem'
+import type { Config } from '../../config.ts'
+import type { ChainServices, Deps } from '../../deps.ts'
+import { readinessChecks } from '../../http/operations.ts'
+import { deriveEvmAccount } from '../../providers/chain/keys/derive.ts'
+import type { ServerExtension } from '../../server.ts'
+import { runEvery, type Loop } from '../../workers/loop.ts'
+import { chainRoutes } from './chain.routes.ts'
+import { startChainRuntime, type ChainRuntime } from './chain.runtime.ts'
+import { findDepositAddress, insertDepositAddress, nextDerivationIndex } from './deposit.repo.ts'
+import { sendOnce } from './sender.ts'
+import { settleDuePayments } from './settlement.ts'
+import { runDueVerifications } from './verification.ts'
+import { ChainWatcher } from './watcher.ts'
+
+export interface ChainLayer {
+  runtime: ChainRuntime
+  watchers: ChainWatcher[]
+}
+
+/** Handle for tests and the bench: the running chain layer of a server. */
+export const chainLayers = new WeakMap<Deps, ChainLayer>()
+
+function chainServices(deps: Deps, runtime: ChainRuntime): ChainServices {
+  return {
+    listNetworks: (environment) =>
+      runtime.networks
+        .filter((n) => n.def.environment === environment)
+        .map((n) => ({ network: n.def.network, chainId: n.def.chainId, tokens: n.tokens.map((t) => ({ id: t.id, symbol: t.symbol, decimals: t.decimals, address: t.address })) })),
+    async allocateDepositAddress(trx, input) {
+      const network = runtime.get(input.environment, input.network)
+      if (!network) throw new Error(`network ${input.network} is not available on ${input.environment}`)
+      const existing = await findDepositAddress(trx, input.ownerType, input.ownerId, input.network)
+      if (existing) return { id: existing.id, address: existing.address }
+      const index = await nextDerivationIndex(trx, 'evm')
+      const account = deriveEvmAccount(runtime.seed, index)
+      const now = deps.clock.now()
+      const created = await insertDepositAddress(trx, {
+        id: uuidv7(now.getTime()),
+        ownerType: input.ownerType,
+        ownerId: input.ownerId,
+        invoiceId: null,
+        merchantId: input.merchantId,
+        environment: input.environment,
+        network: input.network,
+        chainKind: 'evm',
+        derivationIndex: index,
+        address: account.address.toLowerCase(),
+        tokenId: input.tokenId,
+        createdBlock: null,
+        createdAt: now,
+      })
+      return { id: created.id, address: created.address }
+    },
+    async sendFromTreasury(input) {
+      const network = runtime.get(input.environment, input.network)
+      if (!network) throw new Error(`network ${input.network} is not available on ${input.environment}`)
+      const token = network.tokens.find((t) => t.id === input.tokenId)
+      if (!token) throw new Error(`token ${input.tokenId} is not a ${input.network} token`)
+      return sendOnce(deps, network, {
+        idempotencyKey: `treasury:${input.idempotencyKey}`,
+        from: network.treasury,
+        to: input.to,
+        tokenAddress: token.address as Hex | null,
+        tokenId: token.id,
+        amountUnits: input.amountUnits,
+      })
+    },
+  }
+}
+
+/** Networks, embedded devnet, deposit addresses, watchers, settlement and manual verification. */
+export function chainExtension(config: Config): ServerExtension {
+  return {
+    async start(deps) {
+      const runtime = await startChainRuntime(deps, config)
+      deps.chain = chainServices(deps, runtime)
+      const watchers = runtime.networks.map((network) => new ChainWatcher(deps, runtime, network))
+      chainLayers.set(deps, { runtime, watchers })
+      readinessChecks.push(async () =>
+        runtime.networks.map((n) => {
+          const key = `${n.def.environment}:${n.def.network}`
+          const reason = runtime.degraded.get(key)
+          return reason ? { name: `chain:${key}`, ok: false, detail: reason } : { name: `chain:${key}`, ok: true }
+        }),
+      )
+      const workers: Loop[] = []
+      if (config.runWorkers) {
+        for (const watcher of watchers) {
+          const pollMs = watcher.network.def.environment === 'devnet' ? 100 : Math.max(500, Math.floor(watcher.network.def.blockTimeMs / 2))
+          workers.push(watcher.start(pollMs))
+          workers.push(
+            runEvery(`settlement:${watcher.key}`, 1_000, async () => {
+              if (watcher.isLeader) await settleDuePayments(deps, runtime, watcher.network)
+            }, deps.log),
+          )
+        }
+        workers.push(runEvery('manual-verification', 1_000, async () => {
+          await runDueVerifications(deps, runtime)
+        }, deps.log))
+      }
+      return {
+        plugins: [chainRoutes(deps, runtime)],
+        workers,
+        stop: async () => {
+          await runtime.devnet?.stop()
+        },
+      }
+    },
+  }
+}

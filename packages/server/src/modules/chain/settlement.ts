@@ -1,0 +1,127 @@
+import type { Hex } from 'viem'
+import type { Deps } from '../../deps.ts'
+import { appendEvent } from '../events/event.repo.ts'
+import { notifyCommitted } from '../invoices/invoice.service.ts'
+import { findPayment, updatePayment, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
+import { serializePayment } from '../payments/payment.serialize.ts'
+import { deriveEvmAccount } from '../../providers/chain/keys/derive.ts'
+import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
+import { findDepositById } from './deposit.repo.ts'
+import { sendOnce } from './sender.ts'
+
+const MAX_ATTEMPTS = 10
+const BATCH = 20
+
+/** Retry schedule for a failing sweep: 10 s doubling, capped at 1 h. */
+export function settlementBackoffMs(attempt: number): number {
+  return Math.min(10_000 * 2 ** Math.max(0, attempt - 1), 3_600_000)
+}
+
+async function settlementDestination(deps: Deps, payment: InvoicePaymentRecord): Promise<string | undefined> {
+  if (!payment.invoiceId || payment.merchantId === null) return undefined
+  const invoice = await deps.db
+    .selectFrom('invoice')
+    .select(['receiver_override_enable', 'receiver_override_address'])
+    .where('id', '=', payment.invoiceId)
+    .executeTakeFirst()
+  if (invoice?.receiver_override_enable && invoice.receiver_override_address) return invoice.receiver_override_address.toLowerCase()
+  const wallet = await deps.db
+    .selectFrom('wallet')
+    .select('address')
+    .where('merchant_id', '=', payment.merchantId.toString())
+    .where('environment', '=', payment.environment)
+    .where('network', '=', payment.network)
+    .where('is_active', '=', true)
+    .executeTakeFirst()
+  return wallet?.address
+}
+
+async function emit(deps: Deps, paymentId: string, previous: Record<string, unknown>): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const payment = await findPayment(trx, paymentId)
+    if (!payment) return
+    await appendEvent(
+      trx,
+      {
+        merchantId: payment.merchantId ?? 0n,
+        environment: payment.environment,
+        type: 'invoice_payment.updated',
+        object: serializePayment(payment) as unknown as Record<string, unknown>,
+        previousAttributes: previous,
+        invoiceId: payment.invoiceId,
+      },
+      deps.clock.now(),
+    )
+  })
+  notifyCommitted(deps)
+}
+
+/**
+ * Sweeps confirmed, credited funds from deposit addresses to the merchant's active wallet for
+ * the network (or the invoice's receiver override). Gas is topped up from the treasury first.
+ * Every transfer goes through `sendOnce`, so a crash at any point resumes without paying twice.
+ */
+export async function settleDuePayments(deps: Deps, runtime: ChainRuntime, network: ChainNetwork): Promise<number> {
+  const now = deps.clock.now()
+  const due = await deps.db
+    .selectFrom('invoice_payment')
+    .select('id')
+    .where('environment', '=', network.def.environment)
+    .where('network', '=', network.def.network)
+    .where('status', '=', 'confirmed')
+    .where('settlement_status', 'in', ['pending', 'processing'])
+    .where('invoice_id', 'is not', null)
+    .where((eb) => eb.or([eb('settlement_next_attempt_at', 'is', null), eb('settlement_next_attempt_at', '<=', now)]))
+    .orderBy('settlement_next_attempt_at')
+    .limit(BATCH)
+    .execute()
+  let settled = 0
+  for (const { id } of due) {
+    const payment = await findPayment(deps.db, id)
+    if (!payment?.depositAddressId || payment.tokenId === null) continue
+    const token = runtime.tokenById(payment.tokenId)
+    const deposit = await findDepositById(deps.db, payment.depositAddressId)
+    if (!token || !deposit) continue
+    const destination = await settlementDestination(deps, payment)
+    if (!destination) {
+      await updatePayment(deps.db, id, { settlementStatus: 'manual', settlementError: 'no active settlement wallet for this network', settlementNextAttemptAt: null }, now)
+      await emit(deps, id, { settlement_status: payment.settlementStatus })
+      continue
+    }
+    const attempt = payment.settlementAttempts + 1
+    await updatePayment(deps.db, id, { settlementStatus: 'processing', settlementDestination: destination, settlementAttempts: attempt, settlementNextAttemptAt: new Date(now.getTime() + settlementBackoffMs(attempt)) }, now)
+    if (payment.settlementStatus !== 'processing') await emit(deps, id, { settlement_status: payment.settlementStatus })
+    try {
+      const key = deriveEvmAccount(runtime.seed, deposit.derivationIndex)
+      const depositAccount = { address: deposit.address, privateKey: key.privateKey }
+      let amount = payment.amountUnits
+      if (token.tokenType === 'erc20') {
+        const gas = await network.adapter.estimateTransferGas({ from: deposit.address as Hex, to: destination as Hex, tokenAddress: token.address as Hex, amountUnits: amount })
+        const balance = await network.adapter.getNativeBalance(deposit.address as Hex)
+        // twice the estimate: fees move between estimate and inclusion
+        const needed = gas.maxCostWei * 2n
+        if (balance < needed) {
+          await sendOnce(deps, network, { idempotencyKey: `gas:${id}:${attempt}`, from: network.treasury, to: deposit.address, tokenAddress: null, tokenId: null, amountUnits: needed - balance })
+        }
+      } else {
+        const gas = await network.adapter.estimateTransferGas({ from: deposit.address as Hex, to: destination as Hex, tokenAddress: null, amountUnits: amount })
+        amount = amount - gas.maxCostWei * 2n
+        if (amount <= 0n) throw new Error('native payment smaller than the gas to sweep it')
+      }
+      const sent = await sendOnce(deps, network, { idempotencyKey: `sweep:${id}`, from: depositAccount, to: destination, tokenAddress: token.address, tokenId: token.id, amountUnits: amount })
+      await updatePayment(deps.db, id, { settlementStatus: 'settled', settlementTxHash: sent.txHash, settledAt: deps.clock.now(), settlementNextAttemptAt: null, settlementError: null }, deps.clock.now())
+      await emit(deps, id, { settlement_status: 'processing' })
+      settled += 1
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0] ?? 'sweep failed'
+      deps.log.warn({ payment: id, attempt, err: message }, 'settlement sweep failed')
+      if (attempt >= MAX_ATTEMPTS) {
+        await updatePayment(deps.db, id, { settlementStatus: 'failed', settlementError: message, settlementNextAttemptAt: null }, deps.clock.now())
+        await emit(deps, id, { settlement_status: 'processing' })
+      } else {
+        await updatePayment(deps.db, id, { settlementError: message }, deps.clock.now())
+      }
+    }
+  }
+  return settled
+}

@@ -1,0 +1,212 @@
+import type { Deps } from '../../deps.ts'
+import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
+import { notifyCommitted } from '../invoices/invoice.service.ts'
+import { listOpenPayments, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
+import { runEvery, type Loop } from '../../workers/loop.ts'
+import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
+import { confirmPayment, orphanPayment, recordTransfers } from './credit.service.ts'
+import { deleteBlocksAbove, findCursor, recentBlocks, saveCursor } from './cursor.repo.ts'
+import { listDepositAddressesSince, type DepositAddressRecord } from './deposit.repo.ts'
+
+/** Bound on one scan: blocks per iteration (eth_getLogs is split further by the adapter). */
+const MAX_BLOCKS_PER_ITERATION = 2_000n
+const MAX_OPEN_PAYMENTS_PER_ITERATION = 500
+
+export interface WatcherStats {
+  iterations: number
+  lastHead: bigint
+  lastError: string | null
+}
+
+/**
+ * Follows one network from a committed cursor: records transfers to watched addresses, confirms
+ * them when deep enough on a still-canonical block, and rewinds on reorgs (parent-hash check).
+ * Only the holder of the network's advisory lock runs it; other processes stand by.
+ */
+export class ChainWatcher {
+  readonly network: ChainNetwork
+  readonly stats: WatcherStats = { iterations: 0, lastHead: 0n, lastError: null }
+  readonly #deps: Deps
+  readonly #runtime: ChainRuntime
+  readonly #addresses = new Map<string, DepositAddressRecord>()
+  #loadedUpTo: { createdAt: Date; id: string } | undefined
+  #lock: { release(): Promise<void>; lost: Promise<void> } | undefined
+  #loop: Loop | undefined
+  #failures = 0
+
+  constructor(deps: Deps, runtime: ChainRuntime, network: ChainNetwork) {
+    this.#deps = deps
+    this.#runtime = runtime
+    this.network = network
+  }
+
+  get key(): string {
+    return `${this.network.def.environment}:${this.network.def.network}`
+  }
+
+  start(pollMs: number): Loop {
+    this.#loop = runEvery(`chain-watch:${this.key}`, pollMs, () => this.tick(), this.#deps.log)
+    const loop = this.#loop
+    return {
+      kick: () => loop.kick(),
+      stop: async () => {
+        await loop.stop()
+        await this.#lock?.release()
+        this.#lock = undefined
+      },
+    }
+  }
+
+  kick(): void {
+    this.#loop?.kick()
+  }
+
+  async #ensureLeader(): Promise<boolean> {
+    if (this.#lock) return true
+    const lock = await this.#deps.database.tryAdvisoryLock(`pepay-watcher:${this.key}`)
+    if (!lock) return false
+    this.#lock = lock
+    void lock.lost.then(() => {
+      if (this.#lock === lock) this.#lock = undefined
+    })
+    this.#deps.log.info({ network: this.key }, 'chain watcher is leader')
+    return true
+  }
+
+  get isLeader(): boolean {
+    return this.#lock !== undefined
+  }
+
+  async #refreshAddresses(): Promise<void> {
+    const { environment, network } = this.network.def
+    for (let i = 0; i < 100; i += 1) {
+      const batch = await listDepositAddressesSince(this.#deps.db, environment, network, this.#loadedUpTo, 5_000)
+      for (const record of batch) this.#addresses.set(record.address, record)
+      const last = batch.at(-1)
+      if (last) this.#loadedUpTo = { createdAt: last.createdAt, id: last.id }
+      if (batch.length < 5_000) return
+    }
+  }
+
+  /** One iteration; public so tests and manual verification can drive it deterministically. */
+  async tick(): Promise<void> {
+    if (!(await this.#ensureLeader())) return
+    const { adapter, def } = this.network
+    let head
+    try {
+      head = await adapter.getHead()
+      this.#runtime.degraded.delete(this.key)
+      this.#failures = 0
+    } catch (error) {
+      this.#failures += 1
+      const message = `RPC unavailable: ${(error as Error).message.split('\n')[0] ?? ''}`
+      this.#runtime.degraded.set(this.key, message)
+      this.stats.lastError = message
+      return
+    }
+    this.stats.iterations += 1
+    this.stats.lastHead = head.number
+    await this.#refreshAddresses()
+    await this.#scan(head.number)
+    await this.#confirm(head.number)
+    void def
+  }
+
+  async #scan(headNumber: bigint): Promise<void> {
+    const deps = this.#deps
+    const { adapter, def } = this.network
+    const cursor = await findCursor(deps.db, def.environment, def.network)
+    const genesisHash = (await adapter.getBlockHash(0n)) ?? null
+    let from: bigint
+    if (!cursor) {
+      from = headNumber
+    } else if (cursor.genesisHash !== null && genesisHash !== null && cursor.genesisHash !== genesisHash) {
+      // the chain was recreated: everything recorded above genesis is gone
+      deps.log.warn({ network: this.key, previous: cursor.genesisHash, current: genesisHash }, 'chain reset detected: rewinding the watcher')
+      await this.#rewindTo(0n)
+      from = 1n
+    } else {
+      const ancestor = await this.#findAncestor(cursor.lastBlock)
+      if (ancestor < cursor.lastBlock) {
+        deps.log.warn({ network: this.key, from: cursor.lastBlock.toString(), to: ancestor.toString() }, 'reorg detected: rewinding the watcher')
+        await this.#rewindTo(ancestor)
+      }
+      from = ancestor + 1n
+    }
+    if (from > headNumber) return
+    const to = headNumber < from + MAX_BLOCKS_PER_ITERATION - 1n ? headNumber : from + MAX_BLOCKS_PER_ITERATION - 1n
+    const isWatched = (address: string) => this.#addresses.has(address)
+    const erc20 = this.network.tokens.filter((t) => t.tokenType === 'erc20' && t.address).map((t) => ({ address: t.address as `0x${string}`, tokenId: t.id }))
+    const transfers: ObservedTransfer[] = erc20.length > 0 ? await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched }) : []
+    const nativeToken = this.network.tokens.find((t) => t.tokenType === 'native')
+    // reading whole blocks is costly: only when some open deposit address expects the native coin
+    if (nativeToken && [...this.#addresses.values()].some((a) => a.tokenId === nativeToken.id)) {
+      transfers.push(...(await adapter.scanNativeTransfers({ fromBlock: from, toBlock: to, tokenId: nativeToken.id, isWatched })))
+    }
+    const header = await adapter.getBlockHeader(to)
+    const matched = transfers.flatMap((transfer) => {
+      const deposit = this.#addresses.get(transfer.to)
+      return deposit ? [{ transfer, deposit }] : []
+    })
+    await deps.db.transaction().execute(async (trx) => {
+      await recordTransfers(deps, trx, this.#runtime, this.network, matched, headNumber)
+      await saveCursor(trx, def.environment, def.network, { lastBlock: to, genesisHash: cursor?.genesisHash ?? genesisHash, blockHash: header?.hash ?? null, parentHash: header?.parentHash ?? null }, deps.clock.now())
+    })
+    if (matched.length > 0) notifyCommitted(deps)
+  }
+
+  /** The newest recorded block whose hash is still canonical (walks back over the stored window). */
+  async #findAncestor(cursorBlock: bigint): Promise<bigint> {
+    const { adapter, def } = this.network
+    const blocks = await recentBlocks(this.#deps.db, def.environment, def.network, 256)
+    if (blocks.length === 0) return cursorBlock
+    for (const block of blocks) {
+      const current = await adapter.getBlockHash(block.number)
+      if (current !== undefined && current.toLowerCase() === block.hash.toLowerCase()) return block.number
+    }
+    const oldest = blocks.at(-1)
+    return oldest ? oldest.number - 1n : cursorBlock
+  }
+
+  async #rewindTo(ancestor: bigint): Promise<void> {
+    const deps = this.#deps
+    const { def, adapter } = this.network
+    const affected = await listPaymentsAboveBlock(deps.db, def.environment, def.network, ancestor)
+    const genesisHash = (await adapter.getBlockHash(0n)) ?? null
+    await deps.db.transaction().execute(async (trx) => {
+      for (const payment of affected) await orphanPayment(deps, trx, payment.id)
+      await deleteBlocksAbove(trx, def.environment, def.network, ancestor)
+      await saveCursor(trx, def.environment, def.network, { lastBlock: ancestor, genesisHash, blockHash: null, parentHash: null }, deps.clock.now())
+    })
+    if (affected.length > 0) notifyCommitted(deps)
+  }
+
+  async #confirm(headNumber: bigint): Promise<void> {
+    const deps = this.#deps
+    const { adapter, def } = this.network
+    const open = await listOpenPayments(deps.db, def.environment, def.network, MAX_OPEN_PAYMENTS_PER_ITERATION)
+    const hashes = new Map<bigint, string | undefined>()
+    let changed = false
+    for (const payment of open) {
+      const confirmations = Number(headNumber - payment.blockNumber + 1n)
+      if (confirmations < payment.confirmationsRequired) continue
+      if (!hashes.has(payment.blockNumber)) hashes.set(payment.blockNumber, await adapter.getBlockHash(payment.blockNumber))
+      const canonical = hashes.get(payment.blockNumber)?.toLowerCase() === payment.blockHash.toLowerCase()
+      await deps.db.transaction().execute(async (trx) => {
+        if (canonical) await confirmPayment(deps, trx, payment.id, confirmations)
+        else await orphanPayment(deps, trx, payment.id)
+      })
+      changed = true
+    }
+    if (changed) notifyCommitted(deps)
+  }
+
+  /** Deposit addresses this watcher knows (for tests and manual verification). */
+  watched(address: string): DepositAddressRecord | undefined {
+    return this.#addresses.get(address)
+  }
+
+  async refresh(): Promise<void> {
+    await this.#refreshAddresses()
+  }
+}
