@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { DB } from '../../../db/schema.ts'
+import {
+  browseProducts,
+  correctWords,
+  findProduct,
+  listOffers,
+  searchByText,
+  searchBySimilarity,
+  type ProductRow,
+} from '../catalog/catalog.repo.ts'
+import {
+  compareOffers,
+  type CatalogScope,
+  type Offer,
+  type PlaceOrderRequest,
+  type ProductDetails,
+  type ProductSummary,
+  type ProviderOrderStatus,
+  type RetailProvider,
+  type Retailer,
+  type SearchPage,
+  type SearchQuery,
+} from '../retail-provider.ts'
+import { productImageDataUri } from './product-image.ts'
+import { searchWords } from './vocabulary.ts'
+
+/** At most this many words of a query take part in matching (a bound on query cost). */
+export const MAX_QUERY_WORDS = 8
+
+/** ZIP3 prefixes outside the contiguous US: slower and dearer for non-Prime offers. */
+function isRemoteZip(zip: string): boolean {
+  const prefix = Number(zip.slice(0, 3))
+  return (
+    (prefix >= 995 && prefix <= 999) || // Alaska
+    prefix === 967 || prefix === 968 || // Hawaii
+    (prefix >= 6 && prefix <= 9) || // Puerto Rico, Virgin Islands
+    prefix === 969 || // Guam and the Pacific territories
+    (prefix >= 90 && prefix <= 99) || prefix === 340 || (prefix >= 962 && prefix <= 966) // military mail
+  )
+}
+
+export function adjustOfferForZip(offer: Offer, zipCode: string | undefined): Offer {
+  if (zipCode === undefined || !isRemoteZip(zipCode)) return offer
+  return {
+    ...offer,
+    transitDays: offer.transitDays + (offer.isPrime ? 2 : 4),
+    shippingUsdMillis: offer.isPrime ? offer.shippingUsdMillis : offer.shippingUsdMillis + 4_990n,
+  }
+}
+
+function summary(row: ProductRow): ProductSummary {
+  return {
+    productId: row.productId,
+    retailer: row.retailer,
+    title: row.title,
+    brand: row.brand,
+    category: row.category,
+    imageUrl: row.imageUrl ?? productImageDataUri(row.productId, row.title),
+    priceUsdMillis: row.priceUsdMillis,
+    listPriceUsdMillis: row.listPriceUsdMillis,
+    ratingTenths: row.ratingTenths,
+    reviewCount: row.reviewCount,
+    isPrime: row.isPrime,
+    isMerchantProduct: row.merchantId !== null,
+  }
+}
+
+const REVIEW_AUTHORS = ['Sam R.', 'Priya K.', 'Jordan T.', 'Alex M.', 'Chris L.', 'Taylor B.']
+const REVIEW_LINES: [number, string, string][] = [
+  [5, 'Exactly as described', 'Arrived quickly and works perfectly. Would buy again.'],
+  [4, 'Good value', 'Solid build for the price; packaging could be better.'],
+  [5, 'Great quality', 'Better than I expected. Using it every day.'],
+  [3, 'Does the job', 'Fine overall, a few rough edges.'],
+  [2, 'Not for me', 'Smaller than it looked in the pictures.'],
+]
+
+function details(row: ProductRow): ProductDetails {
+  const digest = createHash('sha256').update(row.productId).digest()
+  const reviews = [0, 1, 2].map((k) => {
+    const line = REVIEW_LINES[((digest[k] ?? 0) + k) % REVIEW_LINES.length] ?? REVIEW_LINES[0]!
+    return { author: REVIEW_AUTHORS[(digest[k + 3] ?? 0) % REVIEW_AUTHORS.length] ?? 'Customer', rating: line[0], title: line[1], body: line[2] }
+  })
+  const base = summary(row)
+  return {
+    ...base,
+    description: row.description,
+    productUrl: row.productUrl,
+    images: row.imageUrl ? [row.imageUrl] : [base.imageUrl, productImageDataUri(row.productId, row.title, 1)],
+    specifications: {
+      Brand: row.brand,
+      Category: row.category,
+      ...(row.merchantId === null && { Model: row.productId, Warranty: `${1 + ((digest[6] ?? 0) % 3)} year limited` }),
+    },
+    reviews: row.reviewCount > 0 ? reviews : [],
+  }
+}
+
+/**
+ * The sandbox retailer: products and offers from the database catalog (generated sandbox goods
+ * and the merchant's own imports). Orders are accepted without any outside call; shipping and
+ * delivery are driven by the devnet simulator.
+ */
+export class SandboxRetailer implements RetailProvider {
+  readonly id = 'sandbox'
+  readonly #db: Kysely<DB>
+
+  constructor(db: Kysely<DB>) {
+    this.#db = db
+  }
+
+  async search(scope: CatalogScope, query: SearchQuery): Promise<SearchPage> {
+    const text = query.q?.trim() ?? ''
+    const words = [...new Set(searchWords(text))].slice(0, MAX_QUERY_WORDS)
+    if (words.length === 0) {
+      const page = await browseProducts(this.#db, scope, query)
+      return { products: page.rows.map(summary), hasMore: page.hasMore, corrections: [] }
+    }
+    const known = await correctWords(this.#db, scope, words)
+    const corrections: { from: string; to: string }[] = []
+    // each word must match (AND); an unknown word also matches its nearest catalog word (OR)
+    const groups = words.map((word) => {
+      const facts = known.get(word)
+      if (facts && !facts.known && facts.nearest && facts.nearest !== word) {
+        corrections.push({ from: word, to: facts.nearest })
+        return `(${word} | ${facts.nearest.replace(/[^a-z0-9]/g, '')})`
+      }
+      return word
+    })
+    const page = await searchByText(this.#db, scope, groups.join(' & '), query)
+    if (page.rows.length === 0 && query.offset === 0) {
+      const fuzzy = await searchBySimilarity(this.#db, scope, words.join(' '), query)
+      return { products: fuzzy.rows.map(summary), hasMore: fuzzy.hasMore, corrections }
+    }
+    return { products: page.rows.map(summary), hasMore: page.hasMore, corrections }
+  }
+
+  async getProduct(scope: CatalogScope, productId: string, retailer?: Retailer): Promise<ProductDetails | undefined> {
+    const row = await findProduct(this.#db, scope, productId, retailer)
+    return row ? details(row) : undefined
+  }
+
+  async getOffers(
+    scope: CatalogScope,
+    productId: string,
+    options: { retailer?: Retailer | undefined; zipCode?: string | undefined },
+  ): Promise<{ product: ProductSummary; offers: Offer[] } | undefined> {
+    const row = await findProduct(this.#db, scope, productId, options.retailer)
+    if (!row) return undefined
+    const offers = (await listOffers(this.#db, row.pk)).map((o) => adjustOfferForZip(o, options.zipCode)).sort(compareOffers)
+    return { product: summary(row), offers }
+  }
+
+  placeOrder(request: PlaceOrderRequest): Promise<ProviderOrderStatus> {
+    // deterministic in our order id: placing the same order twice yields the same retailer order
+    const ref = `SBX-${createHash('sha256').update(request.orderId).digest('hex').slice(0, 16).toUpperCase()}`
+    if (request.items.length === 0) return Promise.resolve({ status: 'rejected', providerOrderRef: ref, reason: 'no items' })
+    return Promise.resolve({ status: 'placed', providerOrderRef: ref })
+  }
+
+  getOrderStatus(providerOrderRef: string): Promise<ProviderOrderStatus> {
+    return Promise.resolve({ status: 'placed', providerOrderRef })
+  }
+
+  cancelOrder(_providerOrderRef: string): Promise<{ accepted: boolean; reason: string | null }> {
+    return Promise.resolve({ accepted: true, reason: null })
+  }
+}
