@@ -79,7 +79,8 @@ describe('authentication matrix', () => {
   let expiredBearer: string
 
   before(async () => {
-    t = await startTestServer({ clock, runWorkers: false })
+    // the foundation alone: the table below is exactly its routes (other layers are covered generically)
+    t = await startTestServer({ clock, runWorkers: false, extensions: [] })
     merchant = await t.onboard('Matrix Merchant', { grantMainnet: true })
     call = apiClient(t.url)
     const dashboard = { authorization: `Bearer ${merchant.dashboardToken}` }
@@ -128,7 +129,7 @@ describe('authentication matrix', () => {
     })
   }
 
-  it('covers every /api route the server documents', async () => {
+  it('covers every /api route the foundation documents', async () => {
     const spec = await call('GET', '/openapi.json')
     const documented = new Set<string>()
     for (const [path, operations] of Object.entries(spec.body.paths as Record<string, Record<string, unknown>>)) {
@@ -305,5 +306,88 @@ describe('authentication matrix', () => {
       const events = await call('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`, { headers: keyHeaders(merchant.merchantKey) })
       assert.equal(events.body.data.data[0].request.id, id)
     })
+  })
+})
+
+type Scheme = 'apiKey' | 'commerceApiKey' | 'bearerAuth' | 'sessionToken'
+
+/**
+ * Every /api route the full server documents (the foundation and every default extension), with
+ * the credential rules derived from its OpenAPI security: a route added later is covered without
+ * editing this file.
+ */
+describe('authentication over every documented route', () => {
+  let t: TestServer
+  let merchant: OnboardedMerchant
+  let call: ReturnType<typeof apiClient>
+  let sessionHeaders: Record<string, string>
+  let revokedKey: string
+  const routes: { method: string; path: string; schemes: Set<Scheme> }[] = []
+
+  before(async () => {
+    t = await startTestServer({ runWorkers: false })
+    merchant = await t.onboard('Generic Matrix')
+    call = apiClient(t.url)
+    const created = await call('POST', '/api/v1/invoices', {
+      headers: { ...keyHeaders(merchant.merchantKey), 'idempotency-key': randomUUID() },
+      body: { amount_usd: 1 },
+    })
+    sessionHeaders = created.body.payment_session_headers
+    const dashboard = { authorization: `Bearer ${merchant.dashboardToken}` }
+    const key = await call('POST', '/api/v1/api-keys', { headers: dashboard, body: { name: 'revoked', scope: 'merchant' } })
+    revokedKey = key.body.api_key
+    await call('POST', `/api/v1/api-keys/${key.body.key_id}/revoke`, { headers: dashboard })
+    const spec = await call('GET', '/openapi.json')
+    type Operation = { security?: Record<string, string[]>[] }
+    for (const [template, operations] of Object.entries(spec.body.paths as Record<string, Record<string, Operation>>)) {
+      if (!template.startsWith('/api/')) continue
+      for (const [method, operation] of Object.entries(operations)) {
+        const schemes = new Set((operation.security ?? []).flatMap((s) => Object.keys(s)) as Scheme[])
+        // path parameters never matter here: credentials are checked before the request is parsed
+        const path = template.replace(/\{[^}]+\}/g, randomUUID())
+        routes.push({ method: method.toUpperCase(), path, schemes })
+      }
+    }
+  })
+  after(async () => t.close())
+
+  it('documents a security requirement on every /api route', () => {
+    assert.ok(routes.length >= ROUTES.length)
+    for (const route of routes) assert.ok(route.schemes.size > 0, `${route.method} ${route.path} has no security`)
+  })
+
+  it('enforces the documented credentials on every /api route', async (ctx) => {
+    for (const route of routes) {
+      const what = `${route.method} ${route.path}`
+      const send = (headers: Record<string, string>) => call(route.method, route.path, { headers })
+      const isSession = route.schemes.has('sessionToken')
+      await ctx.test(what, async () => {
+        const anonymous = await send({})
+        assertError(anonymous, 401, isSession ? 'SESSION_INVALID' : 'AUTHENTICATION_REQUIRED', `${what} anonymous`)
+        if (isSession) {
+          assertError(await send(keyHeaders(merchant.merchantKey)), 403, 'WRONG_AUTH_MODE', `${what} with a key`)
+          assertError(await send({ authorization: `Bearer ${merchant.dashboardToken}` }), 403, 'WRONG_AUTH_MODE', `${what} with a bearer`)
+          return
+        }
+        assertError(await send(sessionHeaders), 401, 'AUTHENTICATION_REQUIRED', `${what} with session headers`)
+        const takesKey = route.schemes.has('apiKey') || route.schemes.has('commerceApiKey')
+        if (!takesKey) {
+          assertError(await send(keyHeaders(merchant.merchantKey)), 403, 'WRONG_AUTH_MODE', `${what} with a key`)
+        } else {
+          assertError(await send(keyHeaders('pk_test_garbage_not_a_key')), 401, 'API_KEY_INVALID', `${what} garbage key`)
+          assertError(await send(keyHeaders(revokedKey)), 401, 'API_KEY_REVOKED', `${what} revoked key`)
+        }
+        if (!route.schemes.has('commerceApiKey')) {
+          const res = await send({ 'x-commerce-api-key': merchant.commerceKey })
+          assert.equal(res.status, 403, `${what} with a commerce key: ${JSON.stringify(res.body)}`)
+        }
+        if (route.schemes.has('bearerAuth')) {
+          assertError(await send({ authorization: 'Bearer not.a.jwt' }), 401, 'BEARER_TOKEN_INVALID', `${what} bad bearer`)
+        } else {
+          const res = await send({ authorization: `Bearer ${merchant.dashboardToken}` })
+          assert.equal(res.status, 403, `${what} with a bearer: ${JSON.stringify(res.body)}`)
+        }
+      })
+    }
   })
 })
