@@ -219,3 +219,23 @@ export const FaucetBody = z
   })
   .strict()
 export const FaucetResponse = envelopeB(z.object({ tx_hash: z.string(), network: z.string(), address: z.string(), token_id: z.number().int(), amount_units: z.string() }))
+
+export const DevnetPayBody = z
+  .object({
+    invoice_id: Uuid,
+    network: Network.default('base'),
+    token_id: z.number().int().positive().optional(),
+    amount: z.string().regex(/^(0|[1-9]\d*)(\.\d+)?$/).optional().meta({ description: 'Whole-token decimal text; default: the quoted remaining amount' }),
+  })
+  .strict()
+export const DevnetPayResponse = envelopeB(
+  z.object({
+    tx_hash: z.string(),
+    network: z.string(),
+    token_id: z.number().int(),
+    token_symbol: z.string(),
+    to_address: z.string(),
+    from_address: z.string(),
+    amount_units: z.string(),
+  }),
+)

@@ -8,6 +8,8 @@ import {
   CreateWalletBody,
   DevnetInfo,
   ErrorBody,
+  DevnetPayBody,
+  DevnetPayResponse,
   FaucetBody,
   FaucetResponse,
   InvoiceIdParams,
@@ -393,6 +395,40 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
       await devnet.faucet(body.network, check.address as Hex, { tokenAddress: 'native', amountUnits: 10n ** 17n })
       const sent = await devnet.faucet(body.network, check.address as Hex, { tokenAddress: token.tokenType === 'native' ? 'native' : (token.address as Hex), amountUnits })
       return { success: true as const, data: { tx_hash: sent.txHash, network: body.network, address: check.address, token_id: token.id, amount_units: amountUnits.toString() } }
+    })
+
+    r.post('/api/v1/devnet/pay', {
+      config: { auth: ['merchant_key', 'bearer'] },
+      schema: { tags: ['Devnet'], summary: 'Pay an invoice from a funded devnet account (simulates a payer)', body: DevnetPayBody, response: { 200: DevnetPayResponse, ...errors } },
+    }, async (request) => {
+      const principal = requirePrincipal(request)
+      if (principal.environment !== 'devnet' || !devnet) throw new AppError('DEVNET_ONLY', 'devnet payments exist only for devnet credentials on a server running the embedded devnet')
+      const body = request.body
+      const invoice = await deps.db.selectFrom('invoice').select(['id', 'environment']).where('id', '=', body.invoice_id).where('merchant_id', '=', principal.merchantId.toString()).executeTakeFirst()
+      if (!invoice || invoice.environment !== 'devnet') throw new NotFoundError('invoice')
+      const network = runtime.get('devnet', body.network)
+      if (!network) throw fieldError('network', 'not a devnet network')
+      const token = body.token_id === undefined ? network.tokens.find((t) => t.isStable) : network.tokens.find((t) => t.id === body.token_id)
+      if (!token || token.tokenType !== 'erc20') throw fieldError('token_id', 'not an ERC-20 token of this network')
+      const quote = await allocatePaymentAddress(deps, runtime, invoice.id, { network: body.network, tokenId: token.id })
+      let amountUnits = BigInt(quote.estimated_token_amount_units)
+      if (body.amount !== undefined) {
+        try {
+          amountUnits = parseUnits(body.amount, token.decimals)
+        } catch {
+          throw fieldError('amount', `at most ${token.decimals} decimals`)
+        }
+      }
+      if (amountUnits <= 0n) throw fieldError('amount', 'nothing to pay')
+      const payer = devnet.fundedAccounts(body.network).at(-1)
+      if (!payer) throw new AppError('SERVICE_UNAVAILABLE', 'no funded devnet account')
+      await devnet.faucet(body.network, payer.address, { tokenAddress: token.address as Hex, amountUnits })
+      const sent = await network.adapter.sendToken({ privateKey: payer.privateKey, tokenAddress: token.address as Hex, to: quote.temp_address as Hex, amountUnits })
+      await network.adapter.waitForReceipt(sent.txHash, 30_000)
+      return {
+        success: true as const,
+        data: { tx_hash: sent.txHash, network: body.network, token_id: token.id, token_symbol: token.symbol, to_address: quote.temp_address, from_address: payer.address.toLowerCase(), amount_units: amountUnits.toString() },
+      }
     })
   }
 }
