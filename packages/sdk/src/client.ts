@@ -8,6 +8,10 @@ import { Invoices } from './resources/invoices.ts'
 import { MerchantSettings } from './resources/merchant-settings.ts'
 import { PaymentSessions } from './resources/payment-sessions.ts'
 import { Ws } from './resources/ws.ts'
+import { Tokens } from './resources/tokens.ts'
+import { Settlement } from './resources/settlement.ts'
+import { Wallets } from './resources/wallets.ts'
+import { Devnet } from './resources/devnet.ts'
 
 export const DEFAULT_BASE_URL = 'https://api-beta.pepay.io'
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -71,6 +75,10 @@ export class Pepay {
   readonly access: Access
   readonly merchantSettings: MerchantSettings
   readonly ws: Ws
+  readonly tokens: Tokens
+  readonly settlement: Settlement
+  readonly wallets: Wallets
+  readonly devnet: Devnet
   /** Alias seen in the documentation: `pepay.merchants.invoices`. */
   readonly merchants: { readonly invoices: Invoices }
 
@@ -117,6 +125,10 @@ export class Pepay {
     this.access = new Access(this.requester)
     this.merchantSettings = new MerchantSettings(this.requester)
     this.ws = new Ws(this.requester, options.wsBaseUrl, options.WebSocket)
+    this.tokens = new Tokens(this.requester)
+    this.settlement = new Settlement(this.requester)
+    this.wallets = new Wallets(this.requester)
+    this.devnet = new Devnet(this.requester)
     this.merchants = { invoices: this.invoices }
   }
 

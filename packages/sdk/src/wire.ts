@@ -138,3 +138,5 @@ export type ManualVerificationResponse = Out<typeof C.ManualVerificationResponse
 export type DevnetInfo = Out<typeof C.DevnetInfo>
 export type FaucetParams = In<typeof C.FaucetBody>
 export type FaucetResult = Out<typeof C.FaucetResponse>
+export type DevnetPayParams = In<typeof C.DevnetPayBody>
+export type DevnetPayResult = Out<typeof C.DevnetPayResponse>

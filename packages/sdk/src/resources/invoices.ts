@@ -13,8 +13,11 @@ import type {
   InvoiceTotalsParams,
   ListCustomerInvoicesParams,
   ListInvoicesParams,
+  ManualVerificationParams,
+  ManualVerificationResponse,
   RetrieveInvoiceParams,
 } from '../wire.ts'
+import type { Requester } from '../request.ts'
 import { Resource, segment } from './resource.ts'
 
 const MERCHANT: readonly AuthKind[] = ['apiKey', 'bearer']
@@ -33,8 +36,31 @@ export interface WaitForStatusOptions {
 
 type Query = Record<string, QueryValue>
 
+/**
+ * `pepay.invoices.manualVerification`: asks the server to re-scan the invoice's payment address.
+ * Payer routes: they take the payment-session credentials (sessionToken + signature).
+ */
+export class ManualVerifications extends Resource {
+  /** Starts (or returns the running) verification job; answers 202 with the job. */
+  trigger(invoiceId: string, params: ManualVerificationParams = {}, options?: RequestOptions): Promise<ManualVerificationResponse> {
+    return this.call({ method: 'POST', path: `/api/v1/invoice/${segment(invoiceId)}/verify`, auth: ['session'], body: params, options })
+  }
+
+  /** The latest verification job of the invoice. */
+  retrieve(invoiceId: string, options?: RequestOptions): Promise<ManualVerificationResponse> {
+    return this.call({ method: 'GET', path: `/api/v1/invoice/${segment(invoiceId)}/verify`, auth: ['session'], options })
+  }
+}
+
 /** `pepay.invoices`: merchant invoices (x-api-key or Bearer). */
 export class Invoices extends Resource {
+  readonly manualVerification: ManualVerifications
+
+  constructor(requester: Requester) {
+    super(requester)
+    this.manualVerification = new ManualVerifications(requester)
+  }
+
   /** Creates an invoice. An Idempotency-Key is generated unless `options.idempotencyKey` is given. */
   create(params: CreateInvoiceParams, options?: RequestOptions): Promise<CreatedInvoice> {
     return this.call({ method: 'POST', path: '/api/v1/invoices', auth: MERCHANT, body: params, options })

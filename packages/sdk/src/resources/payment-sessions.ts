@@ -1,5 +1,9 @@
-import type { AuthKind, RequestOptions } from '../request.ts'
+import type { AuthKind, QueryValue, RequestOptions } from '../request.ts'
 import type {
+  AvailableToken,
+  CreatePaymentAddressParams,
+  ListAvailableTokensParams,
+  PaymentAddress,
   CustomerEmail,
   CustomerEmailSet,
   InvoiceQuestions,
@@ -18,6 +22,19 @@ export const SESSION: readonly AuthKind[] = ['session']
 export class PaymentSessions extends Resource {
   getSessionDetails(params: SessionQueryParams = {}, options?: RequestOptions): Promise<SessionDetails> {
     return this.call({ method: 'GET', path: '/api/v1/payments/session-details', auth: SESSION, query: params, options })
+  }
+
+  /** Tokens the payer can pay with (`mode`: monitored, all, network; `checkout` = monitored). */
+  listAvailableTokens(params: ListAvailableTokensParams = {}, options?: RequestOptions): Promise<AvailableToken[]> {
+    return this.call({ method: 'GET', path: '/api/v1/payments/available-tokens', auth: SESSION, query: params as Record<string, QueryValue>, options })
+  }
+
+  /**
+   * Allocates (or re-quotes) the deposit address for a network and token, with a 5-minute quote
+   * and the `ws_connection` token for `pepay.ws.connectPaymentSession`.
+   */
+  createPaymentAddress(params: CreatePaymentAddressParams, options?: RequestOptions): Promise<PaymentAddress> {
+    return this.call({ method: 'POST', path: '/api/v1/payments/payment-addresses', auth: SESSION, body: params, options })
   }
 
   getPaymentStatus(params: SessionQueryParams = {}, options?: RequestOptions): Promise<PayorPaymentStatus> {
