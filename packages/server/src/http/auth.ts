@@ -2,7 +2,7 @@ import { AppError } from '@pepay/core'
 import type { Environment } from '@pepay/contracts'
 import type { FastifyRequest } from 'fastify'
 import type { Deps } from '../deps.ts'
-import { checkApiKey } from '../modules/merchants/api-key.service.ts'
+import { resolveApiKey } from '../modules/merchants/api-key.service.ts'
 import { findMerchant } from '../modules/merchants/merchant.repo.ts'
 import { checkSessionCredentials } from '../modules/payment-sessions/session-credentials.ts'
 import { verifyJwt } from '../modules/platform/secrets.ts'
@@ -67,7 +67,7 @@ export async function authenticate(deps: Deps, request: FastifyRequest, modes: A
 
   const keyText = commerceKey ?? apiKey
   if (keyText !== undefined && (modes.includes('merchant_key') || modes.includes('commerce_key'))) {
-    const check = await checkApiKey(deps.db, keyText, now)
+    const check = await resolveApiKey(deps.db, keyText, now)
     if (!check.ok) throw new AppError(check.code, check.message)
     const key = check.key
     const allowed = key.scope === 'merchant' ? modes.includes('merchant_key') : modes.includes('commerce_key')
@@ -77,7 +77,7 @@ export async function authenticate(deps: Deps, request: FastifyRequest, modes: A
     if (commerceKey !== undefined && key.scope !== 'commerce') {
       throw new AppError('FORBIDDEN', 'x-commerce-api-key carries a merchant-scoped key')
     }
-    const merchant = await findMerchant(deps.db, key.merchantId)
+    const merchant = check.merchant
     if (!merchant || merchant.status !== 'active') throw new AppError('MERCHANT_SUSPENDED', 'Merchant account is suspended')
     if (key.environment === 'mainnet' && !merchant.hasMainnetAccess) {
       throw new AppError('MAINNET_ACCESS_REQUIRED', 'Mainnet access is not enabled for this merchant')

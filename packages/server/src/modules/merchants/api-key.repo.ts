@@ -1,5 +1,6 @@
 import type { Environment } from '@pepay/contracts'
 import type { Executor } from '../../db/database.ts'
+import { noteCredentialsChanged } from './merchant.repo.ts'
 
 export type KeyScope = 'merchant' | 'commerce'
 export type KeyStatus = 'active' | 'revoked' | 'suspended'
@@ -138,6 +139,7 @@ export async function revokeApiKey(
     .where('merchant_id', '=', merchantId.toString())
     .returning(COLUMNS)
     .executeTakeFirst()
+  noteCredentialsChanged()
   return row ? toRecord(row) : undefined
 }
 

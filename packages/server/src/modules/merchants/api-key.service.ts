@@ -1,4 +1,4 @@
-import { AppError, ID_PREFIX, randomToken, uuidv7, type Clock } from '@pepay/core'
+import { AppError, ID_PREFIX, monotonicMs, randomToken, uuidv7, type Clock } from '@pepay/core'
 import type { Environment } from '@pepay/contracts'
 import type { Executor } from '../../db/database.ts'
 import { sha256 } from '../platform/secrets.ts'
@@ -10,7 +10,7 @@ import {
   type ApiKeyRecord,
   type KeyScope,
 } from './api-key.repo.ts'
-import { findMerchant } from './merchant.repo.ts'
+import { currentCredentialsVersion, findMerchant, type Merchant } from './merchant.repo.ts'
 
 export const MAX_ACTIVE_KEYS = 25
 
@@ -62,16 +62,78 @@ export type KeyCheck =
   | { ok: true; key: ApiKeyRecord }
   | { ok: false; code: 'API_KEY_INVALID' | 'API_KEY_REVOKED' | 'API_KEY_EXPIRED' | 'API_KEY_SUSPENDED'; message: string }
 
-export async function checkApiKey(db: Executor, plaintext: string, now: Date): Promise<KeyCheck> {
-  if (plaintext.length < 8 || plaintext.length > 200) {
-    return { ok: false, code: 'API_KEY_INVALID', message: 'Invalid API key' }
-  }
-  const key = await findApiKeyByHash(db, sha256(plaintext))
-  if (!key) return { ok: false, code: 'API_KEY_INVALID', message: 'Invalid API key' }
+const INVALID_KEY: Extract<KeyCheck, { ok: false }> = { ok: false, code: 'API_KEY_INVALID', message: 'Invalid API key' }
+
+function keyStatus(key: ApiKeyRecord, now: Date): KeyCheck {
   if (key.status === 'revoked') return { ok: false, code: 'API_KEY_REVOKED', message: 'API key has been revoked' }
   if (key.status === 'suspended') return { ok: false, code: 'API_KEY_SUSPENDED', message: 'API key is suspended' }
   if (key.expiresAt && key.expiresAt <= now) return { ok: false, code: 'API_KEY_EXPIRED', message: 'API key has expired' }
   return { ok: true, key }
+}
+
+export async function checkApiKey(db: Executor, plaintext: string, now: Date): Promise<KeyCheck> {
+  if (plaintext.length < 8 || plaintext.length > 200) return INVALID_KEY
+  const key = await findApiKeyByHash(db, sha256(plaintext))
+  if (!key) return INVALID_KEY
+  return keyStatus(key, now)
+}
+
+/**
+ * How long request authentication reuses a key lookup and its merchant in this process. Writes
+ * made here invalidate at once (see `noteCredentialsChanged`); a revocation or suspension made
+ * by another process takes effect within this window.
+ */
+export const CREDENTIAL_CACHE_TTL_MS = 5_000
+const CREDENTIAL_CACHE_MAX_ENTRIES = 10_000
+
+interface CachedCredential {
+  key: ApiKeyRecord
+  merchant: Merchant | undefined
+  version: number
+  loadedAtMs: number
+}
+
+/** One cache per database handle, so two servers in one process never share entries. */
+const credentialCaches = new WeakMap<Executor, Map<string, CachedCredential>>()
+
+export type ResolvedApiKey =
+  | { ok: true; key: ApiKeyRecord; merchant: Merchant | undefined }
+  | Extract<KeyCheck, { ok: false }>
+
+/**
+ * `checkApiKey` plus the key's merchant, as request authentication needs them, served from a
+ * short-lived in-process cache: the hot path of every API-key request skips two queries.
+ * Status and expiry are still judged against `now` on every call.
+ */
+export async function resolveApiKey(db: Executor, plaintext: string, now: Date): Promise<ResolvedApiKey> {
+  if (plaintext.length < 8 || plaintext.length > 200) return INVALID_KEY
+  const hash = sha256(plaintext)
+  const cacheKey = hash.toString('hex')
+  let cache = credentialCaches.get(db)
+  if (!cache) {
+    cache = new Map()
+    credentialCaches.set(db, cache)
+  }
+  let entry = cache.get(cacheKey)
+  const nowMs = monotonicMs()
+  if (!entry || entry.version !== currentCredentialsVersion() || nowMs - entry.loadedAtMs >= CREDENTIAL_CACHE_TTL_MS) {
+    // read the version before the lookups: a write landing during them leaves this entry stale
+    const version = currentCredentialsVersion()
+    cache.delete(cacheKey)
+    const key = await findApiKeyByHash(db, hash)
+    // unknown keys are not cached: a key created a moment ago (possibly elsewhere) works at once
+    if (!key) return INVALID_KEY
+    const merchant = await findMerchant(db, key.merchantId)
+    entry = { key, merchant, version, loadedAtMs: nowMs }
+    if (cache.size >= CREDENTIAL_CACHE_MAX_ENTRIES) {
+      const oldest = cache.keys().next()
+      if (!oldest.done) cache.delete(oldest.value)
+    }
+    cache.set(cacheKey, entry)
+  }
+  const check = keyStatus(entry.key, now)
+  if (!check.ok) return check
+  return { ok: true, key: entry.key, merchant: entry.merchant }
 }
 
 /** Remembers key usage in memory and writes it in batches. */

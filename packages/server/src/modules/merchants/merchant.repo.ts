@@ -42,6 +42,21 @@ function toMerchant(row: Row): Merchant {
   }
 }
 
+/**
+ * Bumped after every write to a merchant or to one of its API keys in this process. Auth keeps
+ * resolved keys for a few seconds and drops any entry loaded under an older version, so a
+ * revocation or suspension made in this process takes effect on the very next request.
+ */
+let credentialsVersion = 0
+
+export function currentCredentialsVersion(): number {
+  return credentialsVersion
+}
+
+export function noteCredentialsChanged(): void {
+  credentialsVersion += 1
+}
+
 export async function insertMerchant(
   db: Executor,
   input: { name: string; email: string | null; isDemo: boolean; now: Date },
@@ -89,5 +104,6 @@ export async function updateMerchant(
     .where('id', '=', id.toString())
     .returningAll()
     .executeTakeFirst()
+  noteCredentialsChanged()
   return row ? toMerchant(row) : undefined
 }
