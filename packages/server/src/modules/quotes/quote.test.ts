@@ -5,9 +5,7 @@ import {
   AmountParseError,
   checkPeg,
   formatUnits,
-  formatUsdMillis,
   parseUnits,
-  parseUsdAmount,
   stablecoinPrice,
   tokenUnitsToUsdMillis,
   usdMillisToTokenUnits,
@@ -536,71 +534,3 @@ describe('parseUnits', () => {
   }
 })
 
-describe('formatUsdMillis', () => {
-  const cases: Array<[bigint, string]> = [
-    [129_900n, '129.900'],
-    [49_990n, '49.990'],
-    [1_000n, '1.000'],
-    [1n, '0.001'],
-    [0n, '0.000'],
-    [-500n, '-0.500'],
-    [
-      UINT256_MAX,
-      '115792089237316195423570985008687907853269984665640564039457584007913129639.935',
-    ],
-  ]
-  for (const [millis, text] of cases) {
-    it(`formats ${millis} as "${text}"`, () => {
-      assert.equal(formatUsdMillis(millis), text)
-    })
-  }
-})
-
-describe('parseUsdAmount', () => {
-  const cases: Array<[string, bigint]> = [
-    ['49.99', 49_990n],
-    ['49.9', 49_900n],
-    ['49', 49_000n],
-    ['0.01', 10n],
-    ['0', 0n],
-    ['1000000', 1_000_000_000n],
-  ]
-  for (const [text, millis] of cases) {
-    it(`parses "${text}" as ${millis} millis`, () => {
-      assert.equal(parseUsdAmount(text), millis)
-    })
-  }
-
-  const rejected: Array<[string, string]> = [
-    ['0.0001', 'too-many-decimals'],
-    ['49.999', 'too-many-decimals'],
-    ['49.990', 'too-many-decimals'],
-    ['1e3', 'exponent'],
-    ['+1', 'sign'],
-    ['-1', 'sign'],
-    ['', 'empty'],
-    ['$5', 'invalid-syntax'],
-    ['5 ', 'invalid-syntax'],
-    ['1,000.00', 'invalid-syntax'],
-  ]
-  for (const [text, reason] of rejected) {
-    it(`rejects ${JSON.stringify(text)} as ${reason}`, () => {
-      assert.throws(
-        () => parseUsdAmount(text),
-        (error: unknown) => {
-          assert.ok(error instanceof AmountParseError)
-          assert.ok(error instanceof AppError)
-          assert.equal(error.code, 'INVALID_AMOUNT_FORMAT')
-          assert.equal(error.reason, reason)
-          return true
-        },
-      )
-    })
-  }
-
-  it('round-trips through formatUsdMillis for whole cents', () => {
-    for (const millis of [0n, 10n, 49_990n, 129_900n, 123_456_789_010n]) {
-      assert.equal(parseUsdAmount(formatUsdMillis(millis).slice(0, -1)), millis)
-    }
-  })
-})

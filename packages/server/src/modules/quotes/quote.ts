@@ -194,19 +194,3 @@ export function parseUnits(text: string, decimals: number): bigint {
   const [whole, fraction] = parseDecimal(text, decimals, 'amount')
   return BigInt(whole) * pow10(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0')
 }
-
-/** 129900n → "129.900": always three decimals. */
-export function formatUsdMillis(millis: bigint): string {
-  const negative = millis < 0n
-  const magnitude = negative ? -millis : millis
-  const text = `${magnitude / MILLIS_PER_USD}.${(magnitude % MILLIS_PER_USD).toString().padStart(3, '0')}`
-  return negative ? `-${text}` : text
-}
-
-/** Public USD amounts are whole cents: "49.99" → 49990n millis; more than 2 decimals is refused. */
-export const USD_AMOUNT_MAX_DECIMALS = 2
-
-export function parseUsdAmount(text: string): bigint {
-  const [whole, fraction] = parseDecimal(text, USD_AMOUNT_MAX_DECIMALS, 'USD amount')
-  return BigInt(whole) * MILLIS_PER_USD + BigInt(fraction.padEnd(3, '0'))
-}
