@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { createPublicClient, createWalletClient, erc20Abi, http, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { chainLayers } from '../../src/modules/chain/chain.extension.ts'
-import type { TestServer } from './server.ts'
+import { apiClient, keyHeaders, type TestServer } from './server.ts'
 
 export function chainLayer(t: TestServer) {
   const layer = chainLayers.get(t.server.deps)
@@ -47,4 +48,55 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
     last = await read()
   }
   return last
+}
+
+/** A devnet token of the running chain layer, by network and symbol. */
+export function tokenOf(t: TestServer, network: string, symbol: string) {
+  const token = chainLayer(t).runtime.get('devnet', network)?.tokens.find((x) => x.symbol === symbol)
+  assert.ok(token, `${symbol} on ${network}`)
+  return token
+}
+
+/** Read-only viem client and chain definition of a devnet network. */
+export function devnetClient(t: TestServer, network: string) {
+  const net = devnetOf(t).networks.find((n) => n.network === network)
+  assert.ok(net, `devnet network ${network}`)
+  const chain = { id: net.chainId, name: net.network, nativeCurrency: { name: net.nativeSymbol, symbol: net.nativeSymbol, decimals: 18 }, rpcUrls: { default: { http: [net.rpcUrl] } } }
+  return { net, chain, client: createPublicClient({ chain, transport: http(net.rpcUrl, { retryCount: 0, timeout: 10_000 }), cacheTime: 0 }) }
+}
+
+/** Sends native coin from a funded dev account (index 1..9) to `to`; resolves once mined. */
+export async function payNative(t: TestServer, input: { network: string; to: string; amountUnits: bigint; payer?: number }): Promise<{ txHash: Hex; from: string; blockNumber: bigint }> {
+  const payer = devnetOf(t).fundedAccounts(input.network)[(input.payer ?? 1) - 1]
+  assert.ok(payer)
+  const { chain, client, net } = devnetClient(t, input.network)
+  const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), chain, transport: http(net.rpcUrl, { retryCount: 0 }) })
+  const txHash = await wallet.sendTransaction({ to: input.to as Hex, value: input.amountUnits })
+  const receipt = await client.waitForTransactionReceipt({ hash: txHash, pollingInterval: 20, timeout: 20_000 })
+  return { txHash, from: payer.address.toLowerCase(), blockNumber: receipt.blockNumber }
+}
+
+export type Api = ReturnType<typeof apiClient>
+
+/** Creates an invoice with a merchant key; returns its id and a client carrying its payment-session headers. */
+export async function newInvoice(t: TestServer, merchantKey: string, body: Record<string, unknown>): Promise<{ id: string; session: Api; expiresAt: number }> {
+  const api = apiClient(t.url, keyHeaders(merchantKey))
+  const created = await api('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const session = apiClient(t.url, { 'x-session-token': created.body.session_token, 'x-signature': created.body.signature })
+  return { id: created.body.invoice_id as string, session, expiresAt: created.body.expires_at as number }
+}
+
+/** Allocates the invoice's deposit address and quote for a token (payer session). */
+export async function allocateAddress(session: Api, network: string, tokenId: number) {
+  const res = await session('POST', '/api/v1/payments/payment-addresses', { body: { network, tokenId } })
+  assert.equal(res.status, 200, JSON.stringify(res.body))
+  return res.body as { temp_address: string; estimated_token_amount: string; estimated_token_amount_units: string; exchange_rate: string; usd_amount_millis: number; quote_status: string; token_symbol: string; payment_uri: string }
+}
+
+/** Event types of an invoice, oldest first. */
+export async function eventTypesOf(api: Api, invoiceId: string): Promise<string[]> {
+  const res = await api('GET', `/api/v1/events?invoice_id=${invoiceId}&limit=100`)
+  assert.equal(res.status, 200, JSON.stringify(res.body))
+  return (res.body.data.data as { type: string }[]).map((e) => e.type).reverse()
 }

@@ -230,7 +230,8 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
       const now = deps.clock.now()
       await deps.db.transaction().execute(async (trx) => {
         const settings = await merchantChainSettings(trx, principal.merchantId)
-        await materializeSelective(trx, principal.merchantId, settings.acceptancePolicy, tokensOf(principal.environment).map((t) => t.id), now)
+        // the policy is the merchant's in both environments: materialize every token, not just this key's
+        await materializeSelective(trx, principal.merchantId, settings.acceptancePolicy, runtime.networks.flatMap((n) => n.tokens).map((t) => t.id), now)
         await setTokenBlocked(trx, principal.merchantId, token.id, request.body.blocked, now)
       })
       return { success: true as const, blocked: request.body.blocked, acceptance_policy: 'selective' as const }
