@@ -134,12 +134,13 @@ abstract class ReconnectingStream<Events extends Record<string, unknown[]>> {
         break
       }
       const ceiling = Math.min(r.maxDelayMs ?? 10_000, (r.initialDelayMs ?? 250) * 2 ** this.failures)
+      const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
+      this.emitAny('reconnecting', { since: this.lastEventId, delayMs })
       try {
-        await sleep(Math.round(ceiling / 2 + Math.random() * (ceiling / 2)), this.abort.signal)
+        await sleep(delayMs, this.abort.signal)
       } catch {
         break
       }
-      this.emitAny('reconnecting', { since: this.lastEventId })
     }
     this.closedByUser = true
     this.emitAny('close')
@@ -228,7 +229,7 @@ export interface EventStreamEvents extends Record<string, unknown[]> {
   control: [WsControlFrame]
   error: [PepayError]
   open: []
-  reconnecting: [{ since: string | undefined }]
+  reconnecting: [{ since: string | undefined; delayMs: number }]
   close: []
 }
 
@@ -296,7 +297,7 @@ export interface PaymentStreamEvents extends Record<string, unknown[]> {
   message: [Record<string, unknown>]
   error: [PepayError]
   open: []
-  reconnecting: [{ since: string | undefined }]
+  reconnecting: [{ since: string | undefined; delayMs: number }]
   close: []
 }
 

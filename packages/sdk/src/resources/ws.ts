@@ -33,9 +33,12 @@ export interface PaymentStreamOptions {
 }
 
 class WsTokens extends Resource {
-  /** Mints a short-lived ws_token; merchant scope uses `apiKey`, commerce scope `commerceApiKey`. */
+  /**
+   * Mints a short-lived ws_token. Merchant scope sends `apiKey`; commerce scope sends
+   * `commerceApiKey`, else `apiKey` (a commerce-scoped key passed as apiKey), else Bearer.
+   */
   mint(params: MintWsTokenParams, options?: RequestOptions): Promise<WsTokenResponse> {
-    const auth: readonly AuthKind[] = params.scope === 'commerce' ? ['commerceApiKey', 'bearer'] : ['apiKey', 'bearer']
+    const auth: readonly AuthKind[] = params.scope === 'commerce' ? ['commerceApiKey', 'apiKey', 'bearer'] : ['apiKey', 'bearer']
     return this.call({
       method: 'POST',
       path: '/api/v1/ws/token',
