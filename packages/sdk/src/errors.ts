@@ -71,7 +71,8 @@ export function errorClassFor(status: number): typeof PepayError {
  * the legacy `{error, code}` and the rate-limit `{message, error_code}`.
  */
 export function parseErrorBody(body: unknown, status: number): { code: string; message: string; details?: unknown } {
-  const fallback = { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : `HTTP_${status}`, message: `HTTP ${status}` }
+  // a body without a code (a proxy's HTML page, an empty reply) still gets a stable code
+  const fallback = { code: `HTTP_${status}`, message: `HTTP ${status}` }
   if (typeof body !== 'object' || body === null) {
     return typeof body === 'string' && body.length > 0 ? { ...fallback, message: body.slice(0, 500) } : fallback
   }

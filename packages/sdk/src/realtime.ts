@@ -224,7 +224,7 @@ abstract class ReconnectingStream<Events extends Record<string, unknown[]>> {
   }
 }
 
-export interface EventStreamEvents extends Record<string, unknown[]> {
+export type EventStreamEvents = {
   event: [PepayEvent]
   control: [WsControlFrame]
   error: [PepayError]
@@ -292,7 +292,7 @@ export class PepayEventStream extends ReconnectingStream<EventStreamEvents> {
   }
 }
 
-export interface PaymentStreamEvents extends Record<string, unknown[]> {
+export type PaymentStreamEvents = {
   /** Every frame from `/ws/payment` (events such as `invoice.updated`, `payment_quote.updated`, controls). */
   message: [Record<string, unknown>]
   error: [PepayError]

@@ -1,0 +1,71 @@
+import { before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const sdkRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
+const repoRoot = join(sdkRoot, '..', '..')
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+
+function run(args: string[], cwd: string, command = process.execPath) {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '' } })
+  return { status: result.status, out: `${result.stdout}${result.stderr}` }
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]))
+}
+
+describe('the published package (npm run build -w pepay)', () => {
+  before(() => {
+    const build = run(['scripts/build.ts'], sdkRoot)
+    assert.equal(build.status, 0, build.out)
+  })
+
+  it('emits ESM JavaScript and declarations for every source file', () => {
+    for (const name of ['index.js', 'index.d.ts', 'client.js', 'webhooks.js', 'realtime.d.ts', 'contracts/index.d.ts']) {
+      assert.ok(existsSync(join(sdkRoot, 'dist', name)), `dist/${name}`)
+    }
+    for (const file of files(join(sdkRoot, 'dist'))) {
+      const text = readFileSync(file, 'utf8')
+      assert.doesNotMatch(text, /from ['"]\.{1,2}\/[^'"]+\.ts['"]/, `${file} imports a .ts path`)
+      if (file.endsWith('.js')) assert.doesNotMatch(text, /@pepay\/contracts|from ['"]zod['"]/, `${file} has a run-time dependency`)
+    }
+  })
+
+  it('imports in plain Node without TypeScript and exposes Pepay and createWebhookVerifier', () => {
+    const script = `
+      import { Pepay, createWebhookVerifier, signWebhookPayload, PepayError } from 'pepay'
+      const url = import.meta.resolve('pepay')
+      const verifier = createWebhookVerifier({ secrets: ['whsec_x'] })
+      const signed = await signWebhookPayload({ payload: { id: 'evt_1-1' }, secret: 'whsec_x' })
+      const result = await verifier.verify({ rawBody: signed.body, headers: signed.headers })
+      const client = new Pepay({ apiKey: 'pk_test_x' })
+      console.log(JSON.stringify({ url, valid: result.valid, pepay: typeof Pepay, invoices: typeof client.invoices.create, error: new PepayError({ code: 'X', message: 'm' }) instanceof Error }))
+    `
+    const result = run(['--no-experimental-strip-types', '--input-type=module', '-e', script], repoRoot)
+    assert.equal(result.status, 0, result.out)
+    const out = JSON.parse(result.out.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>
+    assert.match(String(out['url']), /\/packages\/sdk\/dist\/index\.js$/)
+    assert.deepEqual({ ...out, url: undefined }, { url: undefined, valid: true, pepay: 'function', invoices: 'function', error: true })
+  })
+
+  it('passes the type-level tests against the built declarations and against the sources', () => {
+    const dist = run([tsc, '-p', 'tsconfig.typetest-dist.json'], sdkRoot)
+    assert.equal(dist.status, 0, dist.out)
+    const src = run([tsc, '-p', 'tsconfig.typetest.json'], sdkRoot)
+    assert.equal(src.status, 0, src.out)
+  })
+
+  it('packs dist, the README and package.json, and no sources', () => {
+    const packed = run(['pack', '--dry-run', '--json', '--ignore-scripts'], sdkRoot, 'npm')
+    assert.equal(packed.status, 0, packed.out)
+    const [manifest] = JSON.parse(packed.out.slice(packed.out.indexOf('['))) as { files: { path: string }[] }[]
+    const paths = (manifest?.files ?? []).map((f) => f.path)
+    for (const p of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/contracts/index.d.ts']) assert.ok(paths.includes(p), p)
+    assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), paths.join(', '))
+  })
+})
