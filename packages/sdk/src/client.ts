@@ -12,6 +12,7 @@ import { Tokens } from './resources/tokens.ts'
 import { Settlement } from './resources/settlement.ts'
 import { Wallets } from './resources/wallets.ts'
 import { Devnet } from './resources/devnet.ts'
+import { Commerce } from './resources/commerce.ts'
 
 export const DEFAULT_BASE_URL = 'https://api-beta.pepay.io'
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -79,6 +80,7 @@ export class Pepay {
   readonly settlement: Settlement
   readonly wallets: Wallets
   readonly devnet: Devnet
+  readonly commerce: Commerce
   /** Alias seen in the documentation: `pepay.merchants.invoices`. */
   readonly merchants: { readonly invoices: Invoices }
 
@@ -129,6 +131,7 @@ export class Pepay {
     this.settlement = new Settlement(this.requester)
     this.wallets = new Wallets(this.requester)
     this.devnet = new Devnet(this.requester)
+    this.commerce = new Commerce(this.requester)
     this.merchants = { invoices: this.invoices }
   }
 
