@@ -131,6 +131,10 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
           ...(method === 'post' && { body: ManualVerificationBody }),
           response: { 200: ManualVerificationResponse, 202: ManualVerificationResponse, ...errors },
         },
+        // the body is optional (the SDK sends none without params): a bodyless POST means `{}`
+        preValidation: async (request) => {
+          if (method === 'post' && (request.body === null || request.body === undefined)) request.body = {}
+        },
       }, async (request, reply) => {
         const session = requireSession(request)
         if (request.params.invoiceId !== session.invoiceId) throw new AppError('SESSION_MISMATCH', 'invoice does not belong to this payment session')

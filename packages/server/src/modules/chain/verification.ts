@@ -69,8 +69,8 @@ export async function latestVerification(deps: Deps, invoiceId: string) {
 
 /**
  * Runs due verification jobs: scans the deposit address's whole history (from the block it was
- * created at up to the watcher's cursor) and records anything missed — the same exactly-once
- * path as the watcher, so re-scans never credit twice.
+ * created at up to the head) and records anything missed — the same exactly-once path as the
+ * watcher, so re-scans never credit twice.
  */
 export async function runDueVerifications(deps: Deps, runtime: ChainRuntime): Promise<number> {
   const now = deps.clock.now()
@@ -98,11 +98,17 @@ export async function runDueVerifications(deps: Deps, runtime: ChainRuntime): Pr
       if (!deposit || !network) throw new Error('no deposit address on this network')
       const head = await network.adapter.getHead()
       const cursor = await findCursor(deps.db, invoice.environment, job.network)
-      const to = cursor && cursor.lastBlock < head.number ? cursor.lastBlock : head.number
+      // blocks up to the watcher's cursor are guarded by its reorg check; above it (the watcher is
+      // down or behind) only transfers that already have their confirmations are taken, the rest
+      // are left to the watcher, which records them with the block-hash check when it gets there
+      const covered = cursor && cursor.lastBlock < head.number ? cursor.lastBlock : head.number
+      const deep = head.number - BigInt(network.def.confirmations) + 1n
+      const to = head.number
       const from = deposit.created_block === null ? 0n : BigInt(deposit.created_block)
       const address = deposit.address
       const erc20 = network.tokens.filter((t) => t.tokenType === 'erc20' && t.address).map((t) => ({ address: t.address as Hex, tokenId: t.id }))
-      const transfers = from <= to ? await network.adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched: (a) => a === address }) : []
+      const found = from <= to ? await network.adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched: (a) => a === address }) : []
+      const transfers = found.filter((x) => x.blockNumber <= covered || x.blockNumber <= deep)
       const record = {
         id: deposit.id, ownerType: deposit.owner_type, ownerId: deposit.owner_id, invoiceId: deposit.invoice_id, merchantId: BigInt(deposit.merchant_id),
         environment: deposit.environment, network: deposit.network, chainKind: deposit.chain_kind, derivationIndex: deposit.derivation_index,
@@ -122,7 +128,7 @@ export async function runDueVerifications(deps: Deps, runtime: ChainRuntime): Pr
       }
       notifyCommitted(deps)
       const done = deps.clock.now()
-      await deps.db.updateTable('manual_verification').set({ status: 'completed', completed_at: done, updated_at: done, result: JSON.stringify({ scanned_from_block: from.toString(), scanned_to_block: to.toString(), transfers_found: transfers.length, payments_recorded: recorded }) }).where('id', '=', job.id).execute()
+      await deps.db.updateTable('manual_verification').set({ status: 'completed', completed_at: done, updated_at: done, result: JSON.stringify({ scanned_from_block: from.toString(), scanned_to_block: to.toString(), transfers_found: found.length, payments_recorded: recorded, transfers_awaiting_confirmations: found.length - transfers.length }) }).where('id', '=', job.id).execute()
     } catch (error) {
       const done = deps.clock.now()
       const failed = job.attempt_count + 1 >= job.max_attempts
