@@ -13,6 +13,7 @@ import { Settlement } from './resources/settlement.ts'
 import { Wallets } from './resources/wallets.ts'
 import { Devnet } from './resources/devnet.ts'
 import { Commerce } from './resources/commerce.ts'
+import { Ramps } from './resources/ramps.ts'
 
 export const DEFAULT_BASE_URL = 'https://api-beta.pepay.io'
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -81,6 +82,7 @@ export class Pepay {
   readonly wallets: Wallets
   readonly devnet: Devnet
   readonly commerce: Commerce
+  readonly ramps: Ramps
   /** Alias seen in the documentation: `pepay.merchants.invoices`. */
   readonly merchants: { readonly invoices: Invoices }
 
@@ -132,6 +134,7 @@ export class Pepay {
     this.wallets = new Wallets(this.requester)
     this.devnet = new Devnet(this.requester)
     this.commerce = new Commerce(this.requester)
+    this.ramps = new Ramps(this.requester)
     this.merchants = { invoices: this.invoices }
   }
 
