@@ -78,7 +78,14 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     const sent = await claimIdempotencyKey(deps, request, reply, mode)
     if (sent) return reply
   })
+  // once shutdown begins, responses close their connection: a kept-alive socket would otherwise
+  // hold server.close() open until the keep-alive timeout long after in-flight requests finished
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onSend', async (request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close')
     if (request.idempotency && !request.idempotency.completed) {
       await settleIdempotencyKey(deps, request, reply.statusCode, payload)
     }

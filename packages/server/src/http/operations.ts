@@ -19,7 +19,7 @@ export type ReadinessCheck = () => Promise<{ name: string; ok: boolean; detail?:
 export const readinessChecks: ReadinessCheck[] = []
 
 export function operationsRoutes(deps: Deps) {
-  return async (app: FastifyInstance): Promise<void> => {
+  const plugin = async (app: FastifyInstance): Promise<void> => {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched'
       httpRequestDuration.observe(
@@ -54,4 +54,7 @@ export function operationsRoutes(deps: Deps) {
       return reply.header('content-type', metricsRegistry.contentType).send(await metricsRegistry.metrics())
     })
   }
+  // not encapsulated (what fastify-plugin does): the latency hook must see every route, not only these
+  Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true })
+  return plugin
 }
