@@ -289,8 +289,12 @@ export const OnRamp = z
     token: TokenRef,
     destination_address: z.string(),
     deposit_instructions: z
-      .object({ rail: RampRail, reference: z.string(), amount: Amount })
-      .catchall(z.string())
+      .object({
+        rail: RampRail,
+        reference: z.string(),
+        amount: Amount,
+        account: z.record(z.string(), z.string()).meta({ description: 'Beneficiary account: iban/bic, routing_number/account_number, pix_key, clabe, sort_code… per rail' }),
+      })
       .meta({ description: 'Where and how the customer sends fiat; always quote the reference' }),
     received: Amount,
     fee: Amount,

@@ -84,7 +84,7 @@ export async function insertCustomer(db: Executor, c: RampCustomer): Promise<Ram
 }
 
 /** Scoped lookup: another merchant's (or environment's) customer is simply not found. */
-export async function findCustomer(db: Executor, scope: { merchantId: bigint; environment: string }, id: string): Promise<RampCustomer | undefined> {
+export async function findCustomer(db: Executor, scope: { merchantId: bigint; environment: 'devnet' | 'mainnet' }, id: string): Promise<RampCustomer | undefined> {
   const row = await db
     .selectFrom('ramp_customer')
     .selectAll()
@@ -95,7 +95,7 @@ export async function findCustomer(db: Executor, scope: { merchantId: bigint; en
   return row ? toCustomer(row) : undefined
 }
 
-export async function findCustomerByReference(db: Executor, scope: { merchantId: bigint; environment: string }, reference: string): Promise<RampCustomer | undefined> {
+export async function findCustomerByReference(db: Executor, scope: { merchantId: bigint; environment: 'devnet' | 'mainnet' }, reference: string): Promise<RampCustomer | undefined> {
   const row = await db
     .selectFrom('ramp_customer')
     .selectAll()
@@ -128,7 +128,7 @@ export async function updateCustomerKyc(
 
 export async function listCustomers(
   db: Executor,
-  scope: { merchantId: bigint; environment: string; reference?: string | undefined },
+  scope: { merchantId: bigint; environment: 'devnet' | 'mainnet'; reference?: string | undefined },
   page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined },
 ): Promise<{ customers: RampCustomer[]; hasMore: boolean }> {
   let query = db

@@ -96,7 +96,7 @@ export interface LedgerAccountBalance {
   balance: bigint
 }
 
-export async function listAccountBalances(db: Executor, merchantId: bigint, environment: string): Promise<LedgerAccountBalance[]> {
+export async function listAccountBalances(db: Executor, merchantId: bigint, environment: 'devnet' | 'mainnet'): Promise<LedgerAccountBalance[]> {
   const rows = await db
     .selectFrom('ledger_account')
     .select(['address', 'asset', 'is_non_negative', 'balance'])
@@ -112,7 +112,7 @@ export async function listAccountBalances(db: Executor, merchantId: bigint, envi
 export async function balancesByKind(
   db: Executor,
   merchantId: bigint,
-  environment: string,
+  environment: 'devnet' | 'mainnet',
 ): Promise<{ kind: string; asset: string; balance: bigint; accounts: number }[]> {
   const rows = await sql<{ kind: string; asset: string; balance: string; accounts: string }>`
     SELECT regexp_replace(address, ':[0-9a-f-]{36}', '') AS kind, asset, sum(balance)::text AS balance, count(*)::text AS accounts
@@ -136,7 +136,7 @@ export interface LedgerEntry {
 /** Newest first by id; `startingAfter` pages to older entries, `endingBefore` to newer ones. */
 export async function listLedgerEntries(
   db: Executor,
-  filter: { merchantId: bigint; environment: string; reference?: string | undefined; kindCode?: string | undefined },
+  filter: { merchantId: bigint; environment: 'devnet' | 'mainnet'; reference?: string | undefined; kindCode?: string | undefined },
   page: { limit: number; startingAfter?: bigint | undefined; endingBefore?: bigint | undefined },
 ): Promise<{ entries: LedgerEntry[]; hasMore: boolean }> {
   let query = db
