@@ -1,6 +1,6 @@
 import type { Config } from './config.ts'
 import { chainExtension } from './modules/chain/chain.extension.ts'
-import { rampsExtension } from './modules/ramps/index.ts'
+import { commerceExtension } from './modules/commerce/index.ts'
 import type { ServerExtension } from './server.ts'
 
 /**
@@ -8,5 +8,5 @@ import type { ServerExtension } from './server.ts'
  * order matters only for shutdown (reverse order).
  */
 export function defaultExtensions(config: Config): ServerExtension[] {
-  return [chainExtension(config), rampsExtension()]
+  return [chainExtension(config), commerceExtension()]
 }

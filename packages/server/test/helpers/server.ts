@@ -76,6 +76,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LOG_LEVEL: process.env['PEPAY_TEST_LOG_LEVEL'] ?? 'silent',
     PEPAY_DEVNET: options.devnet ? 'embedded' : 'off',
     PEPAY_EXPIRY_POLL_MS: '100',
+    // suites that search the sandbox catalog ask for a size; the rest seed none
+    PEPAY_CATALOG_SIZE: '0',
     DATABASE_POOL_SIZE: '10',
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...options.env,
