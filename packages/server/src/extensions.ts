@@ -1,6 +1,8 @@
 import type { Config } from './config.ts'
 import { chainExtension } from './modules/chain/chain.extension.ts'
 import { commerceExtension } from './modules/commerce/index.ts'
+import { checkoutPageExtension } from './modules/checkout-page/checkout-page.extension.ts'
+import { rampsExtension } from './modules/ramps/index.ts'
 import type { ServerExtension } from './server.ts'
 
 /**
@@ -8,5 +10,5 @@ import type { ServerExtension } from './server.ts'
  * order matters only for shutdown (reverse order).
  */
 export function defaultExtensions(config: Config): ServerExtension[] {
-  return [chainExtension(config), commerceExtension()]
+  return [chainExtension(config), checkoutPageExtension(), rampsExtension(), commerceExtension()]
 }
