@@ -117,3 +117,29 @@ export async function startFaultProxy(upstream: string) {
     },
   }
 }
+
+/** A checkout shipping address (US) for commerce suites. */
+export const US_ADDRESS = {
+  first_name: 'Jane',
+  last_name: 'Doe',
+  street_address: '123 Main St',
+  address_line2: 'Apt 4B',
+  city: 'Miami',
+  state: 'FL',
+  zip_code: '33101',
+  country: 'US',
+  phone: '+13055550123',
+  email: 'jane@example.com',
+}
+
+/** Waits until the sandbox catalog is seeded (bounded by `timeoutMs`). */
+export async function waitForCatalog(baseUrl: string, commerceKey: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const res = await fetch(`${baseUrl}/api/commerce/status`, { headers: { 'x-commerce-api-key': commerceKey } })
+    const body = (await res.json()) as { data?: { catalog?: { status?: string } } }
+    if (res.status === 200 && body.data?.catalog?.status === 'ready') return
+    if (performance.now() > deadline) throw new Error(`sandbox catalog not seeded within ${timeoutMs} ms (HTTP ${res.status})`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
