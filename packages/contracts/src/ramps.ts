@@ -20,7 +20,7 @@ const CountryCode = z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alp
 const Network = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be a lowercase network name')
 const IntegerText = z
   .union([z.string().regex(/^[1-9][0-9]{0,77}$/, 'must be a positive integer in minor or base units'), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
-  .transform((v) => BigInt(v))
+  .transform((v) => String(v))
   .meta({ description: 'Positive integer amount in minor units (fiat) or base units (token), as a string or a safe JSON integer' })
 const Metadata = z.record(z.string(), z.unknown()).refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
 const Limit = z.coerce.number().int().min(1).max(100).default(10)

@@ -216,7 +216,7 @@ export function rampRoutes(rt: RampRuntime) {
     }, async (request) => {
       const scope = scopeOf(request)
       if (scope.environment !== 'devnet') throw new AppError('DEVNET_ONLY', 'funds can only be simulated on devnet')
-      return serializeOnRamp(await receiveOnRampFunds(rt, scope, request.params.id, request.body.amount, requestContext(request)))
+      return serializeOnRamp(await receiveOnRampFunds(rt, scope, request.params.id, request.body.amount === undefined ? undefined : BigInt(request.body.amount), requestContext(request)))
     })
 
     // ---------- ledger ----------

@@ -83,3 +83,31 @@ export async function simulateDeposit(t: TestServer, deposit: Partial<ObservedDe
 export function merchantApi(t: TestServer, key: string): Api {
   return apiClient(t.url, keyHeaders(key))
 }
+
+/**
+ * A stand-in for the chain layer in suites that run without the devnet: deterministic deposit
+ * addresses, and treasury sends recorded once per idempotency key (as the real one promises).
+ */
+export function fakeChainServices() {
+  const sends = new Map<string, { to: string; amountUnits: bigint; tokenId: number; txHash: string }>()
+  let failNextSends = 0
+  const services: import('../../../src/deps.ts').ChainServices = {
+    listNetworks: () => [],
+    async allocateDepositAddress(_trx, input) {
+      const hex = Buffer.from(input.ownerId.replaceAll('-', ''), 'hex').toString('hex').padEnd(40, '0').slice(0, 40)
+      return { id: randomUUID(), address: `0x${hex}` }
+    },
+    async sendFromTreasury(input) {
+      if (failNextSends > 0) {
+        failNextSends -= 1
+        throw new Error('fake chain: node unreachable')
+      }
+      const existing = sends.get(input.idempotencyKey)
+      if (existing) return { txHash: existing.txHash }
+      const txHash = `0x${randomUUID().replaceAll('-', '')}${randomUUID().replaceAll('-', '')}`
+      sends.set(input.idempotencyKey, { to: input.to, amountUnits: input.amountUnits, tokenId: input.tokenId, txHash })
+      return { txHash }
+    },
+  }
+  return { services, sends, failNext: (n: number) => (failNextSends = n) }
+}

@@ -103,7 +103,7 @@ export async function createQuote(rt: RampRuntime, scope: Scope, body: CreateRam
   assertKycFor(customer, country, rail, now)
   const token = await resolveToken(rt, scope.environment, body.network, body.token_id)
   const fixedBy = body.source_amount !== undefined ? 'source' : 'destination'
-  const amount = body.source_amount ?? body.destination_amount ?? 0n
+  const amount = BigInt(body.source_amount ?? body.destination_amount ?? '0')
   const priced = await priceFlow(rt, { direction: body.direction, fixedBy, amount, tokenDecimals: token.decimals, rail })
   assertRailRange(body.direction, priced.amounts, rail, priced.exponent)
   await assertWithinLimits(rt.deps.db, customer, priced.amounts.usdMillis, now)
