@@ -7,7 +7,8 @@
  * Process model: the API server and the hello-world server both listen in this process's main
  * thread; the load generator runs in a worker thread (its own core) with keep-alive sockets,
  * one per concurrent request. The raw-insert loop runs in the main thread, like the server's
- * queries. Each measurement: BENCH_WARMUP_MS unrecorded, then BENCH_DURATION_MS measured.
+ * queries. Each item gets BENCH_DURATION_MS of measured time (after BENCH_WARMUP_MS unrecorded),
+ * split into BENCH_ROUNDS slices interleaved with the other items' slices.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,11 +17,12 @@ import { randomBytes } from 'node:crypto'
 import { loadConfig } from '../packages/server/src/config.ts'
 import { startServer, type RunningServer } from '../packages/server/src/server.ts'
 import { onboardMerchant } from '../packages/server/src/modules/merchants/merchant.service.ts'
+import type { ClosedLoopResult } from './lib/closed-loop.ts'
 import { runHttpLoad } from './lib/http-load.ts'
 import { startHelloWorld, type HelloWorldServer } from './lib/hello-world.ts'
-import { envInt, ratio, summarize, type Measurement } from './lib/measurement.ts'
+import { envInt, mergeResults, ratio, summarize, type Measurement } from './lib/measurement.ts'
 import { createScratchDatabase, postgresVersion, type ScratchDatabase } from './lib/postgres.ts'
-import { measureRawInsertPglite, measureRawInsertPostgres } from './lib/raw-insert.ts'
+import { rawInsertPglite, rawInsertPostgres, type RawInsertTarget } from './lib/raw-insert.ts'
 
 type DatabaseKind = 'pglite' | 'postgres'
 
@@ -77,9 +79,16 @@ interface Pass {
 
 interface Settings {
   concurrencies: number[]
+  /** Measured time per item and concurrency, split evenly over the rounds. */
   durationMs: number
+  /** Unrecorded load before the first slice of each item. */
   warmupMs: number
+  /** Slices per item, interleaved with the other items' slices (see measurePass). */
+  rounds: number
 }
+
+/** Unrecorded lead-in of every slice after the first: reopens keep-alive sockets, refills the pool. */
+const SLICE_WARMUP_MS = 200
 
 function settings(env: Record<string, string | undefined>): Settings {
   const list = env['BENCH_CONCURRENCY'] ?? '1,16,64'
@@ -92,6 +101,7 @@ function settings(env: Record<string, string | undefined>): Settings {
     concurrencies,
     durationMs: envInt(env, 'BENCH_DURATION_MS', 5_000),
     warmupMs: envInt(env, 'BENCH_WARMUP_MS', 1_000),
+    rounds: Math.min(envInt(env, 'BENCH_ROUNDS', 5), 20),
   }
 }
 
@@ -116,88 +126,109 @@ async function startApi(database: DatabaseKind, dataDir: string, scratch: Scratc
   return startServer(config)
 }
 
-async function invoiceIds(baseUrl: string, apiKey: string): Promise<string[]> {
-  const response = await fetch(`${baseUrl}/api/v1/invoices?limit=100`, {
-    headers: { 'x-api-key': apiKey },
-    signal: AbortSignal.timeout(10_000),
-  })
-  if (response.status !== 200) throw new Error(`listing invoices returned ${response.status}`)
-  const body = (await response.json()) as { data: { id: string }[] }
-  if (body.data.length === 0) throw new Error('no invoices to poll')
-  return body.data.map((i) => i.id)
+/** Invoices for the status route to poll, created through the API before any measurement. */
+async function seedInvoices(baseUrl: string, apiKey: string, count: number, prefix: string): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${baseUrl}/api/v1/invoices`, {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey, 'idempotency-key': `${prefix}-seed-${i}`, 'content-type': 'application/json' },
+      body: JSON.stringify(CREATE_BODY),
+      signal: AbortSignal.timeout(10_000),
+    })
+    const body = (await response.json()) as { invoice_id?: string }
+    if (response.status !== 201 || !body.invoice_id) throw new Error(`seeding invoices: HTTP ${response.status} ${JSON.stringify(body)}`)
+    ids.push(body.invoice_id)
+  }
+  return ids
 }
 
+type Item = 'rawInsert' | 'create' | 'status' | 'hello'
+const ITEMS: Item[] = ['rawInsert', 'create', 'status', 'hello']
+
+/**
+ * One database's figures. The machine is shared, so load drifts while a bench runs: each item
+ * is measured in `rounds` short slices, interleaved with the other items' slices in a rotating
+ * order, so that every ratio compares figures taken under the same conditions.
+ */
 async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: Settings): Promise<Pass> {
   const pass: Pass = { database, create: [], status: [], hello: [], rawInsert: [] }
   const dataDir = mkdtempSync(join(tmpdir(), `pepay-bench-${database}-`))
   let scratch: ScratchDatabase | undefined
   let server: RunningServer | undefined
-  const loop = { durationMs: s.durationMs, warmupMs: s.warmupMs }
+  let raw: RawInsertTarget | undefined
+  const sliceMs = Math.max(Math.floor(s.durationMs / s.rounds), 100)
   try {
     if (database === 'postgres') scratch = await createScratchDatabase()
-
-    // baselines first, before the API's pool opens: at most `concurrency` connections at a time
-    for (const concurrency of s.concurrencies) {
-      const raw = summarize(
-        database === 'postgres' && scratch
-          ? await measureRawInsertPostgres(scratch.url, { concurrency, ...loop })
-          : await measureRawInsertPglite(join(dataDir, 'raw'), { concurrency, ...loop }),
-      )
-      log(`${database} c=${concurrency} raw insert+commit: ${brief(raw)}`)
-      pass.rawInsert.push(raw)
-    }
-
+    raw = scratch ? rawInsertPostgres(scratch.url) : await rawInsertPglite(join(dataDir, 'raw'))
     server = await startApi(database, dataDir, scratch)
     const { deps } = server
     const merchant = await onboardMerchant(deps.db, deps.secrets, deps.clock, { name: 'Bench Merchant', email: 'bench@example.com' })
     const headers = { 'x-api-key': merchant.merchantKey }
     const nonce = randomBytes(4).toString('hex')
+    const ids = await seedInvoices(server.url, merchant.merchantKey, 100, `bench-${nonce}`)
+    const statusPaths = ids.map((id) => `/api/v1/invoices/${id}/status`)
+    const apiUrl = server.url
 
-    let ids: string[] = []
     for (const concurrency of s.concurrencies) {
-      const create = summarize(
-        await runHttpLoad({
-          baseUrl: server.url,
-          method: 'POST',
-          paths: ['/api/v1/invoices'],
-          headers,
-          body: CREATE_BODY,
-          idempotencyKeyPrefix: `bench-${nonce}-${concurrency}`,
-          expectStatus: 201,
-          concurrency,
-          ...loop,
-        }),
-      )
-      log(`${database} c=${concurrency} POST /api/v1/invoices: ${brief(create)}`)
-      pass.create.push(create)
-
-      if (ids.length === 0) ids = await invoiceIds(server.url, merchant.merchantKey)
-      const status = summarize(
-        await runHttpLoad({
-          baseUrl: server.url,
-          method: 'GET',
-          paths: ids.map((id) => `/api/v1/invoices/${id}/status`),
-          headers,
-          expectStatus: 200,
-          concurrency,
-          ...loop,
-        }),
-      )
-      log(`${database} c=${concurrency} GET /api/v1/invoices/{id}/status: ${brief(status)}`)
-      pass.status.push(status)
-
-      const helloWorld = summarize(
-        await runHttpLoad({ baseUrl: hello.url, method: 'GET', paths: ['/hello'], expectStatus: 200, concurrency, ...loop }),
-      )
-      log(`${database} c=${concurrency} hello-world: ${brief(helloWorld)}`)
-      pass.hello.push(helloWorld)
+      const rig = await raw.rig(concurrency)
+      const slices: Record<Item, ClosedLoopResult[]> = { rawInsert: [], create: [], status: [], hello: [] }
+      try {
+        for (let round = 0; round < s.rounds; round++) {
+          const window = { durationMs: sliceMs, warmupMs: round === 0 ? s.warmupMs : SLICE_WARMUP_MS }
+          for (let k = 0; k < ITEMS.length; k++) {
+            const item = ITEMS[(round + k) % ITEMS.length]!
+            const http = { concurrency, ...window }
+            let result: ClosedLoopResult
+            switch (item) {
+              case 'rawInsert':
+                result = await rig.measure(window)
+                break
+              case 'create':
+                result = await runHttpLoad({
+                  baseUrl: apiUrl,
+                  method: 'POST',
+                  paths: ['/api/v1/invoices'],
+                  headers,
+                  body: CREATE_BODY,
+                  idempotencyKeyPrefix: `bench-${nonce}-${concurrency}-${round}`,
+                  expectStatus: 201,
+                  ...http,
+                })
+                break
+              case 'status':
+                result = await runHttpLoad({ baseUrl: apiUrl, method: 'GET', paths: statusPaths, headers, expectStatus: 200, ...http })
+                break
+              case 'hello':
+                result = await runHttpLoad({ baseUrl: hello.url, method: 'GET', paths: ['/hello'], expectStatus: 200, ...http })
+                break
+            }
+            slices[item].push(result)
+          }
+        }
+      } finally {
+        await rig.close()
+      }
+      for (const item of ITEMS) {
+        const m = summarize(mergeResults(slices[item]))
+        pass[item].push(m)
+        log(`${database} c=${concurrency} ${LABELS[item]}: ${brief(m)}`)
+      }
     }
     return pass
   } finally {
     await server?.stop()
+    await raw?.close()
     await scratch?.drop()
     rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+const LABELS: Record<Item, string> = {
+  rawInsert: 'raw insert+commit',
+  create: 'POST /api/v1/invoices',
+  status: 'GET /api/v1/invoices/{id}/status',
+  hello: 'hello-world',
 }
 
 export function rowsOf(passes: Pass[]): Row[] {
@@ -280,10 +311,11 @@ export async function run(): Promise<object> {
     settings: {
       durationMs: s.durationMs,
       warmupMs: s.warmupMs,
+      rounds: s.rounds,
       concurrencies: s.concurrencies.join(','),
       databases: databases.join(','),
       postgres: databases.includes('postgres') ? await postgresVersion() : null,
-      processModel: 'API and hello-world servers in the main thread; HTTP load from a worker thread; raw inserts in the main thread',
+      processModel: 'API and hello-world servers in the main thread; HTTP load from a worker thread; raw inserts in the main thread; items interleaved in rounds',
     },
     results: rows,
     targets: checks,

@@ -36,7 +36,15 @@ async function runOne(name: string): Promise<{ name: string; seconds: number; ok
   const startedMs = monotonicMs()
   const result = await module.run()
   const seconds = Math.round(monotonicMs() - startedMs) / 1000
-  const document = { bench: name, machine, finishedAt: systemClock.now().toISOString(), durationSeconds: seconds, result }
+  const { loadAverage1m: loadAtStart, ...facts } = machine
+  const document = {
+    bench: name,
+    // the machine may be shared: load at both ends tells how much to trust the figures
+    machine: { ...facts, loadAverage1mAtStart: loadAtStart, loadAverage1mAtEnd: machineFacts().loadAverage1m },
+    finishedAt: systemClock.now().toISOString(),
+    durationSeconds: seconds,
+    result,
+  }
   // `details` is for the JSON file only: the printed report stays one screen
   const { details: _details, ...printable } = result as { details?: unknown }
   process.stdout.write(`${formatResult(printable)}\n`)

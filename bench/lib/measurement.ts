@@ -14,6 +14,25 @@ export interface Measurement {
   firstError?: string
 }
 
+/**
+ * Combines slices of the same measurement taken at different times (interleaved rounds):
+ * requests and windows add up, histograms merge.
+ */
+export function mergeResults(results: ClosedLoopResult[]): ClosedLoopResult {
+  const first = results[0]
+  if (!first) throw new Error('mergeResults needs at least one result')
+  const histogram = new LatencyHistogram()
+  for (const r of results) histogram.merge(r.histogram)
+  return {
+    concurrency: first.concurrency,
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    windowMs: results.reduce((n, r) => n + r.windowMs, 0),
+    histogram: histogram.snapshot(),
+    firstError: results.find((r) => r.firstError !== null)?.firstError ?? null,
+  }
+}
+
 export function summarize(result: ClosedLoopResult): Measurement {
   const histogram = new LatencyHistogram()
   histogram.merge(result.histogram)
