@@ -1,0 +1,208 @@
+import type { Deps } from '../deps.ts'
+import { EVENTS_CHANNEL, type StoredEvent } from '../modules/events/event.repo.ts'
+import { serializeEvent } from '../modules/events/event.serialize.ts'
+import { currentHorizon, readEventsAfter, snapshotXmax, transactionsEndedBefore } from './realtime.repo.ts'
+
+/** An event as the hub hands it to subscribers: the row and its event_v1 frame, serialized once. */
+export interface HubEvent {
+  event: StoredEvent
+  frame: string
+}
+
+export interface HubSubscriber {
+  /** Merchant whose events this subscriber may receive (the hub indexes by it). */
+  readonly merchantId: bigint
+  deliver(event: HubEvent): void
+}
+
+export interface EventHubOptions {
+  /** Polling fallback when no NOTIFY arrives (lost LISTEN connection, another database client). */
+  pollMs: number
+  /** Rows per tail read. */
+  batchSize: number
+  /** How soon a hole is re-checked. */
+  holeRecheckMs: number
+  /** Upper bound on the wait for transactions in flight at start. */
+  startWaitMs: number
+}
+
+export const DEFAULT_HUB_OPTIONS: EventHubOptions = { pollMs: 500, batchSize: 500, holeRecheckMs: 5, startWaitMs: 10_000 }
+
+/** Reads per drain before yielding to the event loop (the rest continues on the next run). */
+const MAX_READS_PER_DRAIN = 40
+
+interface Hole {
+  /** First missing sequence number. */
+  fromSeq: bigint
+  /** First sequence seen after the hole. */
+  untilSeq: bigint
+  /** xmax of a snapshot taken when the hole was seen. */
+  xmax: string
+}
+
+/**
+ * One per process: tails the `event` table by `seq` and fans each event out, in sequence order,
+ * to the subscribers of its merchant. Woken by NOTIFY (any process), by the local commit hook,
+ * and by a polling fallback.
+ *
+ * Gap safety: sequence values can commit out of order. When the next visible row is not
+ * cursor+1, the hub records the snapshot's xmax and does not pass the hole until every
+ * transaction in flight at that moment has ended; whatever is still missing then was rolled back.
+ * Every seq <= `cursor` is therefore settled: committed and visible, or never going to be.
+ */
+export class EventHub {
+  readonly #deps: Deps
+  readonly #options: EventHubOptions
+  readonly #subscribers = new Map<bigint, Set<HubSubscriber>>()
+  #cursor = 0n
+  #resolvedThrough = 0n
+  #hole: Hole | undefined
+  #running: Promise<void> | undefined
+  #again = false
+  #timer: NodeJS.Timeout | undefined
+  #poll: NodeJS.Timeout | undefined
+  #unlisten: (() => Promise<void>) | undefined
+  #stopped = false
+  readonly #wake = (): void => this.wake()
+
+  constructor(deps: Deps, options: Partial<EventHubOptions> = {}) {
+    this.#deps = deps
+    this.#options = { ...DEFAULT_HUB_OPTIONS, ...options }
+  }
+
+  /** Every event with seq <= cursor has been fanned out (or is known never to commit). */
+  get cursor(): bigint {
+    return this.#cursor
+  }
+
+  get subscriberCount(): number {
+    let n = 0
+    for (const set of this.#subscribers.values()) n += set.size
+    return n
+  }
+
+  async start(): Promise<void> {
+    const db = this.#deps.db
+    const horizon = await currentHorizon(db)
+    // Transactions in flight now may still commit sequence values below maxSeq; replays read
+    // up to the cursor, so the cursor starts only once they have ended (bounded wait).
+    const deadline = this.#deps.clock.now().getTime() + this.#options.startWaitMs
+    for (let i = 0; i < 10_000 && !(await transactionsEndedBefore(db, horizon.xmax)); i += 1) {
+      if (this.#deps.clock.now().getTime() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    this.#cursor = horizon.maxSeq
+    this.#resolvedThrough = horizon.maxSeq
+    this.#unlisten = await this.#deps.database.listen(EVENTS_CHANNEL, this.#wake)
+    this.#deps.hooks.eventsCommitted.push(this.#wake)
+    this.#poll = setInterval(this.#wake, this.#options.pollMs)
+    this.#poll.unref()
+    this.wake()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#poll) clearInterval(this.#poll)
+    if (this.#timer) clearTimeout(this.#timer)
+    const hooks = this.#deps.hooks.eventsCommitted
+    const at = hooks.indexOf(this.#wake)
+    if (at >= 0) hooks.splice(at, 1)
+    await this.#running
+    await this.#unlisten?.().catch(() => undefined)
+  }
+
+  add(subscriber: HubSubscriber): void {
+    let set = this.#subscribers.get(subscriber.merchantId)
+    if (!set) {
+      set = new Set()
+      this.#subscribers.set(subscriber.merchantId, set)
+    }
+    set.add(subscriber)
+  }
+
+  remove(subscriber: HubSubscriber): void {
+    const set = this.#subscribers.get(subscriber.merchantId)
+    if (!set) return
+    set.delete(subscriber)
+    if (set.size === 0) this.#subscribers.delete(subscriber.merchantId)
+  }
+
+  /** Schedules a drain now (coalesced: never two at once). */
+  wake(): void {
+    if (this.#stopped) return
+    if (this.#running) {
+      this.#again = true
+      return
+    }
+    if (this.#timer) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    this.#running = this.#drain()
+      .catch((error: unknown) => this.#deps.log.error({ err: error }, 'realtime tail failed'))
+      .finally(() => {
+        this.#running = undefined
+        if (this.#again && !this.#stopped) {
+          this.#again = false
+          this.wake()
+        }
+      })
+  }
+
+  #later(ms: number): void {
+    if (this.#stopped || this.#timer) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.wake()
+    }, ms)
+  }
+
+  async #drain(): Promise<void> {
+    const db = this.#deps.db
+    for (let read = 0; read < MAX_READS_PER_DRAIN && !this.#stopped; read += 1) {
+      const rows = await readEventsAfter(db, this.#cursor, this.#options.batchSize)
+      if (rows.length === 0) return
+      let restart = false
+      for (const row of rows) {
+        const missingFrom = this.#cursor + 1n
+        if (row.seq > missingFrom && this.#resolvedThrough < row.seq - 1n) {
+          // a hole: missingFrom .. row.seq-1 are not visible (yet)
+          if (!this.#hole || this.#hole.fromSeq !== missingFrom) {
+            this.#hole = { fromSeq: missingFrom, untilSeq: row.seq, xmax: await snapshotXmax(db) }
+            this.#later(this.#options.holeRecheckMs)
+            return
+          }
+          if (!(await transactionsEndedBefore(db, this.#hole.xmax))) {
+            this.#later(this.#options.holeRecheckMs)
+            return
+          }
+          // every writer that could fill the hole has ended: re-read so that late commits are
+          // emitted in order, and skip what is still missing (rolled back)
+          this.#resolvedThrough = this.#hole.untilSeq - 1n
+          this.#hole = undefined
+          restart = true
+          break
+        }
+        this.#emit(row)
+        this.#cursor = row.seq
+        if (this.#resolvedThrough < this.#cursor) this.#resolvedThrough = this.#cursor
+      }
+      if (!restart && rows.length < this.#options.batchSize) return
+    }
+    // more rows than one drain reads: continue after yielding
+    this.#later(0)
+  }
+
+  #emit(event: StoredEvent): void {
+    const set = this.#subscribers.get(event.merchantId)
+    if (!set || set.size === 0) return
+    const hubEvent: HubEvent = { event, frame: JSON.stringify(serializeEvent(event)) }
+    for (const subscriber of set) {
+      try {
+        subscriber.deliver(hubEvent)
+      } catch (error) {
+        this.#deps.log.error({ err: error }, 'realtime subscriber failed')
+      }
+    }
+  }
+}

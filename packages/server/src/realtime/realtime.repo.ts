@@ -1,0 +1,124 @@
+import { sql } from 'kysely'
+import type { Executor } from '../db/database.ts'
+import { toStoredEvent, type StoredEvent } from '../modules/events/event.repo.ts'
+
+/** Events after `afterSeq` in sequence order, all merchants (the hub filters per connection). */
+export async function readEventsAfter(db: Executor, afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
+  const rows = await db
+    .selectFrom('event')
+    .selectAll()
+    .select(sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`.as('pending_webhooks'))
+    .where('seq', '>', afterSeq.toString())
+    .orderBy('seq', 'asc')
+    .limit(limit)
+    .execute()
+  return rows.map(toStoredEvent)
+}
+
+/**
+ * The highest committed sequence and the xmax of a snapshot taken at the same moment: every
+ * transaction that could still commit a lower sequence has an xid below that xmax.
+ */
+export async function currentHorizon(db: Executor): Promise<{ maxSeq: bigint; xmax: string }> {
+  const result = await sql<{ max_seq: string | null; xmax: string }>`
+    SELECT (SELECT max(seq) FROM event)::text AS max_seq, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`.execute(db)
+  const row = result.rows[0]
+  if (!row) throw new Error('horizon query returned no row')
+  return { maxSeq: row.max_seq === null ? 0n : BigInt(row.max_seq), xmax: row.xmax }
+}
+
+/** The xmax of the current snapshot (recorded when a tail read finds a hole). */
+export async function snapshotXmax(db: Executor): Promise<string> {
+  const result = await sql<{ xmax: string }>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`.execute(db)
+  const row = result.rows[0]
+  if (!row) throw new Error('snapshot query returned no row')
+  return row.xmax
+}
+
+/** True once every transaction in flight when `xmax` was recorded has committed or rolled back. */
+export async function transactionsEndedBefore(db: Executor, xmax: string): Promise<boolean> {
+  const result = await sql<{ ended: boolean }>`
+    SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xmax}::xid8 AS ended`.execute(db)
+  return result.rows[0]?.ended === true
+}
+
+/** Every event with seq <= this may have been pruned by retention. */
+export async function prunedThroughSeq(db: Executor): Promise<bigint> {
+  const row = await db.selectFrom('event_retention').select('pruned_through_seq').where('id', '=', 1).executeTakeFirst()
+  return row ? BigInt(row.pruned_through_seq) : 0n
+}
+
+export async function oldestKeptEvent(db: Executor): Promise<{ seq: bigint; id: string } | undefined> {
+  const row = await db.selectFrom('event').select(['seq', 'id']).orderBy('seq', 'asc').limit(1).executeTakeFirst()
+  return row ? { seq: BigInt(row.seq), id: row.id } : undefined
+}
+
+/**
+ * Deletes up to `limit` events created before `cutoff` (their deliveries and attempts cascade)
+ * and raises the retention watermark in the same transaction. Returns how many were removed.
+ */
+export async function pruneEventsBefore(db: Executor, cutoff: Date, limit: number, now: Date): Promise<number> {
+  const result = await sql<{ n: string; max_seq: string | null }>`
+    WITH doomed AS (
+      SELECT seq FROM event WHERE created_at < ${cutoff}::timestamptz ORDER BY seq LIMIT ${limit}
+    ), removed AS (
+      DELETE FROM event WHERE seq IN (SELECT seq FROM doomed) RETURNING seq
+    ), mark AS (
+      UPDATE event_retention SET pruned_through_seq = GREATEST(pruned_through_seq, (SELECT max(seq) FROM removed)),
+             updated_at = ${now}::timestamptz
+      WHERE id = 1 AND EXISTS (SELECT 1 FROM removed)
+    )
+    SELECT count(*)::text AS n, max(seq)::text AS max_seq FROM removed`.execute(db)
+  return Number(result.rows[0]?.n ?? '0')
+}
+
+export interface QuoteFacts {
+  invoiceId: string
+  merchantId: bigint
+  amountUsdMillis: bigint
+  paidUsdMillis: bigint
+  network: string | null
+}
+
+/** What a payment_quote.updated frame needs: the invoice's amounts and its active network. */
+export async function findQuoteFacts(db: Executor, invoiceId: string): Promise<QuoteFacts | undefined> {
+  const row = await db
+    .selectFrom('invoice as i')
+    .select([
+      'i.id',
+      'i.merchant_id',
+      'i.amount_usd_millis',
+      'i.amount_paid_usd_millis',
+      'i.locked_network',
+      (eb) =>
+        eb
+          .selectFrom('deposit_address as a')
+          .select('a.network')
+          .whereRef('a.invoice_id', '=', 'i.id')
+          .orderBy('a.created_at', 'desc')
+          .limit(1)
+          .as('last_network'),
+    ])
+    .where('i.id', '=', invoiceId)
+    .executeTakeFirst()
+  if (!row) return undefined
+  return {
+    invoiceId: row.id,
+    merchantId: BigInt(row.merchant_id),
+    amountUsdMillis: BigInt(row.amount_usd_millis),
+    paidUsdMillis: BigInt(row.amount_paid_usd_millis),
+    network: row.locked_network ?? row.last_network ?? null,
+  }
+}
+
+export async function findInvoiceLifetime(
+  db: Executor,
+  invoiceId: string,
+): Promise<{ merchantId: bigint; environment: 'devnet' | 'mainnet'; expiresAt: Date } | undefined> {
+  const row = await db
+    .selectFrom('invoice')
+    .select(['merchant_id', 'environment', 'expires_at'])
+    .where('id', '=', invoiceId)
+    .executeTakeFirst()
+  return row ? { merchantId: BigInt(row.merchant_id), environment: row.environment, expiresAt: row.expires_at } : undefined
+}
