@@ -77,8 +77,8 @@ export const RAILS: Readonly<Record<RailId, RailSpec>> = {
   sepa_instant: {
     id: 'sepa_instant', name: 'SEPA Instant Credit Transfer', currency: 'EUR', minMinor: 1_00n, maxMinor: 100_000_00n,
     requiredFields: ['iban'], optionalFields: ['bic'], kycLevel: 'basic', feeBps: 60n, feeFixedMinor: 50n,
-    settlementSeconds: 10, returnWindowSeconds: 0, deadlineSeconds: 3600, speed: 'instant',
-    source: 'EPC SCT Inst rulebook: 10 s execution target; Regulation (EU) 2024/886',
+    settlementSeconds: 10, returnWindowSeconds: DAY, deadlineSeconds: 3600, speed: 'instant',
+    source: 'EPC SCT Inst rulebook: 10 s execution target, recalls after settlement; Regulation (EU) 2024/886',
   },
   ach: {
     id: 'ach', name: 'ACH (Same Day)', currency: 'USD', minMinor: 1_00n, maxMinor: 1_000_000_00n,
