@@ -7,6 +7,7 @@ import type { Commerce } from '../shared/context.ts'
 import {
   claimDuePlacements,
   claimDueRefunds,
+  findPaymentTokenId,
   findSettledAwaitingOrders,
   findStableToken,
   loadOrderView,
@@ -74,7 +75,8 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
   try {
     const network = chain.listNetworks(refund.environment).find((n) => n.network === refund.network)
     if (!network) throw new AppError('UNKNOWN_NETWORK', `no ${refund.network} network is configured for ${refund.environment}`)
-    const token = await findStableToken(deps.db, refund.environment, refund.network, network.tokens.map((t) => t.id))
+    const paidWith = await findPaymentTokenId(deps.db, refund.orderId)
+    const token = await findStableToken(deps.db, refund.environment, refund.network, network.tokens.map((t) => t.id), paidWith)
     if (!token) throw new AppError('UNKNOWN_TOKEN', `no stablecoin is configured on ${refund.network}`)
     // par for stablecoins; floor so the platform never sends more than the USD owed
     const amountUnits = usdMillisToTokenUnits({

@@ -524,6 +524,7 @@ export async function findStableToken(
   environment: Environment,
   network: string,
   candidateIds: number[],
+  preferredId: number | null,
 ): Promise<{ id: number; symbol: string; decimals: number } | undefined> {
   if (candidateIds.length === 0) return undefined
   const row = await db
@@ -534,10 +535,17 @@ export async function findStableToken(
     .where('is_stable', '=', true)
     .where('is_active', '=', true)
     .where('id', 'in', candidateIds)
+    // the coin the payer paid with, when it is a stablecoin on this network; else the default
+    .orderBy(sql`id = ${preferredId ?? -1}`, 'desc')
     .orderBy('is_default_settlement', 'desc')
     .orderBy('id')
     .executeTakeFirst()
   return row
+}
+
+export async function findPaymentTokenId(db: Executor, orderId: string): Promise<number | null> {
+  const row = await db.selectFrom('commerce_order').select('payment_token_id').where('id', '=', orderId).executeTakeFirst()
+  return row?.payment_token_id ?? null
 }
 
 export async function findTokenSymbol(db: Executor, tokenId: number): Promise<string | null> {
