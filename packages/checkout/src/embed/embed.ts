@@ -14,8 +14,9 @@
  */
 
 export interface PepayMessage {
-  type: 'pepay:ready' | 'pepay:status' | 'pepay:paid' | 'pepay:expired' | 'pepay:close'
-  invoice_id: string | null
+  type: 'pepay:ready' | 'pepay:status' | 'pepay:paid' | 'pepay:expired' | 'pepay:close' | 'pepay:resize'
+  invoice_id?: string | null
+  height?: number
   status?: string
   detail?: string
   return_url?: string | null
@@ -36,7 +37,7 @@ export interface CheckoutModal {
   close(): void
 }
 
-const MESSAGE_TYPES = new Set(['pepay:ready', 'pepay:status', 'pepay:paid', 'pepay:expired', 'pepay:close'])
+const MESSAGE_TYPES = new Set(['pepay:ready', 'pepay:status', 'pepay:paid', 'pepay:expired', 'pepay:close', 'pepay:resize'])
 
 type Styles = Partial<Record<'position' | 'inset' | 'zIndex' | 'display' | 'alignItems' | 'justifyContent' | 'background' | 'padding' | 'width' | 'maxWidth' | 'height' | 'maxHeight' | 'border' | 'borderRadius' | 'boxShadow' | 'overflow' | 'colorScheme', string>>
 
@@ -80,9 +81,9 @@ export function open(paymentUrl: string, options: OpenOptions = {}): CheckoutMod
 
   const frame = styled(document.createElement('iframe'), {
     width: '100%',
-    maxWidth: '480px',
-    height: '100%',
-    maxHeight: '760px',
+    maxWidth: '520px',
+    height: '640px',
+    maxHeight: '100%',
     border: '0',
     borderRadius: '16px',
     boxShadow: '0 20px 50px rgb(0 0 0 / 35%)',
@@ -103,6 +104,10 @@ export function open(paymentUrl: string, options: OpenOptions = {}): CheckoutMod
     const message = data as PepayMessage
     switch (message.type) {
       case 'pepay:ready':
+        break
+      case 'pepay:resize':
+        // the page reports its content height; the overlay's padding caps it at the viewport
+        if (typeof message.height === 'number' && message.height > 0 && message.height < 10_000) frame.style.height = `${Math.ceil(message.height)}px`
         break
       case 'pepay:status':
         options.onStatus?.(message)

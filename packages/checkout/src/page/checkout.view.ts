@@ -104,6 +104,7 @@ export class CheckoutView {
   private readonly options: ViewOptions
   private readonly card: HTMLElement
   private readonly header: HTMLElement
+  private readonly amountLabelEl: HTMLElement
   private readonly amountEl: HTMLElement
   private readonly remainingEl: HTMLElement
   private readonly timerEl: HTMLElement
@@ -134,7 +135,8 @@ export class CheckoutView {
     this.body = h('section', { class: 'body', 'aria-label': 'Payment' })
     this.extras = h('section', { class: 'extras', 'aria-label': 'Your details' })
     this.footer = h('footer', { class: 'foot' })
-    const summary = h('section', { class: 'summary', 'aria-label': 'Amount due' }, h('p', { class: 'amount-label' }, 'Amount due'), this.amountEl, this.remainingEl, this.timerEl)
+    this.amountLabelEl = h('p', { class: 'amount-label' }, 'Amount due')
+    const summary = h('section', { class: 'summary', 'aria-label': 'Amount' }, this.amountLabelEl, this.amountEl, this.remainingEl, this.timerEl)
     this.card = h('main', { class: 'card', id: 'checkout' }, this.header, summary, this.statusEl, this.body, this.extras, this.footer, this.announceEl)
     replace(root, this.card)
     if (options.embed) root.classList.add('embed')
@@ -159,6 +161,10 @@ export class CheckoutView {
     this.renderSummary(state, nowMs)
     this.statusEl.dataset['kind'] = kind
     setText(this.statusEl, statusText(state, kind))
+    // result screens say it in their heading: the live region stays for screen readers only
+    const result = screen === 'paid' || screen === 'expired' || screen === 'canceled' || screen === 'invalid' || screen === 'unreachable'
+    this.statusEl.classList.toggle('sr-only', result)
+    this.body.classList.toggle('result-screen', result)
     this.renderBody(state, screen)
     this.renderExtras(state, screen)
     this.renderFooter(state)
@@ -227,6 +233,7 @@ export class CheckoutView {
 
   private renderSummary(state: CheckoutState, nowMs: number): void {
     const s = state.session
+    setText(this.amountLabelEl, state.status === 'paid' ? 'Amount paid' : state.status === 'underpaid' ? 'Invoice total' : 'Amount due')
     setText(this.amountEl, s ? formatUsd(String(s.amount_usd)) : '')
     const showRemaining = state.status === 'underpaid' && state.remainingUsd !== undefined && s !== undefined
     this.remainingEl.hidden = !showRemaining
@@ -431,10 +438,14 @@ export class CheckoutView {
           'figure',
           { class: 'qr' },
           h('img', { src: qrDataUri(address.payment_uri), width: '200', height: '200', alt: `QR code: pay ${address.estimated_token_amount} ${address.token_symbol} on ${network} from a wallet app` }),
-          h('figcaption', { class: 'hint' }, 'Scan with your wallet app'),
+          h('figcaption', { class: 'hint' }, 'Scan to pay'),
         ),
-        this.copyField('amount', 'Amount', address.estimated_token_amount, h('span', { class: 'unit' }, ` ${address.token_symbol}`), 'token-amount'),
-        h('a', { class: 'secondary wallet-link', href: address.payment_uri, 'data-focus': 'wallet' }, 'Open in wallet'),
+        h(
+          'div',
+          { class: 'pay-side' },
+          this.copyField('amount', 'Amount', address.estimated_token_amount, h('span', { class: 'unit' }, ` ${address.token_symbol}`), 'token-amount'),
+          h('a', { class: 'secondary wallet-link', href: address.payment_uri, 'data-focus': 'wallet' }, 'Open in wallet'),
+        ),
         this.copyField('address', `${address.token_symbol} address on ${network}`, address.temp_address, null, 'address'),
       ),
       h(
@@ -450,7 +461,7 @@ export class CheckoutView {
   private copyField(name: string, label: string, value: string, suffix: Child, testId: string): HTMLElement {
     const labelId = `${name}-label`
     const valueEl = h('code', { class: `value ${name}`, id: `${name}-value`, 'data-testid': testId, 'aria-labelledby': labelId }, value)
-    const button = h('button', { type: 'button', class: 'copy', 'data-focus': `copy-${name}`, 'aria-label': `Copy ${label.toLowerCase()}` }, 'Copy')
+    const button = h('button', { type: 'button', class: 'copy', 'data-focus': `copy-${name}`, 'aria-label': `Copy ${name}` }, 'Copy')
     button.addEventListener('click', () => {
       void copyText(value).then((ok) => {
         setText(button, ok ? 'Copied' : 'Copy failed')

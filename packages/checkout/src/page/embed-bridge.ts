@@ -8,6 +8,8 @@ export type BridgeMessage =
   | { type: 'pepay:paid'; invoice_id: string; return_url: string | null }
   | { type: 'pepay:expired'; invoice_id: string }
   | { type: 'pepay:close'; invoice_id: string | null }
+  /** The page's content height in CSS pixels, so the embedding page can size the frame. */
+  | { type: 'pepay:resize'; height: number }
 
 /** `https://shop.example` for a usable origin text, undefined otherwise (including "null"). */
 export function originOf(text: string | null | undefined): string | undefined {

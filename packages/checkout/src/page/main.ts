@@ -25,7 +25,7 @@ export const POLL_MS = 3000
 export const POLL_BESIDE_STREAM_MS = 15_000
 /** Realtime frames are hints: the page re-reads the session shortly after, and the server wins. */
 const REFRESH_AFTER_FRAME_MS = 100
-const REDIRECT_SECONDS = 5
+const REDIRECT_SECONDS = 3
 /** First-load retries before the page offers a manual retry (1 s, 2 s, 4 s … capped at 8 s). */
 const MAX_LOAD_ATTEMPTS = 6
 
@@ -47,7 +47,6 @@ export class CheckoutController {
   private readonly win: Window
   private readonly embed: boolean
   private stream: PaymentSessionStream | undefined
-  private streamToken: string | undefined
   private pollTimer: number | undefined
   private frameRefreshTimer: number | undefined
   private tickTimer: number | undefined
@@ -80,6 +79,17 @@ export class CheckoutController {
     const signature = params.get('signature')
     this.api = sessionToken && signature ? createCheckoutApi(win.location.origin, { sessionToken, signature }) : undefined
     if (embed) {
+      win.document.documentElement.classList.add('embed')
+      if (this.bridge.enabled && typeof ResizeObserver === 'function') {
+        let lastHeight = 0
+        new ResizeObserver(() => {
+          const height = Math.ceil(root.getBoundingClientRect().height)
+          if (height !== lastHeight) {
+            lastHeight = height
+            this.bridge.post({ type: 'pepay:resize', height })
+          }
+        }).observe(root)
+      }
       win.addEventListener('keydown', (event) => {
         if (event.key === 'Escape') this.bridge.post({ type: 'pepay:close', invoice_id: this.state.session?.invoice_id ?? null })
       })
@@ -144,8 +154,9 @@ export class CheckoutController {
       const locked = lockedSelection(next.session)
       if (locked) this.allocate(locked)
     }
+    // one stream per page: a re-quote mints a new token, but an open stream stays as it is
     const wsToken = next.address?.ws_connection.token
-    if (wsToken && wsToken !== this.streamToken && !isTerminal(next.status)) this.connectStream(wsToken)
+    if (wsToken && !this.stream && !isTerminal(next.status)) this.connectStream(wsToken)
     if (previous.transport !== next.transport) this.schedulePoll()
   }
 
@@ -268,7 +279,6 @@ export class CheckoutController {
   private connectStream(token: string): void {
     if (!this.api) return
     this.stopStream()
-    this.streamToken = token
     let stream: PaymentSessionStream
     try {
       stream = this.api.connectPaymentStream(token)
@@ -284,8 +294,12 @@ export class CheckoutController {
     })
     const fallback = (): void => this.dispatch({ type: 'transport', transport: 'poll' })
     stream.on('reconnecting', fallback)
-    stream.on('close', fallback)
     stream.on('error', fallback)
+    stream.on('close', () => {
+      // closed for good (gave up, or the page closed it): a later quote's token may open a new one
+      if (this.stream === stream) this.stream = undefined
+      fallback()
+    })
   }
 
   private stopStream(): void {
