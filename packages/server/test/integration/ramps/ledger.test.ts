@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { openDatabase, type Database } from '../../../src/db/database.ts'
 import { migrateToLatest } from '../../../src/db/migrate.ts'
 import { insertMerchant } from '../../../src/modules/merchants/merchant.repo.ts'
-import { ledgerInvariants, listAccountBalances, postLedgerTransaction } from '../../../src/modules/ramps/ledger/ledger.repo.ts'
+import { ledgerInvariants, listAccountBalances, postLedgerBatch, postLedgerTransaction } from '../../../src/modules/ramps/ledger/ledger.repo.ts'
 import { isGuardedAccount, sumPerAsset, type Posting } from '../../../src/modules/ramps/ledger/ledger.ts'
 import { createTestDatabase, type TestDatabase } from '../../helpers/server.ts'
 
@@ -128,6 +128,23 @@ describe('ledger (postLedgerTransaction)', () => {
     await assert.rejects(sql`UPDATE ledger_posting SET amount = 1 WHERE transaction_id = ${posted.id.toString()}::bigint`.execute(database.db), /append-only/)
     await assert.rejects(sql`DELETE FROM ledger_transaction WHERE id = ${posted.id.toString()}::bigint`.execute(database.db), /append-only/)
     await assert.rejects(sql`TRUNCATE ledger_posting`.execute(database.db), /append-only/)
+  })
+
+  it('posts a batch all or nothing: one overdraft refuses every transaction of it', async () => {
+    const merchantId = await newMerchant()
+    const tx = (i: number, amount: bigint, source = 'world') => ({
+      merchantId, environment: 'devnet' as const, kindCode: 'test', reference: `batch:${merchantId}:${i}`,
+      postings: [{ source, target: `off_ramp:b${i}:deposit`, asset: 'USDC:base/6', amount }], occurredAt: AT, recordedAt: AT,
+    })
+    const ok = await database.db.transaction().execute((trx) => postLedgerBatch(trx, [tx(1, 5n), tx(2, 7n)]))
+    assert.deepEqual(ok.map((p) => p.created), [true, true])
+    await assert.rejects(
+      database.db.transaction().execute((trx) => postLedgerBatch(trx, [tx(3, 1n), tx(4, 50n, 'off_ramp:b1:deposit')])),
+      { code: 'INSUFFICIENT_FUNDS' },
+    )
+    const balances = await listAccountBalances(database.db, merchantId, 'devnet')
+    assert.equal(balances.find((b) => b.address === 'off_ramp:b3:deposit'), undefined, 'the first transaction of the refused batch left nothing')
+    assert.equal(balances.find((b) => b.address === 'off_ramp:b1:deposit')?.balance, 5n)
   })
 
   it('refuses malformed postings before touching the database', async () => {

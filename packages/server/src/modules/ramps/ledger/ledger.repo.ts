@@ -17,52 +17,99 @@ export interface PostedTransaction {
  * account that would go negative fails the whole statement with INSUFFICIENT_FUNDS.
  */
 export async function postLedgerTransaction(db: Executor, input: LedgerTransactionInput): Promise<PostedTransaction> {
-  checkPostings(input.postings)
-  const net = netChanges(input.postings)
-  const keys = [...net.keys()].sort()
-  const ids = await lockAccounts(db, input, keys)
-  const postingRows = input.postings.map(
-    (p) => sql`(${ids.get(accountKey(p.source, p.asset))}::bigint, ${ids.get(accountKey(p.target, p.asset))}::bigint, ${p.asset}, ${p.amount.toString()}::numeric)`,
+  const [posted] = await postLedgerBatch(db, [input])
+  if (!posted) throw new Error('ledger batch returned nothing')
+  return posted
+}
+
+/**
+ * Posts several transactions of one merchant and environment in the caller's database
+ * transaction, TigerBeetle-style: the union of their accounts is locked once, in key order, so
+ * concurrent batches never deadlock; then each transaction is one statement. All or nothing.
+ */
+export async function postLedgerBatch(db: Executor, inputs: LedgerTransactionInput[]): Promise<PostedTransaction[]> {
+  const first = inputs[0]
+  if (!first) return []
+  const keys = new Set<string>()
+  const references = new Set<string>()
+  for (const input of inputs) {
+    if (references.has(input.reference)) throw new AppError('LEDGER_INVALID', `reference ${input.reference} appears twice in one batch`)
+    references.add(input.reference)
+    if (input.merchantId !== first.merchantId || input.environment !== first.environment) throw new Error('a ledger batch belongs to one merchant and environment')
+    checkPostings(input.postings)
+    for (const key of netChanges(input.postings).keys()) keys.add(key)
+  }
+  const ids = await lockAccounts(db, first, [...keys].sort())
+  return insertTransactions(db, inputs, ids)
+}
+
+/**
+ * Inserts the transactions and their postings and applies the balance changes in one statement.
+ * Balances change by the postings actually inserted, so a reference already posted (a replay)
+ * moves nothing. Each account row is updated once with its net change; a guarded account whose
+ * result would be negative fails the statement (and the caller's transaction) on its CHECK.
+ */
+async function insertTransactions(db: Executor, inputs: LedgerTransactionInput[], ids: Map<string, string>): Promise<PostedTransaction[]> {
+  const first = inputs[0]
+  if (!first) return []
+  const txRows = inputs.map(
+    (input, ord) =>
+      sql`(${ord}::int, ${input.reference}, ${input.kindCode}, ${JSON.stringify(input.metadata ?? {})}::jsonb, ${input.occurredAt}::timestamptz, ${input.recordedAt}::timestamptz)`,
   )
-  const deltaRows = keys
-    .filter((k) => (net.get(k) ?? 0n) !== 0n)
-    .map((k) => sql`(${ids.get(k)}::bigint, ${(net.get(k) ?? 0n).toString()}::numeric)`)
-  const moved =
-    deltaRows.length === 0
-      ? sql`SELECT NULL::bigint AS id WHERE false`
-      : sql`UPDATE ledger_account a SET balance = a.balance + d.delta, updated_at = ${input.recordedAt}
-            FROM (VALUES ${sql.join(deltaRows)}) AS d(id, delta)
-            WHERE a.id = d.id AND EXISTS (SELECT 1 FROM tx) RETURNING a.id`
+  const postingRows = inputs.flatMap((input) =>
+    input.postings.map(
+      (p) => sql`(${input.reference}, ${ids.get(accountKey(p.source, p.asset))}::bigint, ${ids.get(accountKey(p.target, p.asset))}::bigint, ${p.asset}, ${p.amount.toString()}::numeric)`,
+    ),
+  )
+  let rows: { id: string; reference: string }[]
   try {
-    const result = await sql<{ id: string | null }>`
-      WITH tx AS (
+    const result = await sql<{ id: string; reference: string }>`
+      WITH input (ord, reference, kind_code, metadata, occurred_at, recorded_at) AS (VALUES ${sql.join(txRows)}),
+      tx AS (
         INSERT INTO ledger_transaction (merchant_id, environment, kind_code, reference, metadata, occurred_at, recorded_at)
-        VALUES (${input.merchantId.toString()}::bigint, ${input.environment}, ${input.kindCode}, ${input.reference},
-                ${JSON.stringify(input.metadata ?? {})}::jsonb, ${input.occurredAt}, ${input.recordedAt})
+        SELECT ${first.merchantId.toString()}::bigint, ${first.environment}, kind_code, reference, metadata, occurred_at, recorded_at
+        FROM input ORDER BY ord
         ON CONFLICT (reference) DO NOTHING
-        RETURNING id
-      ), posted AS (
+        RETURNING id, reference
+      ), p (reference, source, target, asset, amount) AS (VALUES ${sql.join(postingRows)}),
+      posted AS (
         INSERT INTO ledger_posting (transaction_id, source_account_id, target_account_id, asset, amount)
-        SELECT tx.id, p.source, p.target, p.asset, p.amount
-        FROM tx CROSS JOIN (VALUES ${sql.join(postingRows)}) AS p(source, target, asset, amount)
-        RETURNING id
-      ), moved AS (${moved})
-      SELECT (SELECT id FROM tx) AS id, (SELECT count(*) FROM posted) AS posted, (SELECT count(*) FROM moved) AS moved`.execute(db)
-    const id = result.rows[0]?.id
-    if (id !== null && id !== undefined) return { id: BigInt(id), created: true }
+        SELECT tx.id, p.source, p.target, p.asset, p.amount FROM p JOIN tx ON tx.reference = p.reference
+        RETURNING source_account_id, target_account_id, amount
+      ), delta AS (
+        SELECT account_id, sum(change) AS change FROM (
+          SELECT target_account_id AS account_id, amount AS change FROM posted
+          UNION ALL
+          SELECT source_account_id, -amount FROM posted
+        ) changes GROUP BY account_id HAVING sum(change) <> 0
+      ), moved AS (
+        UPDATE ledger_account a SET balance = a.balance + delta.change, updated_at = ${first.recordedAt}
+        FROM delta WHERE a.id = delta.account_id
+        RETURNING a.id
+      )
+      SELECT tx.id::text AS id, tx.reference FROM tx WHERE (SELECT count(*) FROM moved) >= 0`.execute(db)
+    rows = result.rows
   } catch (error) {
     throw mapLedgerError(error)
   }
-  const existing = await db
-    .selectFrom('ledger_transaction')
-    .select('id')
-    .where('reference', '=', input.reference)
-    .executeTakeFirstOrThrow()
-  return { id: BigInt(existing.id), created: false }
+  const created = new Map(rows.map((r) => [r.reference, BigInt(r.id)]))
+  const missing = inputs.filter((i) => !created.has(i.reference)).map((i) => i.reference)
+  const existing = new Map<string, bigint>()
+  if (missing.length > 0) {
+    const found = await db.selectFrom('ledger_transaction').select(['id', 'reference']).where('reference', 'in', missing).execute()
+    for (const f of found) existing.set(f.reference, BigInt(f.id))
+  }
+  return inputs.map((input) => {
+    const id = created.get(input.reference)
+    if (id !== undefined) return { id, created: true }
+    const old = existing.get(input.reference)
+    if (old === undefined) throw new Error(`ledger transaction ${input.reference} neither inserted nor found`)
+    return { id: old, created: false }
+  })
 }
 
 /** Creates missing accounts and locks all of them, in key order, in one statement. */
-async function lockAccounts(db: Executor, input: LedgerTransactionInput, keys: string[]): Promise<Map<string, string>> {
+async function lockAccounts(db: Executor, input: Pick<LedgerTransactionInput, 'merchantId' | 'environment' | 'recordedAt'>, keys: string[]): Promise<Map<string, string>> {
   const rows = keys.map((key) => {
     const separator = key.indexOf('|')
     const address = key.slice(0, separator)
