@@ -71,6 +71,7 @@ export interface ApiResponse<T> {
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const CREDENTIAL_HEADERS = new Set(['x-api-key', 'x-commerce-api-key', 'authorization', 'x-session-token', 'x-signature', 'user-authorization'])
 
 export function encodeQuery(query: Record<string, QueryValue> | undefined): string {
   if (!query) return ''
@@ -147,18 +148,23 @@ export class Requester {
         message: `${req.method} ${req.path} needs one of: ${req.auth.map((k) => AUTH_OPTION_NAMES[k]).join(', ')}`,
       })
     }
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...credentialHeaders }
-    if (config.credentials.userAccessToken && req.auth.includes('commerceApiKey') && credentialHeaders['x-commerce-api-key']) {
-      headers['user-authorization'] = `Bearer ${config.credentials.userAccessToken}`
+    const headers = new Headers({ accept: 'application/json' })
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      // credentials come only from the client's auth options: an extra header must not add a second one
+      if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) headers.set(name, value)
+    }
+    for (const [name, value] of Object.entries(credentialHeaders)) headers.set(name, value)
+    if (config.credentials.userAccessToken && credentialHeaders['x-commerce-api-key']) {
+      headers.set('user-authorization', `Bearer ${config.credentials.userAccessToken}`)
     }
     let body: string | undefined
     if (req.body !== undefined) {
       body = JSON.stringify(req.body)
-      headers['content-type'] = 'application/json'
+      headers.set('content-type', 'application/json')
     }
     if (WRITE_METHODS.has(req.method)) {
       // one key for every attempt of this call, so a retried write is applied once
-      headers['idempotency-key'] = options.idempotencyKey ?? randomUuid()
+      headers.set('idempotency-key', options.idempotencyKey ?? headers.get('idempotency-key') ?? randomUuid())
     }
     const url = `${config.baseUrl}${req.path}${encodeQuery(req.query)}`
     const maxRetries = Math.max(0, Math.min(options.maxRetries ?? config.maxRetries, 10))

@@ -94,6 +94,27 @@ describe('request helpers', () => {
   })
 })
 
+describe('request headers', () => {
+  it('drops credential headers passed as extra headers and keeps one Idempotency-Key whatever its case', async () => {
+    const seen: Headers[] = []
+    const client = new Pepay({
+      baseUrl: 'http://127.0.0.1:1',
+      bearerToken: 'jwt',
+      fetch: async (_url, init) => {
+        seen.push(new Headers(init.headers))
+        return new Response('[]', { status: 200 })
+      },
+    })
+    await client.apiKeys.create({ name: 'k', scope: 'merchant' }, { headers: { 'X-Api-Key': 'pk_sneaky', 'Idempotency-Key': 'k-1', 'X-Trace': 't' } })
+    const [h] = seen
+    assert.ok(h)
+    assert.equal(h.get('x-api-key'), null)
+    assert.equal(h.get('authorization'), 'Bearer jwt')
+    assert.equal(h.get('idempotency-key'), 'k-1')
+    assert.equal(h.get('x-trace'), 't')
+  })
+})
+
 describe('error classes by status against a scripted server', () => {
   let server: Server
   let url: string
