@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { createPublicClient, createWalletClient, erc20Abi, http, type Hex } from 'viem'
+import { createPublicClient, createWalletClient, erc20Abi, http, type Abi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { chainLayers } from '../../src/modules/chain/chain.extension.ts'
+import stablecoinArtifact from '../../src/providers/chain/devnet/artifacts/TestStablecoin.json' with { type: 'json' }
 import { apiClient, keyHeaders, type TestServer } from './server.ts'
 
 export function chainLayer(t: TestServer) {
@@ -20,15 +21,15 @@ export function devnetOf(t: TestServer) {
 /** Sends `amountUnits` of a devnet token from a funded dev account (index 1..9) to `to`. */
 export async function payToken(
   t: TestServer,
-  input: { network: string; tokenAddress: string; to: string; amountUnits: bigint; payer?: number },
+  input: { network: string; tokenAddress: string; to: string; amountUnits: bigint; payer?: number; mint?: boolean },
 ): Promise<{ txHash: Hex; from: string }> {
   const devnet = devnetOf(t)
   const network = devnet.networks.find((n) => n.network === input.network)
   assert.ok(network)
   const payer = devnet.fundedAccounts(input.network)[(input.payer ?? 1) - 1]
   assert.ok(payer)
-  // fund the payer with the token first (the faucet mints)
-  await devnet.faucet(input.network, payer.address, { tokenAddress: input.tokenAddress as Hex, amountUnits: input.amountUnits })
+  // fund the payer with the token first (the faucet mints), unless the caller did
+  if (input.mint !== false) await devnet.faucet(input.network, payer.address, { tokenAddress: input.tokenAddress as Hex, amountUnits: input.amountUnits })
   const account = privateKeyToAccount(payer.privateKey)
   const chain = { id: network.chainId, name: network.network, nativeCurrency: { name: 'X', symbol: 'X', decimals: 18 }, rpcUrls: { default: { http: [network.rpcUrl] } } }
   const wallet = createWalletClient({ account, chain, transport: http(network.rpcUrl, { retryCount: 0 }) })
@@ -99,4 +100,22 @@ export async function eventTypesOf(api: Api, invoiceId: string): Promise<string[
   const res = await api('GET', `/api/v1/events?invoice_id=${invoiceId}&limit=100`)
   assert.equal(res.status, 200, JSON.stringify(res.body))
   return (res.body.data.data as { type: string }[]).map((e) => e.type).reverse()
+}
+
+/** One `batchTransfer` of a devnet TestStablecoin from a funded dev account: several Transfer logs in one transaction. */
+export async function payBatch(
+  t: TestServer,
+  input: { network: string; tokenAddress: string; recipients: string[]; amountsUnits: bigint[]; payer?: number },
+): Promise<{ txHash: Hex; blockNumber: bigint }> {
+  const devnet = devnetOf(t)
+  const payer = devnet.fundedAccounts(input.network)[(input.payer ?? 1) - 1]
+  assert.ok(payer)
+  const total = input.amountsUnits.reduce((a, b) => a + b, 0n)
+  await devnet.faucet(input.network, payer.address, { tokenAddress: input.tokenAddress as Hex, amountUnits: total })
+  const { chain, client, net } = devnetClient(t, input.network)
+  const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), chain, transport: http(net.rpcUrl, { retryCount: 0 }) })
+  const txHash = await wallet.writeContract({ address: input.tokenAddress as Hex, abi: stablecoinArtifact.abi as Abi, functionName: 'batchTransfer', args: [input.recipients, input.amountsUnits] })
+  const receipt = await client.waitForTransactionReceipt({ hash: txHash, pollingInterval: 20, timeout: 20_000 })
+  assert.equal(receipt.status, 'success')
+  return { txHash, blockNumber: receipt.blockNumber }
 }

@@ -11,6 +11,9 @@ import { listDepositAddressesSince, type DepositAddressRecord } from './deposit.
 /** Bound on one scan: blocks per iteration (eth_getLogs is split further by the adapter). */
 const MAX_BLOCKS_PER_ITERATION = 2_000n
 const MAX_OPEN_PAYMENTS_PER_ITERATION = 500
+/** Longer than any transaction that allocates a deposit address stays open. */
+const ADDRESS_COMMIT_WINDOW_MS = 30_000
+const MIN_UUID = '00000000-0000-0000-0000-000000000000'
 
 export interface WatcherStats {
   iterations: number
@@ -79,11 +82,18 @@ export class ChainWatcher {
 
   async #refreshAddresses(): Promise<void> {
     const { environment, network } = this.network.def
+    // created_at is stamped before commit: a row whose transaction commits after a newer one was
+    // loaded sorts before the cursor, so the last ADDRESS_COMMIT_WINDOW_MS are always read again
+    const horizon = new Date(this.#deps.clock.now().getTime() - ADDRESS_COMMIT_WINDOW_MS)
+    let after = this.#loadedUpTo && this.#loadedUpTo.createdAt > horizon ? { createdAt: horizon, id: MIN_UUID } : this.#loadedUpTo
     for (let i = 0; i < 100; i += 1) {
-      const batch = await listDepositAddressesSince(this.#deps.db, environment, network, this.#loadedUpTo, 5_000)
+      const batch = await listDepositAddressesSince(this.#deps.db, environment, network, after, 5_000)
       for (const record of batch) this.#addresses.set(record.address, record)
       const last = batch.at(-1)
-      if (last) this.#loadedUpTo = { createdAt: last.createdAt, id: last.id }
+      if (last) {
+        after = { createdAt: last.createdAt, id: last.id }
+        if (!this.#loadedUpTo || last.createdAt > this.#loadedUpTo.createdAt || (last.createdAt.getTime() === this.#loadedUpTo.createdAt.getTime() && last.id > this.#loadedUpTo.id)) this.#loadedUpTo = after
+      }
       if (batch.length < 5_000) return
     }
   }
@@ -120,7 +130,7 @@ export class ChainWatcher {
     let from: bigint
     if (!cursor) {
       from = headNumber
-    } else if (cursor.genesisHash !== null && genesisHash !== null && cursor.genesisHash !== genesisHash) {
+    } else if (cursor.genesisHash !== null && genesisHash !== null && cursor.genesisHash !== genesisHash && !(await this.#isCanonical(cursor.lastBlock))) {
       // the chain was recreated: everything recorded above genesis is gone
       deps.log.warn({ network: this.key, previous: cursor.genesisHash, current: genesisHash }, 'chain reset detected: rewinding the watcher')
       await this.#rewindTo(0n)
@@ -144,15 +154,31 @@ export class ChainWatcher {
       transfers.push(...(await adapter.scanNativeTransfers({ fromBlock: from, toBlock: to, tokenId: nativeToken.id, isWatched })))
     }
     const header = await adapter.getBlockHeader(to)
+    // a node behind its own head report (load-balanced RPC): a cursor saved without the block's hash
+    // would read as a reorg next time, so this range waits for the next iteration
+    if (!header) return
     const matched = transfers.flatMap((transfer) => {
       const deposit = this.#addresses.get(transfer.to)
       return deposit ? [{ transfer, deposit }] : []
     })
     await deps.db.transaction().execute(async (trx) => {
       await recordTransfers(deps, trx, this.#runtime, this.network, matched, headNumber)
-      await saveCursor(trx, def.environment, def.network, { lastBlock: to, genesisHash: cursor?.genesisHash ?? genesisHash, blockHash: header?.hash ?? null, parentHash: header?.parentHash ?? null }, deps.clock.now())
+      // the genesis read now: after a reset rewind the stored one is the old chain's
+      await saveCursor(trx, def.environment, def.network, { lastBlock: to, genesisHash: genesisHash ?? cursor?.genesisHash ?? null, blockHash: header.hash, parentHash: header.parentHash }, deps.clock.now())
     })
     if (matched.length > 0) notifyCommitted(deps)
+  }
+
+  /**
+   * Whether the block the cursor was saved at is still on the chain. A changed genesis hash alone
+   * does not prove a reset: anvil reports a regenerated block 0 after some state reloads while
+   * every later block is unchanged.
+   */
+  async #isCanonical(cursorBlock: bigint): Promise<boolean> {
+    const { adapter, def } = this.network
+    const [newest] = await recentBlocks(this.#deps.db, def.environment, def.network, 1)
+    if (!newest || newest.number !== cursorBlock) return false
+    return (await adapter.getBlockHash(newest.number))?.toLowerCase() === newest.hash.toLowerCase()
   }
 
   /** The newest recorded block whose hash is still canonical (walks back over the stored window). */
