@@ -9,7 +9,7 @@ import { addressRoutes } from './addresses/address.routes.ts'
 import { cartRoutes } from './carts/cart.routes.ts'
 import { catalogRoutes } from './catalog/catalog.routes.ts'
 import { checkoutRoutes } from './checkout/checkout.routes.ts'
-import { processPlacements, processRefunds } from './orders/fulfilment.service.ts'
+import { processPlacements, processRefunds, reconcileInvoiceOutcomes } from './orders/fulfilment.service.ts'
 import { orderRoutes } from './orders/order.routes.ts'
 import { invoiceStatusHook } from './orders/order.service.ts'
 import type { Commerce } from './shared/context.ts'
@@ -49,6 +49,7 @@ export function commerceExtension(options: CommerceOptions = {}): ServerExtensio
       const workers: Loop[] = []
       if (deps.config.runWorkers) {
         loop = runEvery('commerce-fulfilment', options.workerIntervalMs ?? 1000, async () => {
+          await reconcileInvoiceOutcomes(commerce)
           await processPlacements(commerce)
           await processRefunds(commerce)
         }, deps.log)

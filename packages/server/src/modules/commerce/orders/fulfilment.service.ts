@@ -7,6 +7,7 @@ import type { Commerce } from '../shared/context.ts'
 import {
   claimDuePlacements,
   claimDueRefunds,
+  findOrdersBehindInvoice,
   findPaymentTokenId,
   findSettledAwaitingOrders,
   findStableToken,
@@ -127,6 +128,32 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
     })
     if (failed) notifyCommitted(deps)
   }
+}
+
+// ------------------------------------------------------------------ invoice outcomes
+
+/**
+ * Moves orders whose invoice reached an outcome without them (the hook runs for chain payments;
+ * the expiry worker and invoice cancel do not call it): paid → processing, expired or canceled →
+ * cancelled. Each in its own transaction with its event.
+ */
+export async function reconcileInvoiceOutcomes(commerce: Commerce): Promise<number> {
+  const deps = commerce.deps
+  const behind = await findOrdersBehindInvoice(deps.db, BATCH)
+  for (const item of behind) {
+    await deps.db.transaction().execute(async (trx) => {
+      const order = await lockOrder(trx, item.orderId)
+      if (!order || order.status !== 'pending_payment') return
+      if (item.invoiceStatus === 'paid') {
+        const at = item.paidAt ?? deps.clock.now()
+        await applyOrderEvent(commerce, trx, order, { type: 'payment_confirmed' }, { paid_at: at, placement_status: 'awaiting_settlement', placement_next_at: at }, undefined)
+      } else if (item.invoiceStatus === 'expired' || item.invoiceStatus === 'canceled') {
+        await applyOrderEvent(commerce, trx, order, { type: 'payment_voided', reason: item.invoiceStatus }, {}, undefined)
+      }
+    })
+  }
+  if (behind.length > 0) notifyCommitted(deps)
+  return behind.length
 }
 
 // ------------------------------------------------------------------ placement with the retailer

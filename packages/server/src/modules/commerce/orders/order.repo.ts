@@ -419,6 +419,27 @@ export async function findSettledAwaitingOrders(
 }
 
 /**
+ * Orders still awaiting payment whose invoice already reached an outcome (paid, expired,
+ * canceled) without the order following: the reconciler moves them, so an invoice change that
+ * did not run the commerce hook (expiry worker, merchant cancel) is never lost.
+ */
+export async function findOrdersBehindInvoice(
+  db: Executor,
+  limit: number,
+): Promise<{ orderId: string; invoiceStatus: InvoiceStatus; paidAt: Date | null }[]> {
+  const rows = await db
+    .selectFrom('commerce_order as o')
+    .innerJoin('invoice as i', 'i.id', 'o.invoice_id')
+    .select(['o.id as order_id', 'i.status as invoice_status', 'i.paid_at as paid_at'])
+    .where('o.status', '=', 'pending_payment')
+    .where('i.status', 'in', ['paid', 'expired', 'canceled'])
+    .orderBy('o.created_at')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ orderId: r.order_id, invoiceStatus: r.invoice_status, paidAt: r.paid_at }))
+}
+
+/**
  * Claims orders due for the retailer call and leases them (`submitting` until `leaseUntil`):
  * the call happens outside any transaction, and a crashed caller's lease simply expires.
  */
