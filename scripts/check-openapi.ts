@@ -77,7 +77,8 @@ function describeDrift(committed: string, fresh: string): string[] {
   const before = operations(committed)
   const after = operations(fresh)
   const lines: string[] = []
-  for (const op of after) if (!before.has(op)) lines.push(`  + ${op} (missing from the committed file)`)
+  for (const op of after)
+    if (!before.has(op)) lines.push(`  + ${op} (missing from the committed file)`)
   for (const op of before) if (!after.has(op)) lines.push(`  - ${op} (no longer served)`)
   if (lines.length === 0) {
     const a = committed.split('\n')
@@ -136,7 +137,9 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   main()
     .then((code) => process.exit(code))
     .catch((error: unknown) => {
-      process.stderr.write(`openapi generation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.stderr.write(
+        `openapi generation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      )
       process.exit(2)
     })
 }

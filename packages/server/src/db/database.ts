@@ -8,8 +8,8 @@ import pg from 'pg'
 import type { DB } from './schema.ts'
 
 // int8 and numeric arrive as strings so that repos convert them to bigint exactly.
-pg.types.setTypeParser(20, (value) => value)
-pg.types.setTypeParser(1700, (value) => value)
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value)
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => value)
 
 export type Executor = Kysely<DB> | Transaction<DB>
 

@@ -63,9 +63,18 @@ describe('/api/v1/api-keys', () => {
     ]
     for (const [scope, environment, prefix] of prefixes) {
       it(`creates a ${environment} ${scope} key prefixed ${prefix} and shows it once`, async () => {
-        const res = await dashboard('POST', '/api/v1/api-keys', { body: { name: `${scope} ${environment}`, scope, environment } })
+        const res = await dashboard('POST', '/api/v1/api-keys', {
+          body: { name: `${scope} ${environment}`, scope, environment },
+        })
         assert.equal(res.status, 201, JSON.stringify(res.body))
-        assert.deepEqual(Object.keys(res.body).sort(), ['api_key', 'environment', 'expires_at', 'key_id', 'name', 'scope'])
+        assert.deepEqual(Object.keys(res.body).sort(), [
+          'api_key',
+          'environment',
+          'expires_at',
+          'key_id',
+          'name',
+          'scope',
+        ])
         assert.equal(res.body.scope, scope)
         assert.equal(res.body.environment, environment)
         assert.equal(res.body.expires_at, null)
@@ -79,7 +88,9 @@ describe('/api/v1/api-keys', () => {
     }
 
     it('defaults the environment to the merchant current environment', async () => {
-      const res = await dashboard('POST', '/api/v1/api-keys', { body: { name: 'default env', scope: 'merchant' } })
+      const res = await dashboard('POST', '/api/v1/api-keys', {
+        body: { name: 'default env', scope: 'merchant' },
+      })
       assert.equal(res.status, 201)
       assert.equal(res.body.environment, 'devnet')
       assert.ok(res.body.api_key.startsWith('pk_test_'))
@@ -89,10 +100,14 @@ describe('/api/v1/api-keys', () => {
 
     it('accepts expires_at as epoch seconds or an ISO date-time and answers it in epoch seconds', async () => {
       const at = new Date(clock.now().getTime() + 86_400_000)
-      const bySeconds = await dashboard('POST', '/api/v1/api-keys', { body: { name: 'sec', scope: 'merchant', expires_at: seconds(at) } })
+      const bySeconds = await dashboard('POST', '/api/v1/api-keys', {
+        body: { name: 'sec', scope: 'merchant', expires_at: seconds(at) },
+      })
       assert.equal(bySeconds.status, 201)
       assert.equal(bySeconds.body.expires_at, seconds(at))
-      const byIso = await dashboard('POST', '/api/v1/api-keys', { body: { name: 'iso', scope: 'merchant', expires_at: at.toISOString() } })
+      const byIso = await dashboard('POST', '/api/v1/api-keys', {
+        body: { name: 'iso', scope: 'merchant', expires_at: at.toISOString() },
+      })
       assert.equal(byIso.status, 201)
       assert.equal(byIso.body.expires_at, seconds(at))
     })
@@ -103,9 +118,21 @@ describe('/api/v1/api-keys', () => {
       ['a 256-character name', { name: 'n'.repeat(256), scope: 'merchant' }, 'name'],
       ['a missing scope', { name: 'x' }, 'scope'],
       ['an unknown scope', { name: 'x', scope: 'admin' }, 'scope'],
-      ['an unknown environment', { name: 'x', scope: 'merchant', environment: 'testnet' }, 'environment'],
-      ['an expires_at in the past', { name: 'x', scope: 'merchant', expires_at: 1_000_000 }, 'expires_at'],
-      ['an expires_at that is not a date', { name: 'x', scope: 'merchant', expires_at: 'tomorrow' }, 'expires_at'],
+      [
+        'an unknown environment',
+        { name: 'x', scope: 'merchant', environment: 'testnet' },
+        'environment',
+      ],
+      [
+        'an expires_at in the past',
+        { name: 'x', scope: 'merchant', expires_at: 1_000_000 },
+        'expires_at',
+      ],
+      [
+        'an expires_at that is not a date',
+        { name: 'x', scope: 'merchant', expires_at: 'tomorrow' },
+        'expires_at',
+      ],
       ['a negative expires_at', { name: 'x', scope: 'merchant', expires_at: -5 }, 'expires_at'],
       ['an unknown field', { name: 'x', scope: 'merchant', permissions: ['all'] }, 'permissions'],
     ]
@@ -115,7 +142,10 @@ describe('/api/v1/api-keys', () => {
         const res = await dashboard('POST', '/api/v1/api-keys', { body })
         assert.equal(res.status, 400, JSON.stringify(res.body))
         assert.equal(res.body.error.code, 'VALIDATION_ERROR')
-        assert.ok(res.body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(res.body.error.details))
+        assert.ok(
+          res.body.error.details.some((d: { field: string }) => d.field === field),
+          JSON.stringify(res.body.error.details),
+        )
         assert.equal((await listKeys()).length, before)
       })
     }
@@ -131,8 +161,13 @@ describe('/api/v1/api-keys', () => {
       const db = t.server.deps.db
       const keyRows = await db.selectFrom('api_key').selectAll().execute()
       const idempotencyRows = await db.selectFrom('idempotency_key').selectAll().execute()
-      for (const [table, rows] of [['api_key', keyRows], ['idempotency_key', idempotencyRows]] as const) {
-        const dump = JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+      for (const [table, rows] of [
+        ['api_key', keyRows],
+        ['idempotency_key', idempotencyRows],
+      ] as const) {
+        const dump = JSON.stringify(rows, (_k, v: unknown) =>
+          typeof v === 'bigint' ? v.toString() : v,
+        )
         assert.equal(dump.includes(secretPart), false, `plaintext key found in ${table}`)
       }
     })
@@ -140,12 +175,19 @@ describe('/api/v1/api-keys', () => {
 
   describe('GET /api/v1/api-keys', () => {
     it('lists every key masked, newest first, with no plaintext anywhere', async () => {
-      const created = await dashboard('POST', '/api/v1/api-keys', { body: { name: 'masked', scope: 'commerce' } })
+      const created = await dashboard('POST', '/api/v1/api-keys', {
+        body: { name: 'masked', scope: 'commerce' },
+      })
       const res = await dashboard('GET', '/api/v1/api-keys')
       assert.equal(res.status, 200)
       assert.ok(Array.isArray(res.body))
       const text = JSON.stringify(res.body)
-      for (const key of [created.body.api_key, merchant.merchantKey, merchant.commerceKey, merchant.mainnetMerchantKey ?? '']) {
+      for (const key of [
+        created.body.api_key,
+        merchant.merchantKey,
+        merchant.commerceKey,
+        merchant.mainnetMerchantKey ?? '',
+      ]) {
         assert.equal(text.includes(key.slice(8, 20)), false, 'a plaintext fragment leaked')
       }
       for (const key of res.body as ListedKey[]) {
@@ -153,7 +195,10 @@ describe('/api/v1/api-keys', () => {
         assert.match(key.key_hint, /^(pk|ck)_(test|live)_….{4}$/)
       }
       const createdAt = (res.body as ListedKey[]).map((k) => k.created_at)
-      assert.deepEqual(createdAt, [...createdAt].sort((a, b) => b - a))
+      assert.deepEqual(
+        createdAt,
+        [...createdAt].sort((a, b) => b - a),
+      )
     })
 
     it('filters by scope and environment', async () => {
@@ -171,13 +216,16 @@ describe('/api/v1/api-keys', () => {
     })
 
     it('records last_used_at after a key is used, without a write per request', async () => {
-      const created = await dashboard('POST', '/api/v1/api-keys', { body: { name: 'usage', scope: 'merchant' } })
+      const created = await dashboard('POST', '/api/v1/api-keys', {
+        body: { name: 'usage', scope: 'merchant' },
+      })
       const before = (await listKeys()).find((k) => k.key_id === created.body.key_id)
       assert.equal(before?.last_used_at, null)
       clock.advance(30_000)
       const usedAt = seconds(clock.now())
       const key = apiClient(t.url, keyHeaders(created.body.api_key))
-      for (let i = 0; i < 5; i += 1) assert.equal((await key('GET', '/api/v1/invoices')).status, 200)
+      for (let i = 0; i < 5; i += 1)
+        assert.equal((await key('GET', '/api/v1/invoices')).status, 200)
       const unflushed = (await listKeys()).find((k) => k.key_id === created.body.key_id)
       assert.equal(unflushed?.last_used_at, null, 'usage is batched, not written per request')
       await t.server.deps.keyUsage.flush()
@@ -196,11 +244,15 @@ describe('/api/v1/api-keys', () => {
   describe('POST /api/v1/api-keys/{keyId}/revoke', () => {
     for (const path of ['/api/v1/api-keys', '/api/v1/merchant-api-keys']) {
       it(`revokes a key through ${path}/{keyId}/revoke and the key stops working`, async () => {
-        const created = await dashboard('POST', '/api/v1/api-keys', { body: { name: 'doomed', scope: 'merchant' } })
+        const created = await dashboard('POST', '/api/v1/api-keys', {
+          body: { name: 'doomed', scope: 'merchant' },
+        })
         const key = apiClient(t.url, keyHeaders(created.body.api_key))
         assert.equal((await key('GET', '/api/v1/invoices')).status, 200)
         clock.advance(1_000)
-        const res = await dashboard('POST', `${path}/${created.body.key_id}/revoke`, { body: { reason: 'leaked in a log' } })
+        const res = await dashboard('POST', `${path}/${created.body.key_id}/revoke`, {
+          body: { reason: 'leaked in a log' },
+        })
         assert.equal(res.status, 200)
         assert.deepEqual(res.body, { message: 'API key revoked successfully' })
         const refused = await key('GET', '/api/v1/invoices')
@@ -214,11 +266,15 @@ describe('/api/v1/api-keys', () => {
     }
 
     it('keeps the first revocation time and reason when revoked again', async () => {
-      const created = await dashboard('POST', '/api/v1/api-keys', { body: { name: 'twice', scope: 'commerce' } })
+      const created = await dashboard('POST', '/api/v1/api-keys', {
+        body: { name: 'twice', scope: 'commerce' },
+      })
       await dashboard('POST', `/api/v1/api-keys/${created.body.key_id}/revoke`)
       const firstAt = seconds(clock.now())
       clock.advance(5_000)
-      const again = await dashboard('POST', `/api/v1/api-keys/${created.body.key_id}/revoke`, { body: { reason: 'later' } })
+      const again = await dashboard('POST', `/api/v1/api-keys/${created.body.key_id}/revoke`, {
+        body: { reason: 'later' },
+      })
       assert.equal(again.status, 200)
       const listed = (await listKeys()).find((k) => k.key_id === created.body.key_id)
       assert.equal(listed?.revoked_at, firstAt)
@@ -242,17 +298,23 @@ describe('/api/v1/api-keys', () => {
       // onboarding created two active keys
       const ids: string[] = []
       for (let i = 0; i < 23; i += 1) {
-        const res = await api('POST', '/api/v1/api-keys', { body: { name: `key ${i}`, scope: i % 2 === 0 ? 'merchant' : 'commerce' } })
+        const res = await api('POST', '/api/v1/api-keys', {
+          body: { name: `key ${i}`, scope: i % 2 === 0 ? 'merchant' : 'commerce' },
+        })
         assert.equal(res.status, 201, `key ${i}: ${JSON.stringify(res.body)}`)
         ids.push(res.body.key_id)
       }
-      const refused = await api('POST', '/api/v1/api-keys', { body: { name: 'one too many', scope: 'merchant' } })
+      const refused = await api('POST', '/api/v1/api-keys', {
+        body: { name: 'one too many', scope: 'merchant' },
+      })
       assert.equal(refused.status, 403)
       assert.equal(refused.body.error.code, 'KEY_LIMIT_REACHED')
       const listed = await api('GET', '/api/v1/api-keys')
       assert.equal(listed.body.length, 25)
       assert.equal((await api('POST', `/api/v1/api-keys/${ids[0]}/revoke`)).status, 200)
-      const accepted = await api('POST', '/api/v1/api-keys', { body: { name: 'replacement', scope: 'merchant' } })
+      const accepted = await api('POST', '/api/v1/api-keys', {
+        body: { name: 'replacement', scope: 'merchant' },
+      })
       assert.equal(accepted.status, 201)
     })
   })

@@ -2,8 +2,17 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { FakeClock } from '@pepay/core'
-import { apiClient, keyHeaders, startTestServer, type ApiResponse, type TestServer } from '../../helpers/server.ts'
-import { mintDashboardToken, type OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
+import {
+  apiClient,
+  keyHeaders,
+  startTestServer,
+  type ApiResponse,
+  type TestServer,
+} from '../../helpers/server.ts'
+import {
+  mintDashboardToken,
+  type OnboardedMerchant,
+} from '../../../src/modules/merchants/merchant.service.ts'
 import { signJwt } from '../../../src/modules/platform/secrets.ts'
 
 type Mode = 'merchant_key' | 'commerce_key' | 'bearer' | 'session'
@@ -28,36 +37,187 @@ interface RouteCase {
 
 /** Every /api route the foundation serves, with the credentials it accepts. */
 const ROUTES: RouteCase[] = [
-  { method: 'POST', template: '/api/v1/invoices', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/invoices', body: () => ({ amount_usd: 1 }), okStatus: 201 },
-  { method: 'GET', template: '/api/v1/invoices', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/invoices', okStatus: 200 },
-  { method: 'GET', template: '/api/v1/invoices/totals', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/invoices/totals', okStatus: 200 },
-  { method: 'GET', template: '/api/v1/invoices/customer/{customerId}', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/invoices/customer/cust_1', okStatus: 200 },
-  { method: 'GET', template: '/api/v1/invoices/{invoiceId}', accepts: ['merchant_key', 'bearer'], path: (c) => `/api/v1/invoices/${c.invoiceId}`, okStatus: 200 },
-  { method: 'GET', template: '/api/v1/invoices/{invoiceId}/status', accepts: ['merchant_key', 'bearer'], path: (c) => `/api/v1/invoices/${c.invoiceId}/status`, okStatus: 200 },
+  {
+    method: 'POST',
+    template: '/api/v1/invoices',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/invoices',
+    body: () => ({ amount_usd: 1 }),
+    okStatus: 201,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/invoices',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/invoices',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/invoices/totals',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/invoices/totals',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/invoices/customer/{customerId}',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/invoices/customer/cust_1',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/invoices/{invoiceId}',
+    accepts: ['merchant_key', 'bearer'],
+    path: (c) => `/api/v1/invoices/${c.invoiceId}`,
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/invoices/{invoiceId}/status',
+    accepts: ['merchant_key', 'bearer'],
+    path: (c) => `/api/v1/invoices/${c.invoiceId}/status`,
+    okStatus: 200,
+  },
   // an unknown id: reaching 404 proves the credential was accepted without canceling anything
-  { method: 'POST', template: '/api/v1/invoices/{invoiceId}/cancel', accepts: ['merchant_key', 'bearer'], path: () => `/api/v1/invoices/${randomUUID()}/cancel`, okStatus: 404 },
-  { method: 'GET', template: '/api/v1/payments/session-details', accepts: ['session'], path: () => '/api/v1/payments/session-details', okStatus: 200 },
-  { method: 'GET', template: '/api/v1/payments/payment-status', accepts: ['session'], path: () => '/api/v1/payments/payment-status', okStatus: 200 },
-  { method: 'POST', template: '/api/v1/payments/customer-email', accepts: ['session'], path: () => '/api/v1/payments/customer-email', body: () => ({ email: 'payer@example.com' }), okStatus: 200 },
-  { method: 'GET', template: '/api/v1/payments/customer-email', accepts: ['session'], path: () => '/api/v1/payments/customer-email', okStatus: 200 },
-  { method: 'GET', template: '/api/v1/payments/invoice-questions', accepts: ['session'], path: () => '/api/v1/payments/invoice-questions', okStatus: 200 },
-  { method: 'POST', template: '/api/v1/payments/submit-form', accepts: ['session'], path: () => '/api/v1/payments/submit-form', body: () => ({ responses: [{ question_id: 'company', response: 'Acme' }] }), okStatus: 200 },
-  { method: 'GET', template: '/api/v1/events', accepts: ['merchant_key', 'commerce_key', 'bearer'], path: () => '/api/v1/events', okStatus: 200 },
+  {
+    method: 'POST',
+    template: '/api/v1/invoices/{invoiceId}/cancel',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => `/api/v1/invoices/${randomUUID()}/cancel`,
+    okStatus: 404,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/payments/session-details',
+    accepts: ['session'],
+    path: () => '/api/v1/payments/session-details',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/payments/payment-status',
+    accepts: ['session'],
+    path: () => '/api/v1/payments/payment-status',
+    okStatus: 200,
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/payments/customer-email',
+    accepts: ['session'],
+    path: () => '/api/v1/payments/customer-email',
+    body: () => ({ email: 'payer@example.com' }),
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/payments/customer-email',
+    accepts: ['session'],
+    path: () => '/api/v1/payments/customer-email',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/payments/invoice-questions',
+    accepts: ['session'],
+    path: () => '/api/v1/payments/invoice-questions',
+    okStatus: 200,
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/payments/submit-form',
+    accepts: ['session'],
+    path: () => '/api/v1/payments/submit-form',
+    body: () => ({ responses: [{ question_id: 'company', response: 'Acme' }] }),
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/events',
+    accepts: ['merchant_key', 'commerce_key', 'bearer'],
+    path: () => '/api/v1/events',
+    okStatus: 200,
+  },
   // a standard invoice's event is invisible to a commerce key, so 404 is the accepted outcome for all
-  { method: 'GET', template: '/api/v1/events/{eventId}', accepts: ['merchant_key', 'commerce_key', 'bearer'], path: () => '/api/v1/events/evt_1767225600000-999999', okStatus: 404 },
-  { method: 'GET', template: '/api/v1/api-keys', accepts: ['bearer'], path: () => '/api/v1/api-keys', okStatus: 200 },
-  { method: 'POST', template: '/api/v1/api-keys', accepts: ['bearer'], path: () => '/api/v1/api-keys', body: () => ({ name: 'matrix', scope: 'merchant' }), okStatus: 201 },
-  { method: 'POST', template: '/api/v1/api-keys/{keyId}/revoke', accepts: ['bearer'], path: () => `/api/v1/api-keys/${randomUUID()}/revoke`, okStatus: 404 },
-  { method: 'POST', template: '/api/v1/merchant-api-keys/{keyId}/revoke', accepts: ['bearer'], path: () => `/api/v1/merchant-api-keys/${randomUUID()}/revoke`, okStatus: 404 },
-  { method: 'GET', template: '/api/v1/user/mainnet-access/status', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/user/mainnet-access/status', okStatus: 200 },
-  { method: 'POST', template: '/api/v1/user/mainnet-access/activate', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/user/mainnet-access/activate', okStatus: 200 },
-  { method: 'PUT', template: '/api/v1/user/environment', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/user/environment', body: () => ({ environment: 'devnet' }), okStatus: 200 },
-  { method: 'GET', template: '/api/v1/merchant/payment-return-url', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/merchant/payment-return-url', okStatus: 200 },
-  { method: 'PUT', template: '/api/v1/merchant/payment-return-url', accepts: ['merchant_key', 'bearer'], path: () => '/api/v1/merchant/payment-return-url', body: () => ({ payment_return_url: 'https://shop.example.com/thanks' }), okStatus: 200 },
+  {
+    method: 'GET',
+    template: '/api/v1/events/{eventId}',
+    accepts: ['merchant_key', 'commerce_key', 'bearer'],
+    path: () => '/api/v1/events/evt_1767225600000-999999',
+    okStatus: 404,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/api-keys',
+    accepts: ['bearer'],
+    path: () => '/api/v1/api-keys',
+    okStatus: 200,
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/api-keys',
+    accepts: ['bearer'],
+    path: () => '/api/v1/api-keys',
+    body: () => ({ name: 'matrix', scope: 'merchant' }),
+    okStatus: 201,
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/api-keys/{keyId}/revoke',
+    accepts: ['bearer'],
+    path: () => `/api/v1/api-keys/${randomUUID()}/revoke`,
+    okStatus: 404,
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/merchant-api-keys/{keyId}/revoke',
+    accepts: ['bearer'],
+    path: () => `/api/v1/merchant-api-keys/${randomUUID()}/revoke`,
+    okStatus: 404,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/user/mainnet-access/status',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/user/mainnet-access/status',
+    okStatus: 200,
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/user/mainnet-access/activate',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/user/mainnet-access/activate',
+    okStatus: 200,
+  },
+  {
+    method: 'PUT',
+    template: '/api/v1/user/environment',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/user/environment',
+    body: () => ({ environment: 'devnet' }),
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    template: '/api/v1/merchant/payment-return-url',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/merchant/payment-return-url',
+    okStatus: 200,
+  },
+  {
+    method: 'PUT',
+    template: '/api/v1/merchant/payment-return-url',
+    accepts: ['merchant_key', 'bearer'],
+    path: () => '/api/v1/merchant/payment-return-url',
+    body: () => ({ payment_return_url: 'https://shop.example.com/thanks' }),
+    okStatus: 200,
+  },
 ]
 
 const accepts = (route: RouteCase, mode: Mode) => route.accepts.includes(mode)
-const acceptsKey = (route: RouteCase) => accepts(route, 'merchant_key') || accepts(route, 'commerce_key')
+const acceptsKey = (route: RouteCase) =>
+  accepts(route, 'merchant_key') || accepts(route, 'commerce_key')
 const label = (route: RouteCase) => `${route.method} ${route.template}`
 
 function assertError(res: ApiResponse, status: number, code: string, what: string): void {
@@ -88,20 +248,31 @@ describe('authentication matrix', () => {
       headers: { ...keyHeaders(merchant.merchantKey), 'idempotency-key': randomUUID() },
       body: {
         amount_usd: 5,
-        questions: { questions: [{ id: 'company', question: 'Company?', type: 'text', validation: { required: true } }] },
+        questions: {
+          questions: [
+            { id: 'company', question: 'Company?', type: 'text', validation: { required: true } },
+          ],
+        },
       },
     })
     assert.equal(created.status, 201)
-    const events = await call('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`, { headers: keyHeaders(merchant.merchantKey) })
+    const events = await call('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`, {
+      headers: keyHeaders(merchant.merchantKey),
+    })
     ctx = {
       invoiceId: created.body.invoice_id,
       eventId: events.body.data.data[0].id,
       sessionHeaders: created.body.payment_session_headers,
     }
 
-    const revoked = await call('POST', '/api/v1/api-keys', { headers: dashboard, body: { name: 'to revoke', scope: 'merchant' } })
+    const revoked = await call('POST', '/api/v1/api-keys', {
+      headers: dashboard,
+      body: { name: 'to revoke', scope: 'merchant' },
+    })
     revokedKey = revoked.body.api_key
-    const revoke = await call('POST', `/api/v1/api-keys/${revoked.body.key_id}/revoke`, { headers: dashboard })
+    const revoke = await call('POST', `/api/v1/api-keys/${revoked.body.key_id}/revoke`, {
+      headers: dashboard,
+    })
     assert.equal(revoke.status, 200)
 
     const expiresAt = Math.floor(clock.now().getTime() / 1000) + 5
@@ -115,13 +286,18 @@ describe('authentication matrix', () => {
     const before = await call('GET', '/api/v1/invoices', { headers: keyHeaders(expiringKey) })
     assert.equal(before.status, 200, 'the key works until it expires')
 
-    expiredBearer = (await mintDashboardToken(t.server.deps.secrets, clock, merchant.merchant.id, 2)).token
+    expiredBearer = (
+      await mintDashboardToken(t.server.deps.secrets, clock, merchant.merchant.id, 2)
+    ).token
     clock.advance(10_000)
   })
   after(async () => t.close())
 
   function send(route: RouteCase, headers: Record<string, string>) {
-    const extra = route.method === 'POST' && route.template === '/api/v1/invoices' ? { 'idempotency-key': randomUUID() } : {}
+    const extra: Record<string, string> =
+      route.method === 'POST' && route.template === '/api/v1/invoices'
+        ? { 'idempotency-key': randomUUID() }
+        : {}
     const body = route.body?.(ctx)
     return call(route.method, route.path(ctx), {
       headers: { ...extra, ...route.headers, ...headers },
@@ -132,9 +308,12 @@ describe('authentication matrix', () => {
   it('covers every /api route the foundation documents', async () => {
     const spec = await call('GET', '/openapi.json')
     const documented = new Set<string>()
-    for (const [path, operations] of Object.entries(spec.body.paths as Record<string, Record<string, unknown>>)) {
+    for (const [path, operations] of Object.entries(
+      spec.body.paths as Record<string, Record<string, unknown>>,
+    )) {
       if (!path.startsWith('/api/')) continue
-      for (const method of Object.keys(operations)) documented.add(`${method.toUpperCase()} ${path}`)
+      for (const method of Object.keys(operations))
+        documented.add(`${method.toUpperCase()} ${path}`)
     }
     assert.deepEqual([...documented].sort(), ROUTES.map(label).sort())
   })
@@ -143,7 +322,12 @@ describe('authentication matrix', () => {
     describe(label(route), () => {
       it('answers 401 without credentials', async () => {
         const res = await send(route, {})
-        assertError(res, 401, accepts(route, 'session') ? 'SESSION_INVALID' : 'AUTHENTICATION_REQUIRED', label(route))
+        assertError(
+          res,
+          401,
+          accepts(route, 'session') ? 'SESSION_INVALID' : 'AUTHENTICATION_REQUIRED',
+          label(route),
+        )
       })
 
       for (const mode of route.accepts) {
@@ -155,7 +339,11 @@ describe('authentication matrix', () => {
             session: ctx.sessionHeaders,
           }[mode]
           const res = await send(route, headers)
-          assert.equal(res.status, route.okStatus, `${label(route)} with ${mode}: ${JSON.stringify(res.body)}`)
+          assert.equal(
+            res.status,
+            route.okStatus,
+            `${label(route)} with ${mode}: ${JSON.stringify(res.body)}`,
+          )
         })
       }
 
@@ -171,7 +359,9 @@ describe('authentication matrix', () => {
           })
         }
         it('answers 401 SESSION_INVALID when the signature is missing', async () => {
-          const res = await send(route, { 'x-session-token': ctx.sessionHeaders['x-session-token'] ?? '' })
+          const res = await send(route, {
+            'x-session-token': ctx.sessionHeaders['x-session-token'] ?? '',
+          })
           assertError(res, 401, 'SESSION_INVALID', label(route))
         })
         it('answers 403 SESSION_MISMATCH for a tampered signature', async () => {
@@ -184,25 +374,52 @@ describe('authentication matrix', () => {
       }
 
       it('answers 401 AUTHENTICATION_REQUIRED for payment-session headers', async () => {
-        assertError(await send(route, ctx.sessionHeaders), 401, 'AUTHENTICATION_REQUIRED', label(route))
+        assertError(
+          await send(route, ctx.sessionHeaders),
+          401,
+          'AUTHENTICATION_REQUIRED',
+          label(route),
+        )
       })
 
       if (!accepts(route, 'commerce_key')) {
         it('answers 403 for a commerce-scoped key', async () => {
           const viaApiKey = await send(route, keyHeaders(merchant.commerceKey))
-          assertError(viaApiKey, 403, acceptsKey(route) ? 'FORBIDDEN' : 'WRONG_AUTH_MODE', label(route))
-          const viaCommerceHeader = await send(route, { 'x-commerce-api-key': merchant.commerceKey })
-          assertError(viaCommerceHeader, 403, acceptsKey(route) ? 'FORBIDDEN' : 'WRONG_AUTH_MODE', label(route))
+          assertError(
+            viaApiKey,
+            403,
+            acceptsKey(route) ? 'FORBIDDEN' : 'WRONG_AUTH_MODE',
+            label(route),
+          )
+          const viaCommerceHeader = await send(route, {
+            'x-commerce-api-key': merchant.commerceKey,
+          })
+          assertError(
+            viaCommerceHeader,
+            403,
+            acceptsKey(route) ? 'FORBIDDEN' : 'WRONG_AUTH_MODE',
+            label(route),
+          )
         })
       } else {
         it('answers 403 FORBIDDEN for a merchant key sent as x-commerce-api-key', async () => {
-          assertError(await send(route, { 'x-commerce-api-key': merchant.merchantKey }), 403, 'FORBIDDEN', label(route))
+          assertError(
+            await send(route, { 'x-commerce-api-key': merchant.merchantKey }),
+            403,
+            'FORBIDDEN',
+            label(route),
+          )
         })
       }
 
       if (!acceptsKey(route)) {
         it('answers 403 WRONG_AUTH_MODE for an x-api-key on a bearer-only route', async () => {
-          assertError(await send(route, keyHeaders(merchant.merchantKey)), 403, 'WRONG_AUTH_MODE', label(route))
+          assertError(
+            await send(route, keyHeaders(merchant.merchantKey)),
+            403,
+            'WRONG_AUTH_MODE',
+            label(route),
+          )
         })
       } else {
         const keyCases: [string, () => string, string][] = [
@@ -241,7 +458,12 @@ describe('authentication matrix', () => {
         ]
         for (const [what, authorization] of bearerCases) {
           it(`answers 401 BEARER_TOKEN_INVALID for ${what}`, async () => {
-            assertError(await send(route, { authorization: await authorization() }), 401, 'BEARER_TOKEN_INVALID', label(route))
+            assertError(
+              await send(route, { authorization: await authorization() }),
+              401,
+              'BEARER_TOKEN_INVALID',
+              label(route),
+            )
           })
         }
       }
@@ -253,7 +475,10 @@ describe('authentication matrix', () => {
       const other = await t.onboard('No Mainnet')
       const dashboard = { authorization: `Bearer ${other.dashboardToken}` }
       for (const scope of ['merchant', 'commerce']) {
-        const res = await call('POST', '/api/v1/api-keys', { headers: dashboard, body: { name: 'live', scope, environment: 'mainnet' } })
+        const res = await call('POST', '/api/v1/api-keys', {
+          headers: dashboard,
+          body: { name: 'live', scope, environment: 'mainnet' },
+        })
         assertError(res, 403, 'MAINNET_ACCESS_REQUIRED', scope)
       }
       const keys = await call('GET', '/api/v1/api-keys?environment=mainnet', { headers: dashboard })
@@ -264,7 +489,9 @@ describe('authentication matrix', () => {
   describe('x-request-id', () => {
     it('echoes a well-formed request id the client sends', async () => {
       const id = `client-${randomUUID()}`
-      const res = await call('GET', '/api/v1/invoices', { headers: { ...keyHeaders(merchant.merchantKey), 'x-request-id': id } })
+      const res = await call('GET', '/api/v1/invoices', {
+        headers: { ...keyHeaders(merchant.merchantKey), 'x-request-id': id },
+      })
       assert.equal(res.status, 200)
       assert.equal(res.headers.get('x-request-id'), id)
     })
@@ -286,11 +513,17 @@ describe('authentication matrix', () => {
         call('GET', '/metrics'),
         call('GET', '/api/v1/nothing-here'),
         call('GET', '/api/v1/invoices?limit=0', { headers: keyHeaders(merchant.merchantKey) }),
-        call('POST', '/api/v1/invoices', { headers: keyHeaders(merchant.merchantKey), rawBody: '{' }),
+        call('POST', '/api/v1/invoices', {
+          headers: keyHeaders(merchant.merchantKey),
+          rawBody: '{',
+        }),
         call('GET', '/api/v1/invoices'),
       ])
       const ids = responses.map((r) => r.headers.get('x-request-id'))
-      assert.ok(ids.every((id) => typeof id === 'string' && id.length > 0), JSON.stringify(ids))
+      assert.ok(
+        ids.every((id) => typeof id === 'string' && id.length > 0),
+        JSON.stringify(ids),
+      )
       assert.equal(new Set(ids).size, ids.length, 'each request gets its own id')
       const notFound = responses[3]
       assert.ok(notFound)
@@ -300,10 +533,16 @@ describe('authentication matrix', () => {
     it('carries the request id into the event the request caused', async () => {
       const id = `evt-origin-${randomUUID()}`
       const created = await call('POST', '/api/v1/invoices', {
-        headers: { ...keyHeaders(merchant.merchantKey), 'idempotency-key': randomUUID(), 'x-request-id': id },
+        headers: {
+          ...keyHeaders(merchant.merchantKey),
+          'idempotency-key': randomUUID(),
+          'x-request-id': id,
+        },
         body: { amount_usd: 2 },
       })
-      const events = await call('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`, { headers: keyHeaders(merchant.merchantKey) })
+      const events = await call('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`, {
+        headers: keyHeaders(merchant.merchantKey),
+      })
       assert.equal(events.body.data.data[0].request.id, id)
     })
   })
@@ -334,15 +573,22 @@ describe('authentication over every documented route', () => {
     })
     sessionHeaders = created.body.payment_session_headers
     const dashboard = { authorization: `Bearer ${merchant.dashboardToken}` }
-    const key = await call('POST', '/api/v1/api-keys', { headers: dashboard, body: { name: 'revoked', scope: 'merchant' } })
+    const key = await call('POST', '/api/v1/api-keys', {
+      headers: dashboard,
+      body: { name: 'revoked', scope: 'merchant' },
+    })
     revokedKey = key.body.api_key
     await call('POST', `/api/v1/api-keys/${key.body.key_id}/revoke`, { headers: dashboard })
     const spec = await call('GET', '/openapi.json')
     type Operation = { security?: Record<string, string[]>[] }
-    for (const [template, operations] of Object.entries(spec.body.paths as Record<string, Record<string, Operation>>)) {
+    for (const [template, operations] of Object.entries(
+      spec.body.paths as Record<string, Record<string, Operation>>,
+    )) {
       if (!template.startsWith('/api/')) continue
       for (const [method, operation] of Object.entries(operations)) {
-        const schemes = new Set((operation.security ?? []).flatMap((s) => Object.keys(s)) as Scheme[])
+        const schemes = new Set(
+          (operation.security ?? []).flatMap((s) => Object.keys(s)) as Scheme[],
+        )
         // path parameters never matter here: credentials are checked before the request is parsed
         const path = template.replace(/\{[^}]+\}/g, randomUUID())
         routes.push({ method: method.toUpperCase(), path, schemes })
@@ -353,7 +599,8 @@ describe('authentication over every documented route', () => {
 
   it('documents a security requirement on every /api route', () => {
     assert.ok(routes.length >= ROUTES.length)
-    for (const route of routes) assert.ok(route.schemes.size > 0, `${route.method} ${route.path} has no security`)
+    for (const route of routes)
+      assert.ok(route.schemes.size > 0, `${route.method} ${route.path} has no security`)
   })
 
   it('enforces the documented credentials on every /api route', async (ctx) => {
@@ -363,26 +610,66 @@ describe('authentication over every documented route', () => {
       const isSession = route.schemes.has('sessionToken')
       await ctx.test(what, async () => {
         const anonymous = await send({})
-        assertError(anonymous, 401, isSession ? 'SESSION_INVALID' : 'AUTHENTICATION_REQUIRED', `${what} anonymous`)
+        assertError(
+          anonymous,
+          401,
+          isSession ? 'SESSION_INVALID' : 'AUTHENTICATION_REQUIRED',
+          `${what} anonymous`,
+        )
         if (isSession) {
-          assertError(await send(keyHeaders(merchant.merchantKey)), 403, 'WRONG_AUTH_MODE', `${what} with a key`)
-          assertError(await send({ authorization: `Bearer ${merchant.dashboardToken}` }), 403, 'WRONG_AUTH_MODE', `${what} with a bearer`)
+          assertError(
+            await send(keyHeaders(merchant.merchantKey)),
+            403,
+            'WRONG_AUTH_MODE',
+            `${what} with a key`,
+          )
+          assertError(
+            await send({ authorization: `Bearer ${merchant.dashboardToken}` }),
+            403,
+            'WRONG_AUTH_MODE',
+            `${what} with a bearer`,
+          )
           return
         }
-        assertError(await send(sessionHeaders), 401, 'AUTHENTICATION_REQUIRED', `${what} with session headers`)
+        assertError(
+          await send(sessionHeaders),
+          401,
+          'AUTHENTICATION_REQUIRED',
+          `${what} with session headers`,
+        )
         const takesKey = route.schemes.has('apiKey') || route.schemes.has('commerceApiKey')
         if (!takesKey) {
-          assertError(await send(keyHeaders(merchant.merchantKey)), 403, 'WRONG_AUTH_MODE', `${what} with a key`)
+          assertError(
+            await send(keyHeaders(merchant.merchantKey)),
+            403,
+            'WRONG_AUTH_MODE',
+            `${what} with a key`,
+          )
         } else {
-          assertError(await send(keyHeaders('pk_test_garbage_not_a_key')), 401, 'API_KEY_INVALID', `${what} garbage key`)
-          assertError(await send(keyHeaders(revokedKey)), 401, 'API_KEY_REVOKED', `${what} revoked key`)
+          assertError(
+            await send(keyHeaders('pk_test_garbage_not_a_key')),
+            401,
+            'API_KEY_INVALID',
+            `${what} garbage key`,
+          )
+          assertError(
+            await send(keyHeaders(revokedKey)),
+            401,
+            'API_KEY_REVOKED',
+            `${what} revoked key`,
+          )
         }
         if (!route.schemes.has('commerceApiKey')) {
           const res = await send({ 'x-commerce-api-key': merchant.commerceKey })
           assert.equal(res.status, 403, `${what} with a commerce key: ${JSON.stringify(res.body)}`)
         }
         if (route.schemes.has('bearerAuth')) {
-          assertError(await send({ authorization: 'Bearer not.a.jwt' }), 401, 'BEARER_TOKEN_INVALID', `${what} bad bearer`)
+          assertError(
+            await send({ authorization: 'Bearer not.a.jwt' }),
+            401,
+            'BEARER_TOKEN_INVALID',
+            `${what} bad bearer`,
+          )
         } else {
           const res = await send({ authorization: `Bearer ${merchant.dashboardToken}` })
           assert.equal(res.status, 403, `${what} with a bearer: ${JSON.stringify(res.body)}`)

@@ -12,7 +12,12 @@ describe('rate limiting per credential', () => {
   let call: ReturnType<typeof apiClient>
 
   before(async () => {
-    t = await startTestServer({ clock, runWorkers: false, extensions: [], env: { PEPAY_RATE_LIMIT_PER_MINUTE: '3' } })
+    t = await startTestServer({
+      clock,
+      runWorkers: false,
+      extensions: [],
+      env: { PEPAY_RATE_LIMIT_PER_MINUTE: '3' },
+    })
     merchant = await t.onboard('Limited Merchant')
     call = apiClient(t.url)
   })
@@ -21,7 +26,8 @@ describe('rate limiting per credential', () => {
   it('answers the fourth request in a minute with 429, Retry-After and the documented body', async () => {
     const headers = keyHeaders(merchant.merchantKey)
     const statuses: number[] = []
-    for (let i = 0; i < 3; i += 1) statuses.push((await call('GET', '/api/v1/invoices', { headers })).status)
+    for (let i = 0; i < 3; i += 1)
+      statuses.push((await call('GET', '/api/v1/invoices', { headers })).status)
     assert.deepEqual(statuses, [200, 200, 200])
     clock.advance(20_000)
     const limited = await call('GET', '/api/v1/invoices', { headers })
@@ -30,7 +36,10 @@ describe('rate limiting per credential', () => {
     assert.ok(limited.headers.get('x-request-id'))
     assert.deepEqual(limited.body, {
       success: false,
-      error: { code: 'RATE_LIMIT_EXCEEDED', message: 'Too many requests for this credential. Please try again later.' },
+      error: {
+        code: 'RATE_LIMIT_EXCEEDED',
+        message: 'Too many requests for this credential. Please try again later.',
+      },
       message: 'Too many requests for this credential. Please try again later.',
       error_code: 'RATE_LIMIT_EXCEEDED',
       retry_after: '40 seconds',
@@ -41,10 +50,16 @@ describe('rate limiting per credential', () => {
     const fresh = await t.onboard()
     const headers = keyHeaders(fresh.merchantKey)
     for (let i = 0; i < 3; i += 1) {
-      const res = await call('POST', '/api/v1/invoices', { headers: { ...headers, 'idempotency-key': randomUUID() }, body: { amount_usd: 0 } })
+      const res = await call('POST', '/api/v1/invoices', {
+        headers: { ...headers, 'idempotency-key': randomUUID() },
+        body: { amount_usd: 0 },
+      })
       assert.equal(res.status, 400)
     }
-    const limited = await call('POST', '/api/v1/invoices', { headers: { ...headers, 'idempotency-key': randomUUID() }, body: { amount_usd: 5 } })
+    const limited = await call('POST', '/api/v1/invoices', {
+      headers: { ...headers, 'idempotency-key': randomUUID() },
+      body: { amount_usd: 5 },
+    })
     assert.equal(limited.status, 429)
     // the limited create wrote nothing: a later window shows no invoice
     clock.advance(60_000)
@@ -55,10 +70,24 @@ describe('rate limiting per credential', () => {
 
   it('limits each key on its own', async () => {
     const fresh = await t.onboard()
-    for (let i = 0; i < 3; i += 1) await call('GET', '/api/v1/invoices', { headers: keyHeaders(fresh.merchantKey) })
-    assert.equal((await call('GET', '/api/v1/invoices', { headers: keyHeaders(fresh.merchantKey) })).status, 429)
-    assert.equal((await call('GET', '/api/v1/events', { headers: keyHeaders(fresh.commerceKey) })).status, 200)
-    assert.equal((await call('GET', '/api/v1/invoices', { headers: { authorization: `Bearer ${fresh.dashboardToken}` } })).status, 200)
+    for (let i = 0; i < 3; i += 1)
+      await call('GET', '/api/v1/invoices', { headers: keyHeaders(fresh.merchantKey) })
+    assert.equal(
+      (await call('GET', '/api/v1/invoices', { headers: keyHeaders(fresh.merchantKey) })).status,
+      429,
+    )
+    assert.equal(
+      (await call('GET', '/api/v1/events', { headers: keyHeaders(fresh.commerceKey) })).status,
+      200,
+    )
+    assert.equal(
+      (
+        await call('GET', '/api/v1/invoices', {
+          headers: { authorization: `Bearer ${fresh.dashboardToken}` },
+        })
+      ).status,
+      200,
+    )
   })
 
   it('opens a new window a minute after the first request', async () => {
@@ -81,7 +110,8 @@ describe('rate limiting per credential', () => {
     })
     const session = apiClient(t.url, created.body.payment_session_headers)
     const statuses: number[] = []
-    for (let i = 0; i < 4; i += 1) statuses.push((await session('GET', '/api/v1/payments/payment-status')).status)
+    for (let i = 0; i < 4; i += 1)
+      statuses.push((await session('GET', '/api/v1/payments/payment-status')).status)
     assert.deepEqual(statuses, [200, 200, 200, 429])
   })
 
@@ -103,7 +133,9 @@ describe('rate limiting off by default', () => {
   it('never answers 429 when no limit is configured', async () => {
     const merchant = await t.onboard()
     const call = apiClient(t.url, keyHeaders(merchant.merchantKey))
-    const results = await Promise.all(Array.from({ length: 30 }, () => call('GET', '/api/v1/invoices/totals')))
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => call('GET', '/api/v1/invoices/totals')),
+    )
     assert.ok(results.every((r) => r.status === 200))
   })
 })

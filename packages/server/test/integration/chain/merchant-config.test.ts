@@ -3,7 +3,6 @@ import assert from 'node:assert/strict'
 import { erc20Abi, type Hex } from 'viem'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
 import { allocateAddress, chainLayer, devnetClient, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
-import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 
 // Merchant-side chain configuration against a real devnet: token acceptance, settlement token,
 // settlement wallets (and where sweeps go), and the devnet helper routes. A mainnet RPC is

@@ -15,7 +15,17 @@ interface WireEvent {
   data: { object: { id: string; invoice_type: string; status: string } }
 }
 
-const EVENT_KEYS = ['api_version', 'created', 'data', 'id', 'livemode', 'object', 'pending_webhooks', 'request', 'type']
+const EVENT_KEYS = [
+  'api_version',
+  'created',
+  'data',
+  'id',
+  'livemode',
+  'object',
+  'pending_webhooks',
+  'request',
+  'type',
+]
 
 describe('GET /api/v1/events', () => {
   const clock = new FakeClock(Date.UTC(2026, 6, 1))
@@ -35,7 +45,13 @@ describe('GET /api/v1/events', () => {
       insertInvoiceWithEvent(
         deps,
         trx,
-        { merchantId: merchant.merchant.id, environment, invoiceType: 'commerce', amountUsdMillis: 25_000n, body: {} },
+        {
+          merchantId: merchant.merchant.id,
+          environment,
+          invoiceType: 'commerce',
+          amountUsdMillis: 25_000n,
+          body: {},
+        },
         { requestId: null, idempotencyKey: null },
       ),
     )
@@ -77,7 +93,10 @@ describe('GET /api/v1/events', () => {
     assert.equal(all.length, 8)
     assert.deepEqual(res.body.data.data, all)
     const seqs = all.map((e) => BigInt(e.id.split('-')[1] ?? '0'))
-    assert.deepEqual(seqs, [...seqs].sort((x, y) => (x > y ? -1 : x < y ? 1 : 0)))
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((x, y) => (x > y ? -1 : x < y ? 1 : 0)),
+    )
     for (const event of all) {
       assert.deepEqual(Object.keys(event).sort(), EVENT_KEYS)
       assert.match(event.id, /^evt_\d+-\d+$/)
@@ -95,7 +114,10 @@ describe('GET /api/v1/events', () => {
   const typeCases: [string, (e: WireEvent) => boolean][] = [
     ['invoice.*', (e) => e.type.startsWith('invoice.')],
     ['invoice.updated', (e) => e.type === 'invoice.updated'],
-    ['invoice.created,invoice.updated', (e) => e.type === 'invoice.created' || e.type === 'invoice.updated'],
+    [
+      'invoice.created,invoice.updated',
+      (e) => e.type === 'invoice.created' || e.type === 'invoice.updated',
+    ],
     ['*', () => true],
     ['commerce.*', () => false],
     ['invoice_payment.*', () => false],
@@ -104,7 +126,10 @@ describe('GET /api/v1/events', () => {
     it(`filters by type=${type}`, async () => {
       const res = await api('GET', `/api/v1/events?limit=100&type=${encodeURIComponent(type)}`)
       assert.equal(res.status, 200, JSON.stringify(res.body))
-      assert.deepEqual(res.body.data.data.map((e: WireEvent) => e.id), all.filter(keep).map((e) => e.id))
+      assert.deepEqual(
+        res.body.data.data.map((e: WireEvent) => e.id),
+        all.filter(keep).map((e) => e.id),
+      )
     })
   }
 
@@ -126,7 +151,10 @@ describe('GET /api/v1/events', () => {
 
   it('filters by invoice_id', async () => {
     const res = await api('GET', `/api/v1/events?invoice_id=${canceledId}`)
-    assert.deepEqual(res.body.data.data.map((e: WireEvent) => e.type), ['invoice.updated', 'invoice.created'])
+    assert.deepEqual(
+      res.body.data.data.map((e: WireEvent) => e.type),
+      ['invoice.updated', 'invoice.created'],
+    )
     const none = await api('GET', `/api/v1/events?invoice_id=${randomUUID()}`)
     assert.deepEqual(none.body.data.data, [])
   })
@@ -136,7 +164,10 @@ describe('GET /api/v1/events', () => {
     const hasMore: boolean[] = []
     let cursor: string | undefined
     for (let page = 0; page < 10; page += 1) {
-      const res = await api('GET', `/api/v1/events?limit=3${cursor ? `&starting_after=${cursor}` : ''}`)
+      const res = await api(
+        'GET',
+        `/api/v1/events?limit=3${cursor ? `&starting_after=${cursor}` : ''}`,
+      )
       const ids = res.body.data.data.map((e: WireEvent) => e.id)
       walked.push(...ids)
       hasMore.push(res.body.data.has_more)
@@ -144,13 +175,22 @@ describe('GET /api/v1/events', () => {
       cursor = ids.at(-1)
     }
     assert.deepEqual(hasMore, [true, true, false])
-    assert.deepEqual(walked, all.map((e) => e.id))
+    assert.deepEqual(
+      walked,
+      all.map((e) => e.id),
+    )
 
     const back = await api('GET', `/api/v1/events?limit=3&ending_before=${all[6]?.id}`)
-    assert.deepEqual(back.body.data.data.map((e: WireEvent) => e.id), all.slice(3, 6).map((e) => e.id))
+    assert.deepEqual(
+      back.body.data.data.map((e: WireEvent) => e.id),
+      all.slice(3, 6).map((e) => e.id),
+    )
     assert.equal(back.body.data.has_more, true)
     const top = await api('GET', `/api/v1/events?limit=3&ending_before=${all[3]?.id}`)
-    assert.deepEqual(top.body.data.data.map((e: WireEvent) => e.id), all.slice(0, 3).map((e) => e.id))
+    assert.deepEqual(
+      top.body.data.data.map((e: WireEvent) => e.id),
+      all.slice(0, 3).map((e) => e.id),
+    )
     assert.equal(top.body.data.has_more, false)
   })
 
@@ -195,7 +235,9 @@ describe('GET /api/v1/events', () => {
         assert.equal(res.status, 400, JSON.stringify(res.body))
         assert.equal(res.body.error.code, 'VALIDATION_ERROR')
         assert.ok(
-          res.body.error.details.some((d: { field: string }) => d.field === field || d.field.startsWith(`${field}.`)),
+          res.body.error.details.some(
+            (d: { field: string }) => d.field === field || d.field.startsWith(`${field}.`),
+          ),
           `expected ${field} in ${JSON.stringify(res.body.error.details)}`,
         )
       })
@@ -209,7 +251,10 @@ describe('GET /api/v1/events', () => {
     ]
     for (const [header, headers] of headerForms) {
       it(`sees only commerce events of its environment via ${header}`, async () => {
-        const res = await apiClient(t.url, headers(merchant.commerceKey))('GET', '/api/v1/events?limit=100')
+        const res = await apiClient(t.url, headers(merchant.commerceKey))(
+          'GET',
+          '/api/v1/events?limit=100',
+        )
         assert.equal(res.status, 200)
         assert.deepEqual(
           res.body.data.data.map((e: WireEvent) => e.data.object.id),
@@ -231,7 +276,10 @@ describe('GET /api/v1/events', () => {
     })
 
     it('refuses another environment', async () => {
-      const res = await apiClient(t.url, { 'x-commerce-api-key': merchant.commerceKey })('GET', '/api/v1/events?environment=mainnet')
+      const res = await apiClient(t.url, { 'x-commerce-api-key': merchant.commerceKey })(
+        'GET',
+        '/api/v1/events?environment=mainnet',
+      )
       assert.equal(res.status, 400)
       assert.equal(res.body.error.details[0].field, 'environment')
     })
@@ -239,7 +287,10 @@ describe('GET /api/v1/events', () => {
     it('lets the merchant key see commerce invoices too, and the mainnet key only mainnet ones', async () => {
       assert.ok(all.some((e) => e.data.object.id === commerceDevnetId))
       assert.ok(merchant.mainnetMerchantKey)
-      const mainnet = await apiClient(t.url, keyHeaders(merchant.mainnetMerchantKey))('GET', '/api/v1/events')
+      const mainnet = await apiClient(t.url, keyHeaders(merchant.mainnetMerchantKey))(
+        'GET',
+        '/api/v1/events',
+      )
       assert.deepEqual(
         mainnet.body.data.data.map((e: WireEvent) => e.data.object.id),
         [commerceMainnetId],
@@ -252,7 +303,10 @@ describe('GET /api/v1/events', () => {
       const both = await dashboard('GET', '/api/v1/events?limit=100')
       assert.equal(both.body.data.data.length, all.length + 1)
       const mainnet = await dashboard('GET', '/api/v1/events?environment=mainnet')
-      assert.deepEqual(mainnet.body.data.data.map((e: WireEvent) => e.data.object.id), [commerceMainnetId])
+      assert.deepEqual(
+        mainnet.body.data.data.map((e: WireEvent) => e.data.object.id),
+        [commerceMainnetId],
+      )
     })
   })
 })

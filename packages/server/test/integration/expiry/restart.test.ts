@@ -25,7 +25,8 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
   for (;;) {
     const value = await probe()
     if (value !== undefined) return value
-    if (monotonicMs() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
+    if (monotonicMs() - started > timeoutMs)
+      throw new Error(`condition not met within ${timeoutMs} ms`)
     await delay(25)
   }
 }
@@ -76,7 +77,10 @@ describe('invoice expiry across a restart', () => {
     const invoice = await api2('GET', `/api/v1/invoices/${id}`)
     assert.equal(invoice.body.status, 'expired')
     // the session credentials minted before the restart still identify the invoice
-    const status = await apiClient(second.url, sessionHeaders)('GET', '/api/v1/payments/payment-status')
+    const status = await apiClient(second.url, sessionHeaders)(
+      'GET',
+      '/api/v1/payments/payment-status',
+    )
     assert.deepEqual(status.body, { status: 'expired', paid_at: null })
 
     // a second restart does not emit the expiry again
@@ -90,7 +94,10 @@ describe('invoice expiry across a restart', () => {
     clock.advance(60_000)
     // once the worker has expired the sentinel it has swept past the old invoice as well
     await waitFor(async () => {
-      const res = await api3('GET', `/api/v1/events?invoice_id=${sentinel.body.invoice_id}&type=invoice.updated`)
+      const res = await api3(
+        'GET',
+        `/api/v1/events?invoice_id=${sentinel.body.invoice_id}&type=invoice.updated`,
+      )
       return res.body.data.data.length > 0 ? true : undefined
     }, 2_000)
     const after = await api3('GET', `/api/v1/events?invoice_id=${id}&type=invoice.updated`)
@@ -98,28 +105,35 @@ describe('invoice expiry across a restart', () => {
     await third.stopServer()
   })
 
-  it('shares the schedule between two running servers without double expiry', { skip: TEST_DB === 'pglite' && 'an embedded database has one process' }, async () => {
-    const a = await start()
-    const b = await start()
-    const api = apiClient(a.url, keyHeaders(merchant.merchantKey))
-    const ids: string[] = []
-    for (let i = 0; i < 40; i += 1) {
-      const res = await api('POST', '/api/v1/invoices', {
-        headers: { 'idempotency-key': randomUUID() },
-        body: { amount_usd: 1, expires_in: 60_000, customer_id: 'shared-schedule' },
-      })
-      ids.push(res.body.invoice_id)
-    }
-    clock.advance(60_000)
-    await waitFor(async () => {
-      const totals = await api('GET', '/api/v1/invoices/totals?customer_id=shared-schedule')
-      return totals.body.totals.expired.count === 40 ? true : undefined
-    }, 3_000)
-    const events = await apiClient(b.url, keyHeaders(merchant.merchantKey))('GET', '/api/v1/events?type=invoice.updated&limit=100')
-    const counts = new Map<string, number>()
-    for (const event of events.body.data.data as WireEvent[]) {
-      counts.set(event.data.object.id, (counts.get(event.data.object.id) ?? 0) + 1)
-    }
-    for (const id of ids) assert.equal(counts.get(id), 1, id)
-  })
+  it(
+    'shares the schedule between two running servers without double expiry',
+    { skip: TEST_DB === 'pglite' && 'an embedded database has one process' },
+    async () => {
+      const a = await start()
+      const b = await start()
+      const api = apiClient(a.url, keyHeaders(merchant.merchantKey))
+      const ids: string[] = []
+      for (let i = 0; i < 40; i += 1) {
+        const res = await api('POST', '/api/v1/invoices', {
+          headers: { 'idempotency-key': randomUUID() },
+          body: { amount_usd: 1, expires_in: 60_000, customer_id: 'shared-schedule' },
+        })
+        ids.push(res.body.invoice_id)
+      }
+      clock.advance(60_000)
+      await waitFor(async () => {
+        const totals = await api('GET', '/api/v1/invoices/totals?customer_id=shared-schedule')
+        return totals.body.totals.expired.count === 40 ? true : undefined
+      }, 3_000)
+      const events = await apiClient(b.url, keyHeaders(merchant.merchantKey))(
+        'GET',
+        '/api/v1/events?type=invoice.updated&limit=100',
+      )
+      const counts = new Map<string, number>()
+      for (const event of events.body.data.data as WireEvent[]) {
+        counts.set(event.data.object.id, (counts.get(event.data.object.id) ?? 0) + 1)
+      }
+      for (const id of ids) assert.equal(counts.get(id), 1, id)
+    },
+  )
 })

@@ -8,7 +8,10 @@ import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.
 import { expireDueInvoices } from '../../../src/modules/invoices/invoice.service.ts'
 
 /** Polls `probe` every 25 ms until it returns a value, for at most `timeoutMs`. */
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<{ value: T; elapsedMs: number }> {
+async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<{ value: T; elapsedMs: number }> {
   const started = monotonicMs()
   for (;;) {
     const value = await probe()
@@ -41,7 +44,10 @@ describe('invoice expiry worker', () => {
   after(async () => t.close())
 
   async function createInvoice(body: Record<string, unknown>): Promise<string> {
-    const res = await api('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body })
+    const res = await api('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body,
+    })
     assert.equal(res.status, 201, JSON.stringify(res.body))
     return res.body.invoice_id as string
   }
@@ -92,7 +98,8 @@ describe('invoice expiry worker', () => {
 
   it('expires many invoices due at once with exactly one event each', async () => {
     const ids: string[] = []
-    for (let i = 0; i < 30; i += 1) ids.push(await createInvoice({ amount_usd: 1, expires_in: 60_000, customer_id: 'bulk' }))
+    for (let i = 0; i < 30; i += 1)
+      ids.push(await createInvoice({ amount_usd: 1, expires_in: 60_000, customer_id: 'bulk' }))
     const before = await api('GET', '/api/v1/invoices/totals?customer_id=bulk')
     assert.equal(before.body.totals.unpaid.count, 30)
     clock.advance(60_000)
@@ -107,7 +114,11 @@ describe('invoice expiry worker', () => {
     }
     for (const id of ids) assert.equal(perInvoice.get(id), 1, id)
     const totals = await api('GET', '/api/v1/invoices/totals?customer_id=bulk')
-    assert.deepEqual(totals.body.totals.expired, { amount: 30_000, amount_decimal: '30.000', count: 30 })
+    assert.deepEqual(totals.body.totals.expired, {
+      amount: 30_000,
+      amount_decimal: '30.000',
+      count: 30,
+    })
     assert.equal(totals.body.totals.unpaid.count, 0)
   })
 
@@ -119,7 +130,10 @@ describe('invoice expiry worker', () => {
     const invoice = await api('GET', `/api/v1/invoices/${id}`)
     assert.equal(invoice.body.status, 'canceled')
     const events = await updatedEvents(id)
-    assert.deepEqual(events.map((e) => e.data.object.status), ['canceled'])
+    assert.deepEqual(
+      events.map((e) => e.data.object.status),
+      ['canceled'],
+    )
   })
 
   it('shows the expiry to the payer session', async () => {
@@ -135,7 +149,9 @@ describe('invoice expiry worker', () => {
     }, 2_000)
     const status = await session('GET', '/api/v1/payments/payment-status')
     assert.deepEqual(status.body, { status: 'expired', paid_at: null })
-    const email = await session('POST', '/api/v1/payments/customer-email', { body: { email: 'late@example.com' } })
+    const email = await session('POST', '/api/v1/payments/customer-email', {
+      body: { email: 'late@example.com' },
+    })
     assert.equal(email.status, 410)
   })
 })

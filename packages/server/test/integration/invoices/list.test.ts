@@ -161,12 +161,24 @@ describe('GET /api/v1/invoices', () => {
   })
 
   it('filters by customer_id and keeps paging within the filter', async () => {
-    const gold = created.filter((c) => c.customerId === 'cust_gold').map((c) => c.id).reverse()
+    const gold = created
+      .filter((c) => c.customerId === 'cust_gold')
+      .map((c) => c.id)
+      .reverse()
     const page1 = await api('GET', '/api/v1/invoices?customer_id=cust_gold&limit=5')
-    assert.deepEqual(page1.body.data.map((i: { id: string }) => i.id), gold.slice(0, 5))
+    assert.deepEqual(
+      page1.body.data.map((i: { id: string }) => i.id),
+      gold.slice(0, 5),
+    )
     assert.equal(page1.body.has_more, true)
-    const page2 = await api('GET', `/api/v1/invoices?customer_id=cust_gold&limit=5&starting_after=${gold[4]}`)
-    assert.deepEqual(page2.body.data.map((i: { id: string }) => i.id), gold.slice(5))
+    const page2 = await api(
+      'GET',
+      `/api/v1/invoices?customer_id=cust_gold&limit=5&starting_after=${gold[4]}`,
+    )
+    assert.deepEqual(
+      page2.body.data.map((i: { id: string }) => i.id),
+      gold.slice(5),
+    )
     assert.equal(page2.body.has_more, false)
     const unknown = await api('GET', '/api/v1/invoices?customer_id=nobody')
     assert.deepEqual(unknown.body.data, [])
@@ -176,13 +188,19 @@ describe('GET /api/v1/invoices', () => {
     const from = created[5]
     const to = created[9]
     assert.ok(from && to)
-    const expected = created.slice(5, 10).map((c) => c.id).reverse()
+    const expected = created
+      .slice(5, 10)
+      .map((c) => c.id)
+      .reverse()
     const bySeconds = await api(
       'GET',
       `/api/v1/invoices?created_gte=${from.createdSeconds}&created_lte=${to.createdSeconds}&limit=100`,
     )
     assert.equal(bySeconds.status, 200)
-    assert.deepEqual(bySeconds.body.data.map((i: { id: string }) => i.id), expected)
+    assert.deepEqual(
+      bySeconds.body.data.map((i: { id: string }) => i.id),
+      expected,
+    )
     const gteIso = new Date(from.createdSeconds * 1000).toISOString()
     const lteIso = new Date(to.createdSeconds * 1000).toISOString()
     const byIso = await api(
@@ -190,11 +208,17 @@ describe('GET /api/v1/invoices', () => {
       `/api/v1/invoices?created_gte=${encodeURIComponent(gteIso)}&created_lte=${encodeURIComponent(lteIso)}&limit=100`,
     )
     assert.equal(byIso.status, 200)
-    assert.deepEqual(byIso.body.data.map((i: { id: string }) => i.id), expected)
+    assert.deepEqual(
+      byIso.body.data.map((i: { id: string }) => i.id),
+      expected,
+    )
   })
 
   it('accepts expand=latest_payment,payments as a comma list or repeated parameter', async () => {
-    for (const query of ['expand=latest_payment,payments', 'expand=latest_payment&expand=payments']) {
+    for (const query of [
+      'expand=latest_payment,payments',
+      'expand=latest_payment&expand=payments',
+    ]) {
       const res = await api('GET', `/api/v1/invoices?${query}&limit=3`)
       assert.equal(res.status, 200, query)
       for (const invoice of res.body.data) {
@@ -208,16 +232,33 @@ describe('GET /api/v1/invoices', () => {
   })
 
   it('serves the customer route with the same ordering and pagination', async () => {
-    const plain = created.filter((c) => c.customerId === 'cust_plain').map((c) => c.id).reverse()
+    const plain = created
+      .filter((c) => c.customerId === 'cust_plain')
+      .map((c) => c.id)
+      .reverse()
     const page1 = await api('GET', '/api/v1/invoices/customer/cust_plain?limit=10')
     assert.equal(page1.status, 200)
-    assert.deepEqual(page1.body.data.map((i: { id: string }) => i.id), plain.slice(0, 10))
+    assert.deepEqual(
+      page1.body.data.map((i: { id: string }) => i.id),
+      plain.slice(0, 10),
+    )
     assert.equal(page1.body.has_more, true)
-    const page2 = await api('GET', `/api/v1/invoices/customer/cust_plain?limit=10&starting_after=${plain[9]}`)
-    assert.deepEqual(page2.body.data.map((i: { id: string }) => i.id), plain.slice(10))
+    const page2 = await api(
+      'GET',
+      `/api/v1/invoices/customer/cust_plain?limit=10&starting_after=${plain[9]}`,
+    )
+    assert.deepEqual(
+      page2.body.data.map((i: { id: string }) => i.id),
+      plain.slice(10),
+    )
     assert.equal(page2.body.has_more, false)
     const canceled = await api('GET', '/api/v1/invoices/customer/cust_gold?status=canceled')
-    assert.ok(canceled.body.data.every((i: { status: string; customer_id: string }) => i.status === 'canceled' && i.customer_id === 'cust_gold'))
+    assert.ok(
+      canceled.body.data.every(
+        (i: { status: string; customer_id: string }) =>
+          i.status === 'canceled' && i.customer_id === 'cust_gold',
+      ),
+    )
     const rejected = await api('GET', '/api/v1/invoices/customer/cust_gold?customer_id=cust_plain')
     assert.equal(rejected.status, 400)
     assert.ok(detailFields(rejected.body).includes('customer_id'))
@@ -239,7 +280,11 @@ describe('GET /api/v1/invoices', () => {
       ['a malformed ending_before', 'ending_before=12345', 'ending_before'],
       ['an unknown starting_after', `starting_after=${unknownUuid}`, 'starting_after'],
       ['an unknown ending_before', `ending_before=${unknownUuid}`, 'ending_before'],
-      ['both cursors', `starting_after=${unknownUuid}&ending_before=${unknownUuid}`, 'ending_before'],
+      [
+        'both cursors',
+        `starting_after=${unknownUuid}&ending_before=${unknownUuid}`,
+        'ending_before',
+      ],
       ['an unsupported expand', 'expand=customer', 'expand'],
       ['payments_limit 0', 'payments_limit=0', 'payments_limit'],
       ['payments_limit 101', 'payments_limit=101', 'payments_limit'],
@@ -268,7 +313,13 @@ describe('GET /api/v1/invoices/totals', () => {
   let t: TestServer
   let api: ReturnType<typeof apiClient>
   const clock = new FakeClock(START)
-  const amounts: { text: string | number; millis: bigint; customer: string; cancel: boolean; at: number }[] = [
+  const amounts: {
+    text: string | number
+    millis: bigint
+    customer: string
+    cancel: boolean
+    at: number
+  }[] = [
     { text: '0.01', millis: 10n, customer: 'a', cancel: false, at: 0 },
     { text: 19.99, millis: 19_990n, customer: 'a', cancel: true, at: 0 },
     { text: '1000000', millis: 1_000_000_000n, customer: 'b', cancel: false, at: 0 },
@@ -333,7 +384,10 @@ describe('GET /api/v1/invoices/totals', () => {
     const second = amounts[1]
     const third = amounts[2]
     assert.ok(second && third)
-    const byTime = await api('GET', `/api/v1/invoices/totals?created_gte=${second.at}&created_lte=${third.at}`)
+    const byTime = await api(
+      'GET',
+      `/api/v1/invoices/totals?created_gte=${second.at}&created_lte=${third.at}`,
+    )
     assert.deepEqual(byTime.body.totals.all, bucket(19_990n + 1_000_000_000n, 2))
   })
 

@@ -55,8 +55,13 @@ describe('invoice retrieve, status and cancel', () => {
   })
   after(async () => t.close())
 
-  async function createInvoice(body: Record<string, unknown> = { amount_usd: '12.34' }): Promise<string> {
-    const res = await api('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body })
+  async function createInvoice(
+    body: Record<string, unknown> = { amount_usd: '12.34' },
+  ): Promise<string> {
+    const res = await api('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body,
+    })
     assert.equal(res.status, 201, JSON.stringify(res.body))
     return res.body.invoice_id as string
   }
@@ -106,7 +111,10 @@ describe('invoice retrieve, status and cancel', () => {
 
     it('accepts expand=latest_payment,payments and answers an empty payment list', async () => {
       const id = await createInvoice()
-      const res = await api('GET', `/api/v1/invoices/${id}?expand=latest_payment,payments&payments_limit=5`)
+      const res = await api(
+        'GET',
+        `/api/v1/invoices/${id}?expand=latest_payment,payments&payments_limit=5`,
+      )
       assert.equal(res.status, 200)
       assert.equal(res.body.latest_payment, null)
       assert.deepEqual(res.body.payments, [])
@@ -126,7 +134,10 @@ describe('invoice retrieve, status and cancel', () => {
     it('answers 404 NOT_FOUND for a well-formed id that does not exist', async () => {
       const res = await api('GET', `/api/v1/invoices/${randomUUID()}`)
       assert.equal(res.status, 404)
-      assert.deepEqual(res.body, { success: false, error: { code: 'NOT_FOUND', message: 'invoice not found' } })
+      assert.deepEqual(res.body, {
+        success: false,
+        error: { code: 'NOT_FOUND', message: 'invoice not found' },
+      })
     })
   })
 
@@ -200,8 +211,12 @@ describe('invoice retrieve, status and cancel', () => {
     it('replays the cancel response for the same Idempotency-Key', async () => {
       const id = await createInvoice()
       const key = randomUUID()
-      const first = await api('POST', `/api/v1/invoices/${id}/cancel`, { headers: { 'idempotency-key': key } })
-      const second = await api('POST', `/api/v1/invoices/${id}/cancel`, { headers: { 'idempotency-key': key } })
+      const first = await api('POST', `/api/v1/invoices/${id}/cancel`, {
+        headers: { 'idempotency-key': key },
+      })
+      const second = await api('POST', `/api/v1/invoices/${id}/cancel`, {
+        headers: { 'idempotency-key': key },
+      })
       assert.equal(first.status, 200)
       assert.equal(second.status, 200)
       assert.equal(second.headers.get('idempotency-replayed'), 'true')
@@ -210,7 +225,9 @@ describe('invoice retrieve, status and cancel', () => {
 
     it('refuses a body and leaves the invoice unpaid', async () => {
       const id = await createInvoice()
-      const res = await api('POST', `/api/v1/invoices/${id}/cancel`, { body: { reason: 'duplicate' } })
+      const res = await api('POST', `/api/v1/invoices/${id}/cancel`, {
+        body: { reason: 'duplicate' },
+      })
       assert.equal(res.status, 400)
       assert.equal(res.body.error.code, 'VALIDATION_ERROR')
       const retrieved = await api('GET', `/api/v1/invoices/${id}`)

@@ -119,7 +119,9 @@ describe('payment session routes', () => {
       assert.equal(set.status, 200)
       try {
         const inherited = await openSession()
-        const a = await call('GET', '/api/v1/payments/session-details', { headers: inherited.headers })
+        const a = await call('GET', '/api/v1/payments/session-details', {
+          headers: inherited.headers,
+        })
         assert.equal(a.body.payment_return_url, 'https://shop.example.com/done')
         assert.equal(a.body.payment_return_url_enabled, true)
         const own = await openSession({ payment_return_url: 'https://shop.example.com/order/9' })
@@ -127,48 +129,105 @@ describe('payment session routes', () => {
         assert.equal(b.body.payment_return_url, 'https://shop.example.com/order/9')
         assert.equal(b.body.payment_return_url_enabled, true)
         const disabled = await openSession({ payment_return_url_enabled: false })
-        const c = await call('GET', '/api/v1/payments/session-details', { headers: disabled.headers })
+        const c = await call('GET', '/api/v1/payments/session-details', {
+          headers: disabled.headers,
+        })
         assert.equal(c.body.payment_return_url, null)
         assert.equal(c.body.payment_return_url_enabled, false)
       } finally {
-        await merchantApi('PUT', '/api/v1/merchant/payment-return-url', { body: { payment_return_url: null } })
+        await merchantApi('PUT', '/api/v1/merchant/payment-return-url', {
+          body: { payment_return_url: null },
+        })
       }
     })
 
     it('accepts its own invoice_id and refuses another with 403 SESSION_MISMATCH', async () => {
       const s = await openSession()
       const other = await openSession()
-      const same = await call('GET', `/api/v1/payments/session-details?invoice_id=${s.invoiceId}`, { headers: s.headers })
+      const same = await call('GET', `/api/v1/payments/session-details?invoice_id=${s.invoiceId}`, {
+        headers: s.headers,
+      })
       assert.equal(same.status, 200)
       for (const path of ['/api/v1/payments/session-details', '/api/v1/payments/payment-status']) {
-        const res = await call('GET', `${path}?invoice_id=${other.invoiceId}`, { headers: s.headers })
+        const res = await call('GET', `${path}?invoice_id=${other.invoiceId}`, {
+          headers: s.headers,
+        })
         assert.equal(res.status, 403, path)
         assert.equal(res.body.error.code, 'SESSION_MISMATCH')
       }
-      const malformed = await call('GET', '/api/v1/payments/session-details?invoice_id=nope', { headers: s.headers })
+      const malformed = await call('GET', '/api/v1/payments/session-details?invoice_id=nope', {
+        headers: s.headers,
+      })
       assert.equal(malformed.status, 400)
       assert.equal(malformed.body.error.details[0].field, 'invoice_id')
-      const unknownParam = await call('GET', '/api/v1/payments/session-details?foo=1', { headers: s.headers })
+      const unknownParam = await call('GET', '/api/v1/payments/session-details?foo=1', {
+        headers: s.headers,
+      })
       assert.equal(unknownParam.status, 400)
       assert.equal(unknownParam.body.error.details[0].field, 'foo')
     })
   })
 
   describe('session credentials', () => {
-    const forged: [string, (s: Session, other: Session) => Record<string, string>, number, string][] = [
-      ['an unknown token with a well-formed signature', (s) => ({ ...s.headers, 'x-session-token': `pst_${'A'.repeat(32)}` }), 401, 'SESSION_INVALID'],
-      ['a token without the pst_ prefix', (s) => ({ ...s.headers, 'x-session-token': (s.headers['x-session-token'] ?? '').slice(4) }), 401, 'SESSION_INVALID'],
-      ['a signature without its timestamp', (s) => ({ ...s.headers, 'x-signature': (s.headers['x-signature'] ?? '').split('.')[0] ?? '' }), 401, 'SESSION_INVALID'],
-      ['a sig_ style signature', (s) => ({ ...s.headers, 'x-signature': 'sig_123' }), 401, 'SESSION_INVALID'],
-      ['a tampered signature hash', (s) => ({ ...s.headers, 'x-signature': flipFirst(s.headers['x-signature'] ?? '') }), 403, 'SESSION_MISMATCH'],
-      ['a shifted signature timestamp', (s) => ({ ...s.headers, 'x-signature': shiftTimestamp(s.headers['x-signature'] ?? '') }), 403, 'SESSION_MISMATCH'],
-      ["another session's signature", (s, other) => ({ ...s.headers, 'x-signature': other.headers['x-signature'] ?? '' }), 403, 'SESSION_MISMATCH'],
+    const forged: [
+      string,
+      (s: Session, other: Session) => Record<string, string>,
+      number,
+      string,
+    ][] = [
+      [
+        'an unknown token with a well-formed signature',
+        (s) => ({ ...s.headers, 'x-session-token': `pst_${'A'.repeat(32)}` }),
+        401,
+        'SESSION_INVALID',
+      ],
+      [
+        'a token without the pst_ prefix',
+        (s) => ({ ...s.headers, 'x-session-token': (s.headers['x-session-token'] ?? '').slice(4) }),
+        401,
+        'SESSION_INVALID',
+      ],
+      [
+        'a signature without its timestamp',
+        (s) => ({
+          ...s.headers,
+          'x-signature': (s.headers['x-signature'] ?? '').split('.')[0] ?? '',
+        }),
+        401,
+        'SESSION_INVALID',
+      ],
+      [
+        'a sig_ style signature',
+        (s) => ({ ...s.headers, 'x-signature': 'sig_123' }),
+        401,
+        'SESSION_INVALID',
+      ],
+      [
+        'a tampered signature hash',
+        (s) => ({ ...s.headers, 'x-signature': flipFirst(s.headers['x-signature'] ?? '') }),
+        403,
+        'SESSION_MISMATCH',
+      ],
+      [
+        'a shifted signature timestamp',
+        (s) => ({ ...s.headers, 'x-signature': shiftTimestamp(s.headers['x-signature'] ?? '') }),
+        403,
+        'SESSION_MISMATCH',
+      ],
+      [
+        "another session's signature",
+        (s, other) => ({ ...s.headers, 'x-signature': other.headers['x-signature'] ?? '' }),
+        403,
+        'SESSION_MISMATCH',
+      ],
     ]
     for (const [label, headers, status, code] of forged) {
       it(`answers ${status} ${code} for ${label}`, async () => {
         const s = await openSession()
         const other = await openSession()
-        const res = await call('GET', '/api/v1/payments/session-details', { headers: headers(s, other) })
+        const res = await call('GET', '/api/v1/payments/session-details', {
+          headers: headers(s, other),
+        })
         assert.equal(res.status, status, JSON.stringify(res.body))
         assert.equal(res.body.error.code, code)
         assert.equal(JSON.stringify(res.body).includes(s.invoiceId), false)
@@ -183,10 +242,14 @@ describe('payment session routes', () => {
       assert.deepEqual(unpaid.body, { status: 'unpaid', paid_at: null })
       const canceledSession = await openSession()
       await merchantApi('POST', `/api/v1/invoices/${canceledSession.invoiceId}/cancel`)
-      const canceled = await call('GET', '/api/v1/payments/payment-status', { headers: canceledSession.headers })
+      const canceled = await call('GET', '/api/v1/payments/payment-status', {
+        headers: canceledSession.headers,
+      })
       assert.deepEqual(canceled.body, { status: 'canceled', paid_at: null })
       clock.advance(60_000)
-      const expired = await call('GET', '/api/v1/payments/payment-status', { headers: open.headers })
+      const expired = await call('GET', '/api/v1/payments/payment-status', {
+        headers: open.headers,
+      })
       assert.deepEqual(expired.body, { status: 'expired', paid_at: null })
     })
   })
@@ -196,9 +259,16 @@ describe('payment session routes', () => {
       const s = await openSession()
       const empty = await call('GET', '/api/v1/payments/customer-email', { headers: s.headers })
       assert.deepEqual(empty.body, { email: null, has_email: false })
-      const set = await call('POST', '/api/v1/payments/customer-email', { headers: s.headers, body: { email: 'Payer.One@Example.COM' } })
+      const set = await call('POST', '/api/v1/payments/customer-email', {
+        headers: s.headers,
+        body: { email: 'Payer.One@Example.COM' },
+      })
       assert.equal(set.status, 200)
-      assert.deepEqual(set.body, { success: true, email: 'payer.one@example.com', message: 'Email added successfully' })
+      assert.deepEqual(set.body, {
+        success: true,
+        email: 'payer.one@example.com',
+        message: 'Email added successfully',
+      })
       const read = await call('GET', '/api/v1/payments/customer-email', { headers: s.headers })
       assert.deepEqual(read.body, { email: 'payer.one@example.com', has_email: true })
     })
@@ -219,10 +289,16 @@ describe('payment session routes', () => {
     for (const [label, body, field] of invalid) {
       it(`answers 400 VALIDATION_ERROR naming ${field} for ${label} and stores nothing`, async () => {
         const s = await openSession()
-        const res = await call('POST', '/api/v1/payments/customer-email', { headers: s.headers, body })
+        const res = await call('POST', '/api/v1/payments/customer-email', {
+          headers: s.headers,
+          body,
+        })
         assert.equal(res.status, 400)
         assert.equal(res.body.error.code, 'VALIDATION_ERROR')
-        assert.ok(res.body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(res.body.error.details))
+        assert.ok(
+          res.body.error.details.some((d: { field: string }) => d.field === field),
+          JSON.stringify(res.body.error.details),
+        )
         const read = await call('GET', '/api/v1/payments/customer-email', { headers: s.headers })
         assert.equal(read.body.has_email, false)
       })
@@ -231,7 +307,10 @@ describe('payment session routes', () => {
     it('answers 410 INVOICE_EXPIRED after the deadline and keeps the stored address', async () => {
       const s = await openSession({ expires_in: 60_000, customer_email: 'first@example.com' })
       clock.advance(60_001)
-      const res = await call('POST', '/api/v1/payments/customer-email', { headers: s.headers, body: { email: 'late@example.com' } })
+      const res = await call('POST', '/api/v1/payments/customer-email', {
+        headers: s.headers,
+        body: { email: 'late@example.com' },
+      })
       assert.equal(res.status, 410)
       assert.equal(res.body.error.code, 'INVOICE_EXPIRED')
       const read = await call('GET', '/api/v1/payments/customer-email', { headers: s.headers })
@@ -241,7 +320,10 @@ describe('payment session routes', () => {
     it('answers 400 for a canceled invoice', async () => {
       const s = await openSession()
       await merchantApi('POST', `/api/v1/invoices/${s.invoiceId}/cancel`)
-      const res = await call('POST', '/api/v1/payments/customer-email', { headers: s.headers, body: { email: 'x@example.com' } })
+      const res = await call('POST', '/api/v1/payments/customer-email', {
+        headers: s.headers,
+        body: { email: 'x@example.com' },
+      })
       assert.equal(res.status, 400)
       assert.equal(res.body.error.code, 'INVOICE_NOT_PAYABLE')
     })
@@ -262,10 +344,30 @@ describe('payment session routes', () => {
         has_questions: true,
         questions: {
           questions: [
-            { id: 'email', question: 'Receipt e-mail?', type: 'email', validation: { required: true } },
-            { id: 'seats', question: 'How many seats?', type: 'number', validation: { required: true } },
-            { id: 'gift', question: 'Is it a gift?', type: 'boolean', validation: { required: false } },
-            { id: 'note', question: 'Anything else?', type: 'text', validation: { required: false } },
+            {
+              id: 'email',
+              question: 'Receipt e-mail?',
+              type: 'email',
+              validation: { required: true },
+            },
+            {
+              id: 'seats',
+              question: 'How many seats?',
+              type: 'number',
+              validation: { required: true },
+            },
+            {
+              id: 'gift',
+              question: 'Is it a gift?',
+              type: 'boolean',
+              validation: { required: false },
+            },
+            {
+              id: 'note',
+              question: 'Anything else?',
+              type: 'text',
+              validation: { required: false },
+            },
           ],
         },
       })
@@ -296,19 +398,55 @@ describe('payment session routes', () => {
       { question_id: 'seats', response: 2 },
     ]
     const invalid: [string, unknown, string][] = [
-      ['a missing required answer', { responses: [{ question_id: 'email', response: 'a@example.com' }] }, 'responses'],
+      [
+        'a missing required answer',
+        { responses: [{ question_id: 'email', response: 'a@example.com' }] },
+        'responses',
+      ],
       ['no answers at all', { responses: [] }, 'responses'],
-      ['a string for a number question', { responses: [valid[0], { question_id: 'seats', response: '2' }] }, 'responses.1.response'],
-      ['a string for a boolean question', { responses: [...valid, { question_id: 'gift', response: 'yes' }] }, 'responses.2.response'],
-      ['a malformed e-mail answer', { responses: [{ question_id: 'email', response: 'nope' }, valid[1]] }, 'responses.0.response'],
-      ['a blank text answer', { responses: [...valid, { question_id: 'note', response: '   ' }] }, 'responses.2.response'],
-      ['an unknown question id', { responses: [...valid, { question_id: 'colour', response: 'red' }] }, 'responses.2.question_id'],
-      ['a question answered twice', { responses: [...valid, { question_id: 'seats', response: 4 }] }, 'responses.2.question_id'],
-      ['an object as an answer', { responses: [valid[0], { question_id: 'seats', response: { n: 2 } }] }, 'responses.1.response'],
+      [
+        'a string for a number question',
+        { responses: [valid[0], { question_id: 'seats', response: '2' }] },
+        'responses.1.response',
+      ],
+      [
+        'a string for a boolean question',
+        { responses: [...valid, { question_id: 'gift', response: 'yes' }] },
+        'responses.2.response',
+      ],
+      [
+        'a malformed e-mail answer',
+        { responses: [{ question_id: 'email', response: 'nope' }, valid[1]] },
+        'responses.0.response',
+      ],
+      [
+        'a blank text answer',
+        { responses: [...valid, { question_id: 'note', response: '   ' }] },
+        'responses.2.response',
+      ],
+      [
+        'an unknown question id',
+        { responses: [...valid, { question_id: 'colour', response: 'red' }] },
+        'responses.2.question_id',
+      ],
+      [
+        'a question answered twice',
+        { responses: [...valid, { question_id: 'seats', response: 4 }] },
+        'responses.2.question_id',
+      ],
+      [
+        'an object as an answer',
+        { responses: [valid[0], { question_id: 'seats', response: { n: 2 } }] },
+        'responses.1.response',
+      ],
       ['responses that are not a list', { responses: 'email=a@example.com' }, 'responses'],
       ['a missing responses field', {}, 'responses'],
       ['an unknown top-level field', { responses: valid, extra: true }, 'extra'],
-      ['an unknown field in an answer', { responses: [valid[0], { ...valid[1], note: 'x' }] }, 'responses.1.note'],
+      [
+        'an unknown field in an answer',
+        { responses: [valid[0], { ...valid[1], note: 'x' }] },
+        'responses.1.note',
+      ],
     ]
     for (const [label, body, field] of invalid) {
       it(`answers 400 VALIDATION_ERROR naming ${field} for ${label}`, async () => {
@@ -327,7 +465,10 @@ describe('payment session routes', () => {
 
     it('answers 400 naming responses when the invoice has no questions', async () => {
       const s = await openSession()
-      const res = await call('POST', '/api/v1/payments/submit-form', { headers: s.headers, body: { responses: valid } })
+      const res = await call('POST', '/api/v1/payments/submit-form', {
+        headers: s.headers,
+        body: { responses: valid },
+      })
       assert.equal(res.status, 400)
       assert.equal(res.body.error.details[0].field, 'responses')
     })
@@ -335,7 +476,10 @@ describe('payment session routes', () => {
     it('answers 410 INVOICE_EXPIRED after the deadline', async () => {
       const s = await openSession({ questions: QUESTIONS, expires_in: 60_000 })
       clock.advance(60_000)
-      const res = await call('POST', '/api/v1/payments/submit-form', { headers: s.headers, body: { responses: valid } })
+      const res = await call('POST', '/api/v1/payments/submit-form', {
+        headers: s.headers,
+        body: { responses: valid },
+      })
       assert.equal(res.status, 410)
       assert.equal(res.body.error.code, 'INVOICE_EXPIRED')
     })

@@ -28,7 +28,7 @@ const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 function newReference(): string {
   const bytes = createHash('sha256').update(randomUUID()).digest()
   let text = 'PPY'
-  for (let i = 0; i < 10; i += 1) text += REFERENCE_ALPHABET[(bytes[i] ?? 0) % 32]
+  for (let i = 0; i < 10; i += 1) text += REFERENCE_ALPHABET.charAt((bytes[i] ?? 0) % 32)
   return text
 }
 

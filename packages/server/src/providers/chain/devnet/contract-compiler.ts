@@ -3,6 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import solc from 'solc'
 
+/** solc ships no types; the two calls used here, typed. */
+const compiler = solc as { version(): string; compile(input: string): string }
+
 // Build-time only: solc is a workspace dev dependency. The runtime devnet reads the committed artifacts instead.
 
 export type ContractArtifact = {
@@ -40,7 +43,7 @@ export function sha256Hex(text: string): string {
 }
 
 export async function compileDevnetContracts(solidityDir: string): Promise<ContractArtifact[]> {
-  const compilerVersion = String(solc.version())
+  const compilerVersion = String(compiler.version())
   if (compilerVersion !== pinnedCompilerVersion) {
     throw new Error(
       `solc ${compilerVersion} is installed but artifacts are pinned to ${pinnedCompilerVersion}`,
@@ -51,7 +54,7 @@ export async function compileDevnetContracts(solidityDir: string): Promise<Contr
     sources[`${name}.sol`] = { content: await readFile(join(solidityDir, `${name}.sol`), 'utf8') }
   }
   const input = { language: 'Solidity', sources, settings: compilerSettings }
-  const output = JSON.parse(String(solc.compile(JSON.stringify(input)))) as SolcOutput
+  const output = JSON.parse(String(compiler.compile(JSON.stringify(input)))) as SolcOutput
   const fatal = (output.errors ?? []).filter((entry) => entry.severity === 'error')
   if (fatal.length > 0) {
     throw new Error(
