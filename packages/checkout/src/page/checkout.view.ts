@@ -222,9 +222,9 @@ export class CheckoutView {
           h('h1', { class: 'merchant-name', 'data-testid': 'merchant-name' }, s ? name : 'Checkout'),
           title ? h('p', { class: 'title' }, title) : null,
           description ? h('p', { class: 'description', 'data-testid': 'description' }, description) : null,
+          s?.network_environment === 'devnet' ? h('p', { class: 'badge-row' }, h('span', { class: 'badge' }, 'Test network'), h('span', { class: 'sr-only' }, ': payments here have no real value')) : null,
         ),
       ),
-      s?.network_environment === 'devnet' ? h('span', { class: 'badge', title: 'Payments on the test network have no value' }, 'Test network') : null,
       this.options.embed
         ? h('button', { type: 'button', class: 'close', 'aria-label': 'Close checkout', onclick: () => this.options.handlers.close() }, '×')
         : null,

@@ -257,9 +257,15 @@ describe('GET /pay in Chromium', { skip }, () => {
     await page.keyboard.press('Tab')
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Copy amount')
 
-    for (const { text, ratio } of await contrastRatios(page, 'h1, h2, p, label, legend, .label, button, a, code, .token-symbol, .token-name, .badge, .countdown')) {
-      assert.ok(ratio >= 4.5, `contrast of "${text}" is ${ratio}, below 4.5`)
+    const textSelector = 'h1, h2, p, label, legend, .label, button, a, code, .token-symbol, .token-name, .badge, .countdown'
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      const ratios = await contrastRatios(page, textSelector)
+      assert.ok(ratios.length > 10, 'the check saw the page text')
+      for (const { text, ratio } of ratios) assert.ok(ratio >= 4.5, `${scheme}: contrast of "${text}" is ${ratio}, below 4.5`)
     }
+    await page.screenshot({ path: screenshotPath('pay-dark-desktop'), fullPage: true })
+    await page.emulateMedia({ colorScheme: 'light' })
     const unlabelled = await page.$$eval('input, select, button', (els) =>
       els.filter((el) => {
         const labels = (el as HTMLInputElement).labels
