@@ -156,7 +156,7 @@ export async function findStalePending(db: Executor, before: Date, limit: number
   const rows = await db
     .selectFrom('ramp_kyc_verification')
     .selectAll()
-    .where('status', 'in', ['not_started', 'pending', 'needs_review'])
+    .where('status', 'in', ['pending', 'needs_review'])
     .where('updated_at', '<=', before)
     .orderBy('updated_at')
     .limit(limit)
@@ -204,6 +204,10 @@ export async function claimInboxItems(db: Executor, now: Date, limit: number): P
     .forUpdate()
     .skipLocked()
     .execute()
+  if (rows.length > 0) {
+    // a lease: another worker skips these until this one has finished or died
+    await db.updateTable('ramp_provider_inbox').set({ next_attempt_at: new Date(now.getTime() + 60_000) }).where('id', 'in', rows.map((r) => r.id)).execute()
+  }
   return rows.map((r) => ({ id: r.id, provider: r.provider, headers: r.headers, rawBody: r.raw_body, attempts: r.attempts }))
 }
 

@@ -30,6 +30,7 @@ import { serializeVerification } from './kyc.serialize.ts'
 import { customerKyc, nextKycStatus, type KycInput } from './kyc.state.ts'
 
 const MAX_INBOX_ATTEMPTS = 10
+const lastStalePoll = new WeakMap<RampRuntime, number>()
 
 /** Opens a hosted verification with the KYC provider for a customer at a level. */
 export async function createVerification(rt: RampRuntime, scope: Scope, customerId: string, level: KycLevel, ctx: RequestContext, claim: IdempotencyClaim | undefined) {
@@ -212,7 +213,10 @@ export async function reconcileKyc(rt: RampRuntime, limit = 100): Promise<number
     return due.length
   })
   // a webhook can be lost: after an hour without news, the provider's own state is authoritative
-  const stale = await findStalePending(rt.deps.db, new Date(now.getTime() - 3600_000), limit)
+  // (asked at most once a minute per process, not on every tick)
+  const last = lastStalePoll.get(rt) ?? Number.NEGATIVE_INFINITY
+  const stale = now.getTime() - last >= 60_000 ? await findStalePending(rt.deps.db, new Date(now.getTime() - 3600_000), limit) : []
+  if (stale.length > 0 || now.getTime() - last >= 60_000) lastStalePoll.set(rt, now.getTime())
   let moved = 0
   for (const v of stale) {
     let status
