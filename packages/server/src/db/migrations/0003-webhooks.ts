@@ -37,7 +37,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       event_type text NOT NULL,
       status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),
       attempt_count integer NOT NULL DEFAULT 0 CHECK (attempt_count >= 0),
+      -- null while the endpoint is disabled (paused); due rows are claimed in this order
       next_attempt_at timestamptz,
+      -- start of the current retry window (creation, manual retry or re-enable); null = created_at
+      window_started_at timestamptz,
       lease_id text,
       last_attempt_at timestamptz,
       last_status_code integer,

@@ -31,6 +31,7 @@ export interface WebhookDeliveryTable {
   status: Generated<DeliveryStatus>
   attempt_count: Generated<number>
   next_attempt_at: Timestamp | null
+  window_started_at: Timestamp | null
   lease_id: string | null
   last_attempt_at: Timestamp | null
   last_status_code: number | null
