@@ -3,6 +3,8 @@ import { chainExtension } from './modules/chain/chain.extension.ts'
 import { commerceExtension } from './modules/commerce/index.ts'
 import { checkoutPageExtension } from './modules/checkout-page/checkout-page.extension.ts'
 import { rampsExtension } from './modules/ramps/index.ts'
+import { webhooksExtension } from './modules/webhooks/index.ts'
+import { realtimeExtension } from './realtime/index.ts'
 import type { ServerExtension } from './server.ts'
 
 /**
@@ -10,5 +12,5 @@ import type { ServerExtension } from './server.ts'
  * order matters only for shutdown (reverse order).
  */
 export function defaultExtensions(config: Config): ServerExtension[] {
-  return [chainExtension(config), checkoutPageExtension(), rampsExtension(), commerceExtension()]
+  return [chainExtension(config), checkoutPageExtension(), rampsExtension(), commerceExtension(), webhooksExtension(), realtimeExtension()]
 }
