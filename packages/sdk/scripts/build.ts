@@ -3,7 +3,7 @@
  * declarations of @pepay/contracts into dist/contracts/ so the published types need only `zod`
  * (the SDK's JavaScript imports nothing from the contracts: they are types only).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
@@ -13,14 +13,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dist = join(root, 'dist')
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
-function run(args: string[]): void {
-  const result = spawnSync(process.execPath, [tsc, ...args], { cwd: root, stdio: 'inherit' })
-  if (result.status !== 0) process.exit(result.status ?? 1)
+function run(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tsc, ...args], { cwd: root, stdio: 'inherit' })
+    child.on('error', reject)
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc ${args.join(' ')} exited with ${code}`))))
+  })
 }
 
 rmSync(dist, { recursive: true, force: true })
-run(['-p', 'tsconfig.build.json'])
-run(['-p', 'tsconfig.contracts.json'])
+// the two compilations write to separate folders: run them side by side
+await Promise.all([run(['-p', 'tsconfig.build.json']), run(['-p', 'tsconfig.contracts.json'])])
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
