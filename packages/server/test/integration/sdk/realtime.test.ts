@@ -132,6 +132,8 @@ describe('SDK pepay.ws: ws tokens and resumable event streams', () => {
       assert.equal(ws.urls.length, 2)
       assert.match(ws.urls[1] ?? '', new RegExp(`since=${got[0]?.id}`))
       assert.equal(stream.lastEventId, got[4]?.id)
+      // the server confirms its replay from `since` with a control frame (not when it never saw since)
+      assert.equal(controls.some((c) => c.type === 'replay_complete' && c.since === got[0]?.id), mode.rewrite === undefined)
       stream.close()
     })
   }
