@@ -5,10 +5,8 @@ import type { Principal } from '../http/auth.ts'
 import { fieldError } from '../http/errors.ts'
 import { findMerchant } from '../modules/merchants/merchant.repo.ts'
 import { signJwt, verifyJwt } from '../modules/platform/secrets.ts'
+import { mintPaymentSessionToken as mintSessionJwt, verifyPaymentSessionToken } from '../modules/payment-sessions/session-jwt.ts'
 import { findInvoiceLifetime } from './realtime.repo.ts'
-
-/** A payment-session token stays valid this long after the invoice expires, to see the expiry. */
-export const PAYMENT_TOKEN_GRACE_MS = 10 * 60 * 1000
 
 export function wsBaseUrl(publicBase: string): string {
   return publicBase.replace(/^http(s?):\/\//, 'ws$1://')
@@ -72,6 +70,7 @@ export async function principalFromWsToken(deps: Deps, token: string, stream: Ws
 /**
  * The `/ws/payment` token handed to the payer's page (`ws_connection.token` of payment-addresses):
  * scoped to one invoice, valid for the invoice's life plus a short grace to observe its expiry.
+ * The claims are those of payment-sessions/session-jwt.ts, which the chain layer also mints.
  */
 export async function mintPaymentSessionToken(
   deps: Deps,
@@ -81,13 +80,7 @@ export async function mintPaymentSessionToken(
   if (!invoice || invoice.merchantId !== input.merchantId || invoice.environment !== input.environment) {
     throw new AppError('NOT_FOUND', 'invoice not found')
   }
-  const issuedAt = deps.clock.now()
-  const until = Math.max(invoice.expiresAt.getTime() + PAYMENT_TOKEN_GRACE_MS, issuedAt.getTime() + 60_000)
-  return signJwt(
-    deps.secrets.jwtKey,
-    { typ: 'payment_session', inv: input.invoiceId, env: input.environment },
-    { issuedAt, expiresAt: new Date(until), subject: input.merchantId.toString() },
-  )
+  return mintSessionJwt(deps, { ...input, expiresAt: invoice.expiresAt })
 }
 
 export interface PaymentStreamScope {
@@ -103,10 +96,8 @@ export async function scopeFromPaymentToken(deps: Deps, token: string): Promise<
       ? new AppError('WS_TOKEN_EXPIRED', 'The payment session token has expired')
       : new AppError('WS_TOKEN_INVALID', 'The payment session token is not valid')
   }
-  const { typ, inv, env } = result.claims
-  if (typ === 'ws') throw new AppError('SCOPE_MISMATCH', 'A ws_token cannot open the payment stream')
-  if (typ !== 'payment_session' || typeof inv !== 'string' || (env !== 'devnet' && env !== 'mainnet') || !/^\d+$/.test(result.claims.sub)) {
-    throw new AppError('WS_TOKEN_INVALID', 'Not a payment session token')
-  }
-  return { invoiceId: inv, merchantId: BigInt(result.claims.sub), environment: env }
+  if (result.claims['typ'] === 'ws') throw new AppError('SCOPE_MISMATCH', 'A ws_token cannot open the payment stream')
+  const check = await verifyPaymentSessionToken(deps, token)
+  if (!check.ok) throw new AppError('WS_TOKEN_INVALID', 'Not a payment session token')
+  return { invoiceId: check.invoiceId, merchantId: check.merchantId, environment: check.environment }
 }
