@@ -10,7 +10,7 @@ type Numeric = ColumnType<string, string | bigint, string | bigint>
 type GeneratedNumeric = ColumnType<string, string | bigint | undefined, string | bigint>
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type DateOnly = ColumnType<string, string, string>
-type Json<T extends object> = JSONColumnType<T, string, string>
+type Json<T extends object> = JSONColumnType<T>
 
 export type KycStatusColumn = 'not_started' | 'pending' | 'approved' | 'rejected' | 'needs_review' | 'expired'
 export type KycLevelColumn = 'basic' | 'standard' | 'enhanced'

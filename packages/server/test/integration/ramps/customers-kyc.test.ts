@@ -33,6 +33,8 @@ describe('POST /api/v1/ramps/customers', () => {
     const customer = await newCustomer({ reference: 'user-42', birth_date: '1990-04-01', metadata: { tier: 'gold' } })
     assert.equal(customer.object, 'ramp_customer')
     assert.equal(customer.status, 'active')
+    assert.equal(customer.birth_date, '1990-04-01')
+    assert.equal((await api('GET', `/api/v1/ramps/customers/${customer.id}`)).body.birth_date, '1990-04-01')
     assert.deepEqual(customer.screening, { status: 'clear', reason: null })
     assert.deepEqual(customer.kyc, { status: 'not_started', level: null, approved_until: null, limits: null })
     const events = await api('GET', `/api/v1/events?type=ramp.customer.created&customer_id=${customer.id}`)

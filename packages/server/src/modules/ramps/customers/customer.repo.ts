@@ -28,6 +28,16 @@ export interface RampCustomer {
 
 type Row = Selectable<RampCustomerTable>
 
+/** `date` arrives as text from PGlite and as a local-midnight Date from pg: both become YYYY-MM-DD. */
+function dateOnly(value: unknown): string | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) {
+    const pad = (n: number) => n.toString().padStart(2, '0')
+    return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`
+  }
+  return typeof value === 'string' ? value.slice(0, 10) : null
+}
+
 export function toCustomer(row: Row): RampCustomer {
   return {
     id: row.id,
@@ -40,7 +50,7 @@ export function toCustomer(row: Row): RampCustomer {
     businessName: row.business_name,
     email: row.email,
     country: row.country,
-    birthDate: row.birth_date === null ? null : String(row.birth_date).slice(0, 10),
+    birthDate: dateOnly(row.birth_date),
     status: row.status,
     screeningStatus: row.screening_status,
     screeningReason: row.screening_reason,

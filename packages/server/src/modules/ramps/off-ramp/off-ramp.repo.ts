@@ -190,7 +190,7 @@ export async function insertDeposit(
       id: d.id,
       off_ramp_id: d.offRampId,
       merchant_id: d.merchantId.toString(),
-      environment: d.environment as 'devnet' | 'mainnet',
+      environment: d.environment,
       network: d.network,
       tx_hash: d.txHash,
       log_index: d.logIndex,
@@ -212,7 +212,7 @@ export async function markDepositOrphaned(db: Executor, key: { network: string; 
     .updateTable('ramp_deposit')
     .set({ status: 'orphaned' })
     .where('network', '=', key.network)
-    .where('environment', '=', key.environment as 'devnet' | 'mainnet')
+    .where('environment', '=', key.environment)
     .where('tx_hash', '=', key.txHash)
     .where('log_index', '=', key.logIndex)
     .where('status', '=', 'confirmed')

@@ -174,7 +174,7 @@ export async function processPendingPayout(rt: RampRuntime, payout: Payout): Pro
         rail: payout.rail,
         currency: payout.currency,
         amountMinor: payout.amountMinor,
-        destination: { holderName: bank.holderName, country: bank.country, details: decryptBankDetails(rt, bank) as Record<string, string> },
+        destination: { holderName: bank.holderName, country: bank.country, details: decryptBankDetails(rt, bank) },
         reference: `PEPAY ${offRamp.id.slice(0, 8).toUpperCase()}`,
       }),
     )
