@@ -166,6 +166,7 @@ export class CheckoutView {
     this.statusEl.classList.toggle('sr-only', result)
     this.body.classList.toggle('result-screen', result)
     this.renderBody(state, screen)
+    this.renderQuoteTimer(state, nowMs)
     this.renderExtras(state, screen)
     this.renderFooter(state)
     this.updateTitle(state, screen)
@@ -181,10 +182,13 @@ export class CheckoutView {
   tick(nowMs: number): void {
     if (!this.state) return
     this.renderCountdown(this.state, nowMs)
-    if (this.quoteEl) {
-      const left = secondsLeft(this.state.quoteDeadlineMs, nowMs)
-      setText(this.quoteEl, left === undefined ? '' : `Rate held for ${formatCountdown(left)}.`)
-    }
+    this.renderQuoteTimer(this.state, nowMs)
+  }
+
+  private renderQuoteTimer(state: CheckoutState, nowMs: number): void {
+    if (!this.quoteEl) return
+    const left = secondsLeft(state.quoteDeadlineMs, nowMs)
+    setText(this.quoteEl, left === undefined ? '' : left > 0 ? `Rate held for ${formatCountdown(left)}.` : 'Updating the rate…')
   }
 
   setRedirectSeconds(seconds: number | undefined): void {

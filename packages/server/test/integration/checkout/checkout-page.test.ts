@@ -275,6 +275,55 @@ describe('GET /pay in Chromium', { skip }, () => {
     assert.deepEqual(unlabelled, [])
   })
 
+  it("asks the merchant's required questions first, saves the answers, and quotes a volatile token with a held rate", async () => {
+    const invoice = await createInvoice({
+      questions: {
+        questions: [
+          { id: 'company', question: 'Company name', type: 'text', validation: { required: true } },
+          { id: 'email', question: 'Billing e-mail', type: 'email', validation: { required: false } },
+        ],
+      },
+    })
+    const { page } = await openPage(invoice.payment_url)
+    await page.waitForSelector('#app[data-screen="details"]')
+    assert.equal(await page.getByRole('radio').count(), 0, 'no token choice before the required answers')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    assert.equal(await page.getByLabel(/Company name/).getAttribute('aria-invalid'), 'true')
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'q-0', 'focus goes to the first field to fix')
+    await page.getByLabel(/Company name/).fill('Acme Roasters')
+    await page.getByLabel(/Billing e-mail/).fill('Billing@Example.com')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.waitForSelector('#app[data-screen="select"] [data-testid="continue"]')
+    // the questions already ask for an e-mail: no second e-mail field
+    assert.equal(await page.getByLabel(/E-mail for your receipt/).count(), 0)
+    const stored = await apiClient(t.url, invoice.payment_session_headers)('GET', '/api/v1/payments/customer-email')
+    assert.deepEqual(stored.body, { email: 'billing@example.com', has_email: true })
+
+    await page.selectOption('#network', 'base')
+    await page.getByRole('radio', { name: /^ETH\b/ }).check()
+    await page.getByTestId('continue').click()
+    await page.waitForSelector('#app[data-screen="pay"] [data-testid="address"]')
+    assert.match((await page.locator('.value-wrap').first().textContent()) ?? '', /^\d+\.\d+ ETH$/)
+    assert.match((await page.locator('.quote').textContent()) ?? '', /^Rate held for [45]:\d\d\.$/)
+    assert.match((await page.locator('.qr img').getAttribute('alt')) ?? '', /ETH on Base/)
+  })
+
+  it('saves the receipt e-mail and says when it is not an e-mail', async () => {
+    const invoice = await createInvoice()
+    const { page } = await openPage(invoice.payment_url, PHONE)
+    await page.waitForSelector('#app[data-screen="select"] [data-testid="continue"]')
+    const field = page.getByLabel(/E-mail for your receipt/)
+    await field.fill('not an e-mail')
+    await page.getByRole('button', { name: 'Save' }).click()
+    assert.equal(await field.getAttribute('aria-invalid'), 'true')
+    assert.match((await page.locator('#email-msg').textContent()) ?? '', /valid e-mail/)
+    await field.fill('payer@example.com')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.waitForFunction(() => document.querySelector('#email-msg')?.textContent?.startsWith('Saved'))
+    const stored = await apiClient(t.url, invoice.payment_session_headers)('GET', '/api/v1/payments/customer-email')
+    assert.deepEqual(stored.body, { email: 'payer@example.com', has_email: true })
+  })
+
   it('refuses a link with a forged signature or without credentials', async () => {
     const invoice = await createInvoice()
     const forged = new URL(invoice.payment_url)
