@@ -40,6 +40,15 @@ describe('GET /api/v1/ramps/countries', () => {
   })
 })
 
+describe('OpenAPI document', () => {
+  it('describes every ramps route', async () => {
+    const doc = (await api('GET', '/openapi.json')).body as { paths: Record<string, unknown> }
+    for (const path of ['/api/v1/ramps/countries', '/api/v1/ramps/customers', '/api/v1/ramps/quotes', '/api/v1/ramps/off-ramps', '/api/v1/ramps/on-ramps/{id}', '/api/v1/ramps/balances', '/api/v1/ramps/ledger-entries']) {
+      assert.ok(doc.paths[path], `missing ${path}`)
+    }
+  })
+})
+
 describe('POST /api/v1/ramps/customers/:id/bank-accounts', () => {
   let customerId: string
   before(async () => {

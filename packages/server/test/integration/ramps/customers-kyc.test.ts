@@ -168,6 +168,18 @@ describe('KYC verifications through the sandbox provider', () => {
     assert.equal((await api('GET', `/api/v1/ramps/kyc-verifications/${v.body.id}`)).body.status, 'not_started')
   })
 
+  it('learns the decision from the provider when every webhook was lost (reconciler)', async () => {
+    const customer = await newCustomer()
+    const v = await post(api, `/api/v1/ramps/customers/${customer.id}/kyc-verifications`, { level: 'basic' })
+    const ref = v.body.hosted_url.split('/').pop() as string
+    await fetch(v.body.hosted_url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'document_number=555' }).then((r) => r.text())
+    await drainWorkers(rt) // the submitted webhook arrives: pending
+    await t.server.deps.db.updateTable('ramp_sandbox_kyc_outbox').set({ status: 'delivered' }).where('provider_ref', '=', ref).execute()
+    clock.advance(61 * 60_000)
+    await drainWorkers(rt)
+    assert.equal((await api('GET', `/api/v1/ramps/kyc-verifications/${v.body.id}`)).body.status, 'approved')
+  })
+
   it('expires an unused verification link after its deadline', async () => {
     const customer = await newCustomer()
     const v = await post(api, `/api/v1/ramps/customers/${customer.id}/kyc-verifications`, { level: 'basic' })
