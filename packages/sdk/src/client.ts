@@ -14,6 +14,7 @@ import { Wallets } from './resources/wallets.ts'
 import { Devnet } from './resources/devnet.ts'
 import { Commerce } from './resources/commerce.ts'
 import { Ramps } from './resources/ramps.ts'
+import { Webhooks } from './resources/webhooks.ts'
 
 export const DEFAULT_BASE_URL = 'https://api-beta.pepay.io'
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -83,6 +84,7 @@ export class Pepay {
   readonly devnet: Devnet
   readonly commerce: Commerce
   readonly ramps: Ramps
+  readonly webhooks: Webhooks
   /** Alias seen in the documentation: `pepay.merchants.invoices`. */
   readonly merchants: { readonly invoices: Invoices }
 
@@ -135,6 +137,7 @@ export class Pepay {
     this.devnet = new Devnet(this.requester)
     this.commerce = new Commerce(this.requester)
     this.ramps = new Ramps(this.requester)
+    this.webhooks = new Webhooks(this.requester)
     this.merchants = { invoices: this.invoices }
   }
 

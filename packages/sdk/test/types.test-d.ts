@@ -111,6 +111,24 @@ export async function surface(pepay: Pepay): Promise<void> {
   stream.on('message', () => undefined)
   pepay.ws.connectPaymentSession({ token: 'jwt', format: 'event_v1' }).on('message', (m) => expectType<Record<string, unknown>>(m))
 
+  // webhook endpoints and deliveries
+  const endpoint = await pepay.webhooks.endpoints.create({ url: 'https://merchant.example.com/hooks', enabled_events: ['invoice.*'] })
+  expectType<string>(endpoint.data.secret)
+  // @ts-expect-error enabled_events is required
+  await pepay.webhooks.endpoints.create({ url: 'https://merchant.example.com/hooks' })
+  // @ts-expect-error status is enabled or disabled
+  await pepay.webhooks.endpoints.update(endpoint.data.id, { status: 'paused' })
+  for await (const delivery of pepay.webhooks.deliveries.list({ endpoint_id: endpoint.data.id, status: 'failed' })) {
+    expectType<'pending' | 'succeeded' | 'failed' | 'canceled'>(delivery.status)
+  }
+
+  // commerce and ramps
+  const cart = await pepay.commerce.merchantCart.get({ customer_id: 'cust_123' })
+  expectType<number>(cart.data.itemCount)
+  // @ts-expect-error retailer is one of the documented retailers
+  await pepay.commerce.merchantCart.addItem({ customer_id: 'c', productId: 'p', retailer: 'aliexpress', title: 't', price: 1 })
+  for await (const offRamp of pepay.ramps.offRamps.list({ status: ['paid'] })) expectType<string>(offRamp.id)
+
   // account
   const keys = await pepay.apiKeys.list()
   expectType<'active' | 'revoked' | 'suspended'>(keys[0]!.status)
