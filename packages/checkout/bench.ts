@@ -68,7 +68,9 @@ export const CHROMIUM_ARGS = [
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10
@@ -86,16 +88,23 @@ const MARK_INTERACTIVE = `(() => {
   observer.observe(document, { childList: true, subtree: true, attributes: true })
 })()`
 
-export async function measureCheckoutPage(options: MeasureCheckoutPageOptions): Promise<CheckoutPageMeasurement> {
+export async function measureCheckoutPage(
+  options: MeasureCheckoutPageOptions,
+): Promise<CheckoutPageMeasurement> {
   const manifest = await ensureCheckoutBuilt()
   const chromiumPath = options.chromiumPath ?? '/usr/bin/chromium'
-  if (!existsSync(chromiumPath)) throw new Error(`Chromium is missing at ${chromiumPath}: apt-get install -y chromium`)
+  if (!existsSync(chromiumPath))
+    throw new Error(`Chromium is missing at ${chromiumPath}: apt-get install -y chromium`)
   const runs = Math.max(1, Math.min(options.runs ?? 5, 50))
   const timeoutMs = options.timeoutMs ?? 15_000
   const viewport = options.viewport ?? { width: 375, height: 812 }
   const origin = new URL(options.paymentUrl).origin
 
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, timeout: 30_000 })
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: CHROMIUM_ARGS,
+    timeout: 30_000,
+  })
   const tti: number[] = []
   const dcl: number[] = []
   const load: number[] = []
@@ -115,11 +124,19 @@ export async function measureCheckoutPage(options: MeasureCheckoutPageOptions): 
         })
         await page.addInitScript(MARK_INTERACTIVE)
         await page.goto(options.paymentUrl, { waitUntil: 'load', timeout: timeoutMs })
-        await page.waitForFunction(() => (window as unknown as { __pepayInteractiveMs?: number }).__pepayInteractiveMs !== undefined, null, { timeout: timeoutMs })
+        await page.waitForFunction(
+          () =>
+            (window as unknown as { __pepayInteractiveMs?: number }).__pepayInteractiveMs !==
+            undefined,
+          null,
+          { timeout: timeoutMs },
+        )
         const timing = await page.evaluate(() => {
-          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined
+          const nav = performance.getEntriesByType('navigation')[0] as
+            PerformanceNavigationTiming | undefined
           return {
-            interactive: (window as unknown as { __pepayInteractiveMs: number }).__pepayInteractiveMs,
+            interactive: (window as unknown as { __pepayInteractiveMs: number })
+              .__pepayInteractiveMs,
             domContentLoaded: nav?.domContentLoadedEventEnd ?? 0,
             load: nav?.loadEventEnd ?? 0,
           }
@@ -148,7 +165,12 @@ export async function measureCheckoutPage(options: MeasureCheckoutPageOptions): 
       budgetBytes: PAGE_WEIGHT_BUDGET_BYTES,
       withinBudget: total < PAGE_WEIGHT_BUDGET_BYTES,
     },
-    timeToInteractiveMs: { p50: round(median(tti)), min: round(Math.min(...tti)), max: round(Math.max(...tti)), runs: tti.map(round) },
+    timeToInteractiveMs: {
+      p50: round(median(tti)),
+      min: round(Math.min(...tti)),
+      max: round(Math.max(...tti)),
+      runs: tti.map(round),
+    },
     domContentLoadedMs: round(median(dcl)),
     loadEventMs: round(median(load)),
     requestsPerLoad: median(requests),

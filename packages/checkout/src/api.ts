@@ -58,13 +58,20 @@ export function createCheckoutApi(baseUrl: string, credentials: SessionCredentia
     getQuestions: () => sessions.getQuestions(),
     submitForm: (params) => sessions.submitForm(params),
     connectPaymentStream: (token) =>
-      pepay.ws.connectPaymentSession({ token, reconnect: { initialDelayMs: 500, maxDelayMs: 10_000, maxAttempts: 20 } }),
+      pepay.ws.connectPaymentSession({
+        token,
+        reconnect: { initialDelayMs: 500, maxDelayMs: 10_000, maxAttempts: 20 },
+      }),
   }
 }
 
 /** True when the error means the link itself is unusable (bad, forged or unknown session). */
 export function isInvalidSession(error: unknown): boolean {
-  return error instanceof AuthenticationError || error instanceof PermissionError || error instanceof NotFoundError
+  return (
+    error instanceof AuthenticationError ||
+    error instanceof PermissionError ||
+    error instanceof NotFoundError
+  )
 }
 
 export { PepayError }

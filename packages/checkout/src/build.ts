@@ -6,7 +6,16 @@
  * The build writes a sibling temp folder and renames it into place, so a server never reads a
  * half-written `dist/` and two processes building at once both end with a complete one.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -63,7 +72,9 @@ export function renderShell(assets: { js: string; css: string }): string {
   ].join('\n')
 }
 
-export async function buildCheckout(options: { outDir?: string; minify?: boolean } = {}): Promise<CheckoutManifest> {
+export async function buildCheckout(
+  options: { outDir?: string; minify?: boolean } = {},
+): Promise<CheckoutManifest> {
   const esbuild = await import('esbuild')
   const outDir = options.outDir ?? checkoutDistDir
   const startedMs = Date.now()
@@ -73,7 +84,10 @@ export async function buildCheckout(options: { outDir?: string; minify?: boolean
   const minify = options.minify ?? true
   try {
     const page = await esbuild.build({
-      entryPoints: { checkout: join(checkoutRoot, 'src/page/main.ts'), style: join(checkoutRoot, 'src/page/checkout.css') },
+      entryPoints: {
+        checkout: join(checkoutRoot, 'src/page/main.ts'),
+        style: join(checkoutRoot, 'src/page/checkout.css'),
+      },
       outdir: join(staging, 'assets'),
       entryNames: '[name].[hash]',
       bundle: true,
@@ -100,10 +114,13 @@ export async function buildCheckout(options: { outDir?: string; minify?: boolean
       logLevel: 'silent',
     })
     if (page.errors.length > 0 || embed.errors.length > 0) throw new Error('checkout build failed')
-    const outputs = Object.keys(page.metafile.outputs).map((p) => relative(staging, join(process.cwd(), p)).replaceAll('\\', '/'))
+    const outputs = Object.keys(page.metafile.outputs).map((p) =>
+      relative(staging, join(process.cwd(), p)).replaceAll('\\', '/'),
+    )
     const js = outputs.find((f) => /^assets\/checkout\.[A-Z0-9]+\.js$/.test(f))
     const css = outputs.find((f) => /^assets\/style\.[A-Z0-9]+\.css$/.test(f))
-    if (!js || !css) throw new Error(`checkout build produced no page bundle (${outputs.join(', ')})`)
+    if (!js || !css)
+      throw new Error(`checkout build produced no page bundle (${outputs.join(', ')})`)
     writeFileSync(join(staging, 'index.html'), renderShell({ js, css }))
     const manifest: CheckoutManifest = {
       version: 1,
@@ -131,8 +148,11 @@ export async function buildCheckout(options: { outDir?: string; minify?: boolean
 
 export function readManifest(dir: string = checkoutDistDir): CheckoutManifest | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CheckoutManifest
-    return manifest.version === 1 ? manifest : undefined
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as unknown
+    // a manifest from another build format is treated as no build
+    return (manifest as { version?: unknown }).version === 1
+      ? (manifest as CheckoutManifest)
+      : undefined
   } catch {
     return undefined
   }
@@ -160,7 +180,9 @@ function sourceDirs(): string[] {
  * sources (a fresh clone, or a developer's edit). Without esbuild installed (a production install
  * without dev dependencies) an existing build is used as it is.
  */
-export async function ensureCheckoutBuilt(dir: string = checkoutDistDir): Promise<CheckoutManifest> {
+export async function ensureCheckoutBuilt(
+  dir: string = checkoutDistDir,
+): Promise<CheckoutManifest> {
   const manifest = readManifest(dir)
   if (manifest) {
     const builtMs = statSync(join(dir, 'manifest.json')).mtimeMs

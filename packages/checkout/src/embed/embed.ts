@@ -14,7 +14,8 @@
  */
 
 export interface PepayMessage {
-  type: 'pepay:ready' | 'pepay:status' | 'pepay:paid' | 'pepay:expired' | 'pepay:close' | 'pepay:resize'
+  type:
+    'pepay:ready' | 'pepay:status' | 'pepay:paid' | 'pepay:expired' | 'pepay:close' | 'pepay:resize'
   invoice_id?: string | null
   height?: number
   status?: string
@@ -37,9 +38,37 @@ export interface CheckoutModal {
   close(): void
 }
 
-const MESSAGE_TYPES = new Set(['pepay:ready', 'pepay:status', 'pepay:paid', 'pepay:expired', 'pepay:close', 'pepay:resize'])
+const MESSAGE_TYPES = new Set([
+  'pepay:ready',
+  'pepay:status',
+  'pepay:paid',
+  'pepay:expired',
+  'pepay:close',
+  'pepay:resize',
+])
 
-type Styles = Partial<Record<'position' | 'inset' | 'zIndex' | 'display' | 'alignItems' | 'justifyContent' | 'background' | 'padding' | 'width' | 'maxWidth' | 'height' | 'maxHeight' | 'border' | 'borderRadius' | 'boxShadow' | 'overflow' | 'colorScheme', string>>
+type Styles = Partial<
+  Record<
+    | 'position'
+    | 'inset'
+    | 'zIndex'
+    | 'display'
+    | 'alignItems'
+    | 'justifyContent'
+    | 'background'
+    | 'padding'
+    | 'width'
+    | 'maxWidth'
+    | 'height'
+    | 'maxHeight'
+    | 'border'
+    | 'borderRadius'
+    | 'boxShadow'
+    | 'overflow'
+    | 'colorScheme',
+    string
+  >
+>
 
 function styled<T extends HTMLElement>(el: T, styles: Styles): T {
   Object.assign(el.style, styles)
@@ -51,7 +80,8 @@ let current: { close(): void } | undefined
 /** The iframe URL: the payment URL in embed mode, telling the page which origin to talk to. */
 export function embedUrl(paymentUrl: string, parentOrigin: string): URL {
   const url = new URL(paymentUrl, window.location.href)
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('Pepay.open needs an http(s) payment URL')
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new TypeError('Pepay.open needs an http(s) payment URL')
   url.searchParams.set('embed', '1')
   url.searchParams.set('parent_origin', parentOrigin)
   return url
@@ -61,7 +91,8 @@ export function open(paymentUrl: string, options: OpenOptions = {}): CheckoutMod
   current?.close()
   const url = embedUrl(paymentUrl, window.location.origin)
   const checkoutOrigin = url.origin
-  const previousFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null
+  const previousFocus =
+    document.activeElement instanceof HTMLElement ? document.activeElement : null
   const previousOverflow = document.documentElement.style.overflow
 
   const overlay = styled(document.createElement('div'), {
@@ -99,15 +130,23 @@ export function open(paymentUrl: string, options: OpenOptions = {}): CheckoutMod
   let paidTimer: number | undefined
   const onMessage = (event: MessageEvent): void => {
     if (event.source !== frame.contentWindow || event.origin !== checkoutOrigin) return
-    const data = event.data as Partial<PepayMessage> & { source?: unknown }
-    if (typeof data !== 'object' || data === null || data.source !== 'pepay-checkout' || typeof data.type !== 'string' || !MESSAGE_TYPES.has(data.type)) return
+    const data: unknown = event.data
+    if (typeof data !== 'object' || data === null) return
+    const candidate = data as { source?: unknown; type?: unknown }
+    if (
+      candidate.source !== 'pepay-checkout' ||
+      typeof candidate.type !== 'string' ||
+      !MESSAGE_TYPES.has(candidate.type)
+    )
+      return
     const message = data as PepayMessage
     switch (message.type) {
       case 'pepay:ready':
         break
       case 'pepay:resize':
         // the page reports its content height; the overlay's padding caps it at the viewport
-        if (typeof message.height === 'number' && message.height > 0 && message.height < 10_000) frame.style.height = `${Math.ceil(message.height)}px`
+        if (typeof message.height === 'number' && message.height > 0 && message.height < 10_000)
+          frame.style.height = `${Math.ceil(message.height)}px`
         break
       case 'pepay:status':
         options.onStatus?.(message)
@@ -119,7 +158,12 @@ export function open(paymentUrl: string, options: OpenOptions = {}): CheckoutMod
           paidTimer = window.setTimeout(() => {
             modal.close()
             const target = message.return_url
-            if (options.redirectOnPaid !== false && typeof target === 'string' && /^https?:\/\//i.test(target)) window.location.assign(target)
+            if (
+              options.redirectOnPaid !== false &&
+              typeof target === 'string' &&
+              /^https?:\/\//i.test(target)
+            )
+              window.location.assign(target)
           }, delay)
         }
         break

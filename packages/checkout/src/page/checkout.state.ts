@@ -91,7 +91,13 @@ export function initialState(): CheckoutState {
 }
 
 const TERMINAL: ReadonlySet<InvoiceStatus> = new Set(['paid', 'expired', 'canceled'])
-const INVOICE_STATUSES: ReadonlySet<string> = new Set(['unpaid', 'underpaid', 'paid', 'expired', 'canceled'])
+const INVOICE_STATUSES: ReadonlySet<string> = new Set([
+  'unpaid',
+  'underpaid',
+  'paid',
+  'expired',
+  'canceled',
+])
 
 export function isTerminal(status: InvoiceStatus | undefined): boolean {
   return status !== undefined && TERMINAL.has(status)
@@ -111,9 +117,18 @@ export function decimalText(value: number): string {
 }
 
 /** The status a new server answer leaves, given what realtime frames already said. */
-export function mergeStatus(current: InvoiceStatus | undefined, incoming: InvoiceStatus, answerIsStale: boolean): InvoiceStatus {
+export function mergeStatus(
+  current: InvoiceStatus | undefined,
+  incoming: InvoiceStatus,
+  answerIsStale: boolean,
+): InvoiceStatus {
   // an answer issued before the last realtime change cannot move the page backwards
-  if (answerIsStale && current !== undefined && (isTerminal(current) || rank(incoming) < rank(current))) return current
+  if (
+    answerIsStale &&
+    current !== undefined &&
+    (isTerminal(current) || rank(incoming) < rank(current))
+  )
+    return current
   return incoming
 }
 
@@ -131,13 +146,25 @@ function withStatus(state: CheckoutState, status: InvoiceStatus): CheckoutState 
 
 /** The token an underpaid invoice is locked to, from the latest session details. */
 export function lockedSelection(session: SessionDetails | undefined): Selection | undefined {
-  if (session?.invoice_status !== 'underpaid' || session.locked_network === null || session.locked_token_id === null) return undefined
+  if (
+    session?.invoice_status !== 'underpaid' ||
+    session.locked_network === null ||
+    session.locked_token_id === null
+  )
+    return undefined
   return { network: session.locked_network, tokenId: session.locked_token_id }
 }
 
 /** True when the page must ask the server for a quote on its own (the remainder of an underpaid invoice). */
 export function needsRemainderQuote(state: CheckoutState): boolean {
-  return state.phase === 'ready' && state.status === 'underpaid' && !state.address && !state.allocating && !state.addressError && lockedSelection(state.session) !== undefined
+  return (
+    state.phase === 'ready' &&
+    state.status === 'underpaid' &&
+    !state.address &&
+    !state.allocating &&
+    !state.addressError &&
+    lockedSelection(state.session) !== undefined
+  )
 }
 
 function applyFrame(state: CheckoutState, frame: unknown): CheckoutState {
@@ -147,15 +174,24 @@ function applyFrame(state: CheckoutState, frame: unknown): CheckoutState {
   const object = f.data?.object
   if (typeof object !== 'object' || object === null) return state
   const o = object as Record<string, unknown>
-  if (state.session && typeof o['invoice_id'] === 'string' && o['invoice_id'] !== state.session.invoice_id) return state
+  if (
+    state.session &&
+    typeof o['invoice_id'] === 'string' &&
+    o['invoice_id'] !== state.session.invoice_id
+  )
+    return state
 
   if (f.type.startsWith('invoice.')) {
     if (state.session && o['id'] !== state.session.invoice_id) return state
     let next = state
-    if (typeof o['amount_remaining_decimal'] === 'string') next = { ...next, remainingUsd: o['amount_remaining_decimal'] }
+    if (typeof o['amount_remaining_decimal'] === 'string')
+      next = { ...next, remainingUsd: o['amount_remaining_decimal'] }
     const status = o['status']
     if (typeof status === 'string' && INVOICE_STATUSES.has(status) && status !== state.status) {
-      next = { ...withStatus(next, status as InvoiceStatus), statusVersion: state.statusVersion + 1 }
+      next = {
+        ...withStatus(next, status as InvoiceStatus),
+        statusVersion: state.statusVersion + 1,
+      }
     }
     return next
   }
@@ -170,8 +206,10 @@ function applyFrame(state: CheckoutState, frame: unknown): CheckoutState {
         progress: {
           paymentId: id,
           confirmations: typeof o['confirmations'] === 'number' ? o['confirmations'] : 0,
-          confirmationsRequired: typeof o['confirmations_required'] === 'number' ? o['confirmations_required'] : 1,
-          amountText: typeof o['token_amount_decimal'] === 'string' ? o['token_amount_decimal'] : '',
+          confirmationsRequired:
+            typeof o['confirmations_required'] === 'number' ? o['confirmations_required'] : 1,
+          amountText:
+            typeof o['token_amount_decimal'] === 'string' ? o['token_amount_decimal'] : '',
           tokenSymbol: typeof o['token_symbol'] === 'string' ? o['token_symbol'] : '',
         },
       }
@@ -197,23 +235,33 @@ export function reduce(state: CheckoutState, action: Action): CheckoutState {
         phase: 'ready',
         session: d,
         deadlineMs: action.atMs + d.remaining_seconds * 1000,
-        remainingUsd: stale && status !== d.invoice_status ? state.remainingUsd : decimalText(d.amount_remaining_usd),
+        remainingUsd:
+          stale && status !== d.invoice_status
+            ? state.remainingUsd
+            : decimalText(d.amount_remaining_usd),
         errorMessage: undefined,
       }
       next = withStatus(next, status)
       const locked = status === 'underpaid' ? lockedSelection(d) : undefined
       if (locked) {
-        const sameToken = next.selection?.network === locked.network && next.selection.tokenId === locked.tokenId
+        const sameToken =
+          next.selection?.network === locked.network && next.selection.tokenId === locked.tokenId
         // a quote for another token or another amount than the remainder is not payable any more
-        const staleQuote = next.address !== undefined && next.address.usd_amount !== d.amount_remaining_usd
-        if (!sameToken || staleQuote) next = { ...next, selection: locked, address: undefined, quoteDeadlineMs: undefined }
+        const staleQuote =
+          next.address !== undefined && next.address.usd_amount !== d.amount_remaining_usd
+        if (!sameToken || staleQuote)
+          next = { ...next, selection: locked, address: undefined, quoteDeadlineMs: undefined }
       }
       return next
     }
     case 'session-failed':
       // once loaded, a failed refresh keeps the page as it is (the next poll retries)
       if (state.phase === 'ready' && !action.invalid) return state
-      return { ...state, phase: action.invalid ? 'invalid' : 'unreachable', errorMessage: action.message }
+      return {
+        ...state,
+        phase: action.invalid ? 'invalid' : 'unreachable',
+        errorMessage: action.message,
+      }
     case 'tokens':
       return { ...state, tokens: action.tokens, tokensError: undefined }
     case 'tokens-failed':
@@ -221,12 +269,23 @@ export function reduce(state: CheckoutState, action: Action): CheckoutState {
     case 'select':
       if (isTerminal(state.status)) return state
       // underpaid invoices accept only the locked token
-      if (state.status === 'underpaid' && state.selection && (state.selection.network !== action.selection.network || state.selection.tokenId !== action.selection.tokenId)) return state
+      if (
+        state.status === 'underpaid' &&
+        state.selection &&
+        (state.selection.network !== action.selection.network ||
+          state.selection.tokenId !== action.selection.tokenId)
+      )
+        return state
       return { ...state, selection: action.selection, allocating: true, addressError: undefined }
     case 'address':
       if (isTerminal(state.status)) return { ...state, allocating: false }
       // an answer for a token the payer has since switched away from is dropped
-      if (state.selection && (action.address.network !== state.selection.network || action.address.supported_token_id !== state.selection.tokenId)) return state
+      if (
+        state.selection &&
+        (action.address.network !== state.selection.network ||
+          action.address.supported_token_id !== state.selection.tokenId)
+      )
+        return state
       return {
         ...state,
         address: action.address,
@@ -243,7 +302,9 @@ export function reduce(state: CheckoutState, action: Action): CheckoutState {
     case 'frame':
       return applyFrame(state, action.frame)
     case 'transport':
-      return state.transport === action.transport ? state : { ...state, transport: action.transport }
+      return state.transport === action.transport
+        ? state
+        : { ...state, transport: action.transport }
     case 'questions':
       return { ...state, questions: action.questions }
     case 'details-submitted':
@@ -252,11 +313,22 @@ export function reduce(state: CheckoutState, action: Action): CheckoutState {
 }
 
 /** What the page shows, derived from the state. */
-export type Screen = 'loading' | 'invalid' | 'unreachable' | 'details' | 'select' | 'pay' | 'paid' | 'expired' | 'canceled'
+export type Screen =
+  | 'loading'
+  | 'invalid'
+  | 'unreachable'
+  | 'details'
+  | 'select'
+  | 'pay'
+  | 'paid'
+  | 'expired'
+  | 'canceled'
 
 /** Required questions are answered before a token is chosen (the merchant needs them to ship). */
 export function needsDetails(state: CheckoutState): boolean {
-  return !state.detailsSubmitted && (state.questions ?? []).some((q) => q.validation?.required === true)
+  return (
+    !state.detailsSubmitted && (state.questions ?? []).some((q) => q.validation?.required === true)
+  )
 }
 
 export function screenOf(state: CheckoutState): Screen {
@@ -278,11 +350,30 @@ export function screenOf(state: CheckoutState): Screen {
 }
 
 /** The one-line payment status announced to assistive technology. */
-export type StatusKind = 'loading' | 'waiting' | 'detected' | 'confirming' | 'underpaid' | 'paid' | 'expired' | 'canceled' | 'invalid' | 'unreachable' | 'choose'
+export type StatusKind =
+  | 'loading'
+  | 'waiting'
+  | 'detected'
+  | 'confirming'
+  | 'underpaid'
+  | 'paid'
+  | 'expired'
+  | 'canceled'
+  | 'invalid'
+  | 'unreachable'
+  | 'choose'
 
 export function statusKindOf(state: CheckoutState): StatusKind {
   const screen = screenOf(state)
-  if (screen === 'paid' || screen === 'expired' || screen === 'canceled' || screen === 'invalid' || screen === 'unreachable' || screen === 'loading') return screen
+  if (
+    screen === 'paid' ||
+    screen === 'expired' ||
+    screen === 'canceled' ||
+    screen === 'invalid' ||
+    screen === 'unreachable' ||
+    screen === 'loading'
+  )
+    return screen
   if (state.progress) return state.progress.confirmations > 0 ? 'confirming' : 'detected'
   if (state.status === 'underpaid') return 'underpaid'
   return screen === 'select' || screen === 'details' ? 'choose' : 'waiting'

@@ -27,7 +27,9 @@ export interface ViewHandlers {
   select(selection: Selection): void
   changeToken(): void
   saveEmail(email: string): Promise<string | undefined>
-  submitDetails(responses: { question_id: string; response: string | number | boolean }[]): Promise<string | undefined>
+  submitDetails(
+    responses: { question_id: string; response: string | number | boolean }[],
+  ): Promise<string | undefined>
   retry(): void
   close(): void
   cancelRedirect(): void
@@ -72,25 +74,37 @@ export function statusText(state: CheckoutState, kind: StatusKind): string {
 }
 
 function tokenMonogram(symbol: string): string {
-  return symbol.replace(/[^A-Za-z0-9]/g, '').slice(0, 2).toUpperCase() || '?'
+  return (
+    symbol
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 2)
+      .toUpperCase() || '?'
+  )
 }
 
 /** Copies text, with a fallback for pages that are not a secure context. */
 async function copyText(text: string): Promise<boolean> {
   try {
-    if (navigator.clipboard && window.isSecureContext) {
+    // the Clipboard API exists only in secure contexts (https, localhost)
+    if ('clipboard' in navigator && window.isSecureContext) {
       await navigator.clipboard.writeText(text)
       return true
     }
   } catch {
     // fall through to the selection fallback
   }
-  const area = h('textarea', { class: 'offscreen', readonly: true, 'aria-hidden': 'true', tabindex: '-1' })
+  const area = h('textarea', {
+    class: 'offscreen',
+    readonly: true,
+    'aria-hidden': 'true',
+    tabindex: '-1',
+  })
   area.value = text
   document.body.appendChild(area)
   area.select()
   let ok = false
   try {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the only copy path outside secure contexts
     ok = document.execCommand('copy')
   } catch {
     ok = false
@@ -128,16 +142,49 @@ export class CheckoutView {
     this.header = h('header', { class: 'head' })
     this.amountEl = h('p', { class: 'amount', 'data-testid': 'amount-usd' })
     this.remainingEl = h('p', { class: 'remaining', 'data-testid': 'remaining-usd', hidden: true })
-    this.countdownEl = h('span', { class: 'countdown', 'data-testid': 'countdown', role: 'timer', 'aria-live': 'off' })
-    this.timerEl = h('p', { class: 'timer' }, h('span', { class: 'timer-label' }, 'Expires in '), this.countdownEl)
-    this.statusEl = h('div', { class: 'status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-testid': 'status' })
+    this.countdownEl = h('span', {
+      class: 'countdown',
+      'data-testid': 'countdown',
+      role: 'timer',
+      'aria-live': 'off',
+    })
+    this.timerEl = h(
+      'p',
+      { class: 'timer' },
+      h('span', { class: 'timer-label' }, 'Expires in '),
+      this.countdownEl,
+    )
+    this.statusEl = h('div', {
+      class: 'status',
+      role: 'status',
+      'aria-live': 'polite',
+      'aria-atomic': 'true',
+      'data-testid': 'status',
+    })
     this.announceEl = h('div', { class: 'sr-only', 'aria-live': 'polite' })
     this.body = h('section', { class: 'body', 'aria-label': 'Payment' })
     this.extras = h('section', { class: 'extras', 'aria-label': 'Your details' })
     this.footer = h('footer', { class: 'foot' })
     this.amountLabelEl = h('p', { class: 'amount-label' }, 'Amount due')
-    const summary = h('section', { class: 'summary', 'aria-label': 'Amount' }, this.amountLabelEl, this.amountEl, this.remainingEl, this.timerEl)
-    this.card = h('main', { class: 'card', id: 'checkout' }, this.header, summary, this.statusEl, this.body, this.extras, this.footer, this.announceEl)
+    const summary = h(
+      'section',
+      { class: 'summary', 'aria-label': 'Amount' },
+      this.amountLabelEl,
+      this.amountEl,
+      this.remainingEl,
+      this.timerEl,
+    )
+    this.card = h(
+      'main',
+      { class: 'card', id: 'checkout' },
+      this.header,
+      summary,
+      this.statusEl,
+      this.body,
+      this.extras,
+      this.footer,
+      this.announceEl,
+    )
     replace(root, this.card)
     if (options.embed) root.classList.add('embed')
   }
@@ -162,7 +209,12 @@ export class CheckoutView {
     this.statusEl.dataset['kind'] = kind
     setText(this.statusEl, statusText(state, kind))
     // result screens say it in their heading: the live region stays for screen readers only
-    const result = screen === 'paid' || screen === 'expired' || screen === 'canceled' || screen === 'invalid' || screen === 'unreachable'
+    const result =
+      screen === 'paid' ||
+      screen === 'expired' ||
+      screen === 'canceled' ||
+      screen === 'invalid' ||
+      screen === 'unreachable'
     this.statusEl.classList.toggle('sr-only', result)
     this.body.classList.toggle('result-screen', result)
     this.renderBody(state, screen)
@@ -188,12 +240,24 @@ export class CheckoutView {
   private renderQuoteTimer(state: CheckoutState, nowMs: number): void {
     if (!this.quoteEl) return
     const left = secondsLeft(state.quoteDeadlineMs, nowMs)
-    setText(this.quoteEl, left === undefined ? '' : left > 0 ? `Rate held for ${formatCountdown(left)}.` : 'Updating the rate…')
+    setText(
+      this.quoteEl,
+      left === undefined
+        ? ''
+        : left > 0
+          ? `Rate held for ${formatCountdown(left)}.`
+          : 'Updating the rate…',
+    )
   }
 
   setRedirectSeconds(seconds: number | undefined): void {
     if (!this.redirectEl) return
-    setText(this.redirectEl, seconds === undefined ? 'Automatic return canceled.' : `Returning to the merchant in ${seconds} s.`)
+    setText(
+      this.redirectEl,
+      seconds === undefined
+        ? 'Automatic return canceled.'
+        : `Returning to the merchant in ${seconds} s.`,
+    )
   }
 
   private focusHeading(): void {
@@ -201,14 +265,26 @@ export class CheckoutView {
     if (!heading) return
     const active = document.activeElement
     // only take focus from nowhere or from something the re-render removed
-    if (active && active !== document.body && document.contains(active) && !this.body.contains(active)) return
+    if (
+      active &&
+      active !== document.body &&
+      document.contains(active) &&
+      !this.body.contains(active)
+    )
+      return
     heading.setAttribute('tabindex', '-1')
     heading.focus({ preventScroll: false })
   }
 
   private renderHeader(state: CheckoutState): void {
     const s = state.session
-    const key = JSON.stringify([s?.merchant_name, s?.invoice_title, s?.description, s?.network_environment, this.options.embed])
+    const key = JSON.stringify([
+      s?.merchant_name,
+      s?.invoice_title,
+      s?.description,
+      s?.network_environment,
+      this.options.embed,
+    ])
     if (key === this.headerKey) return
     this.headerKey = key
     const name = s?.merchant_name ?? 'Checkout'
@@ -219,29 +295,67 @@ export class CheckoutView {
       h(
         'div',
         { class: 'merchant' },
-        h('div', { class: 'avatar', 'aria-hidden': 'true' }, s ? name.trim().charAt(0).toUpperCase() || 'P' : ''),
+        h(
+          'div',
+          { class: 'avatar', 'aria-hidden': 'true' },
+          s ? name.trim().charAt(0).toUpperCase() || 'P' : '',
+        ),
         h(
           'div',
           { class: 'merchant-text' },
-          h('h1', { class: 'merchant-name', 'data-testid': 'merchant-name' }, s ? name : 'Checkout'),
+          h(
+            'h1',
+            { class: 'merchant-name', 'data-testid': 'merchant-name' },
+            s ? name : 'Checkout',
+          ),
           title ? h('p', { class: 'title' }, title) : null,
-          description ? h('p', { class: 'description', 'data-testid': 'description' }, description) : null,
-          s?.network_environment === 'devnet' ? h('p', { class: 'badge-row' }, h('span', { class: 'badge' }, 'Test network'), h('span', { class: 'sr-only' }, ': payments here have no real value')) : null,
+          description
+            ? h('p', { class: 'description', 'data-testid': 'description' }, description)
+            : null,
+          s?.network_environment === 'devnet'
+            ? h(
+                'p',
+                { class: 'badge-row' },
+                h('span', { class: 'badge' }, 'Test network'),
+                h('span', { class: 'sr-only' }, ': payments here have no real value'),
+              )
+            : null,
         ),
       ),
       this.options.embed
-        ? h('button', { type: 'button', class: 'close', 'aria-label': 'Close checkout', onclick: () => this.options.handlers.close() }, '×')
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'close',
+              'aria-label': 'Close checkout',
+              onclick: () => this.options.handlers.close(),
+            },
+            '×',
+          )
         : null,
     )
   }
 
   private renderSummary(state: CheckoutState, nowMs: number): void {
     const s = state.session
-    setText(this.amountLabelEl, state.status === 'paid' ? 'Amount paid' : state.status === 'underpaid' ? 'Invoice total' : 'Amount due')
+    setText(
+      this.amountLabelEl,
+      state.status === 'paid'
+        ? 'Amount paid'
+        : state.status === 'underpaid'
+          ? 'Invoice total'
+          : 'Amount due',
+    )
     setText(this.amountEl, s ? formatUsd(String(s.amount_usd)) : '')
-    const showRemaining = state.status === 'underpaid' && state.remainingUsd !== undefined && s !== undefined
+    const showRemaining =
+      state.status === 'underpaid' && state.remainingUsd !== undefined && s !== undefined
     this.remainingEl.hidden = !showRemaining
-    if (showRemaining) setText(this.remainingEl, `Remaining ${formatUsd(state.remainingUsd ?? '')} of ${formatUsd(String(s.amount_usd))}`)
+    if (showRemaining)
+      setText(
+        this.remainingEl,
+        `Remaining ${formatUsd(state.remainingUsd ?? '')} of ${formatUsd(String(s.amount_usd))}`,
+      )
     this.renderCountdown(state, nowMs)
   }
 
@@ -264,7 +378,12 @@ export class CheckoutView {
     replace(
       this.footer,
       footer ? h('p', { class: 'footer-text' }, footer) : null,
-      h('p', { class: 'powered' }, 'Secured by Pepay', id ? h('span', { class: 'invoice-id' }, ` · Invoice ${id.slice(0, 8)}`) : null),
+      h(
+        'p',
+        { class: 'powered' },
+        'Secured by Pepay',
+        id ? h('span', { class: 'invoice-id' }, ` · Invoice ${id.slice(0, 8)}`) : null,
+      ),
     )
   }
 
@@ -272,7 +391,13 @@ export class CheckoutView {
     const name = state.session?.merchant_name
     const amount = state.session ? formatUsd(String(state.session.amount_usd)) : ''
     const title =
-      screen === 'paid' ? `Paid · ${name ?? ''}` : screen === 'expired' ? `Expired · ${name ?? ''}` : name ? `Pay ${name} · ${amount}` : 'Pepay checkout'
+      screen === 'paid'
+        ? `Paid · ${name ?? ''}`
+        : screen === 'expired'
+          ? `Expired · ${name ?? ''}`
+          : name
+            ? `Pay ${name} · ${amount}`
+            : 'Pepay checkout'
     if (document.title !== title) document.title = title
   }
 
@@ -295,7 +420,7 @@ export class CheckoutView {
     ])
     if (key === this.bodyKey) return
     this.bodyKey = key
-    const focusKey = (document.activeElement as HTMLElement | null)?.dataset?.['focus']
+    const focusKey = (document.activeElement as HTMLElement | null)?.dataset['focus']
     this.quoteEl = undefined
     this.redirectEl = undefined
     replace(this.body, ...this.bodyFor(state, screen))
@@ -305,20 +430,48 @@ export class CheckoutView {
   private bodyFor(state: CheckoutState, screen: Screen): Child[] {
     switch (screen) {
       case 'loading':
-        return [h('div', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading payment details…')]
+        return [
+          h(
+            'div',
+            { class: 'loading' },
+            h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+            'Loading payment details…',
+          ),
+        ]
       case 'invalid':
         return [
           h('h2', null, 'This payment link is not valid'),
-          h('p', { class: 'muted' }, 'It may be incomplete or mistyped. Ask the merchant for a new payment link. Do not send any payment.'),
+          h(
+            'p',
+            { class: 'muted' },
+            'It may be incomplete or mistyped. Ask the merchant for a new payment link. Do not send any payment.',
+          ),
         ]
       case 'unreachable':
         return [
           h('h2', null, 'Cannot reach the payment server'),
           h('p', { class: 'muted' }, 'Check your connection. Your payment details are safe.'),
-          h('button', { type: 'button', class: 'primary', 'data-focus': 'retry', onclick: () => this.options.handlers.retry() }, 'Try again'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary',
+              'data-focus': 'retry',
+              onclick: () => this.options.handlers.retry(),
+            },
+            'Try again',
+          ),
         ]
       case 'details':
-        return [h('h2', null, 'Your details'), h('p', { class: 'muted' }, `${state.session?.merchant_name ?? 'The merchant'} needs a few details before you pay.`), this.detailsForm(state, true)]
+        return [
+          h('h2', null, 'Your details'),
+          h(
+            'p',
+            { class: 'muted' },
+            `${state.session?.merchant_name ?? 'The merchant'} needs a few details before you pay.`,
+          ),
+          this.detailsForm(state, true),
+        ]
       case 'select':
         return this.selectScreen(state)
       case 'pay':
@@ -329,13 +482,21 @@ export class CheckoutView {
         return [
           h('div', { class: 'result expired', 'aria-hidden': 'true' }, '!'),
           h('h2', null, 'This invoice has expired'),
-          h('p', { class: 'muted' }, 'Nothing can be paid on it any more. Do not send funds to an address shown earlier; ask the merchant for a new payment link.'),
+          h(
+            'p',
+            { class: 'muted' },
+            'Nothing can be paid on it any more. Do not send funds to an address shown earlier; ask the merchant for a new payment link.',
+          ),
         ]
       case 'canceled':
         return [
           h('div', { class: 'result expired', 'aria-hidden': 'true' }, '!'),
           h('h2', null, 'This invoice was canceled'),
-          h('p', { class: 'muted' }, 'Nothing can be paid on it. Do not send funds to an address shown earlier.'),
+          h(
+            'p',
+            { class: 'muted' },
+            'Nothing can be paid on it. Do not send funds to an address shown earlier.',
+          ),
         ]
     }
   }
@@ -345,22 +506,55 @@ export class CheckoutView {
       return [
         h('h2', null, 'Choose how to pay'),
         h('p', { class: 'error', role: 'alert' }, state.tokensError),
-        h('button', { type: 'button', class: 'primary', 'data-focus': 'retry', onclick: () => this.options.handlers.retry() }, 'Try again'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'data-focus': 'retry',
+            onclick: () => this.options.handlers.retry(),
+          },
+          'Try again',
+        ),
       ]
     }
     const tokens = state.tokens
-    if (!tokens) return [h('h2', null, 'Choose how to pay'), h('div', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading payment options…')]
+    if (!tokens)
+      return [
+        h('h2', null, 'Choose how to pay'),
+        h(
+          'div',
+          { class: 'loading' },
+          h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+          'Loading payment options…',
+        ),
+      ]
     if (tokens.length === 0) {
-      return [h('h2', null, 'Choose how to pay'), h('p', { class: 'muted' }, 'No payment option is available for this invoice right now. Please try again later or contact the merchant.')]
+      return [
+        h('h2', null, 'Choose how to pay'),
+        h(
+          'p',
+          { class: 'muted' },
+          'No payment option is available for this invoice right now. Please try again later or contact the merchant.',
+        ),
+      ]
     }
     const networks = networksOf(tokens)
-    let network = state.selection?.network && networks.includes(state.selection.network) ? state.selection.network : (networks[0] ?? '')
+    let network =
+      state.selection?.network && networks.includes(state.selection.network)
+        ? state.selection.network
+        : (networks[0] ?? '')
     const tokenList = h('div', { class: 'tokens' })
-    const submit = h('button', { type: 'submit', class: 'primary', 'data-focus': 'continue', 'data-testid': 'continue' }, state.allocating ? 'Preparing address…' : 'Continue')
+    const submit = h(
+      'button',
+      { type: 'submit', class: 'primary', 'data-focus': 'continue', 'data-testid': 'continue' },
+      state.allocating ? 'Preparing address…' : 'Continue',
+    )
     if (state.allocating) submit.setAttribute('aria-disabled', 'true')
     const fillTokens = (): void => {
       const forNetwork = tokens.filter((t) => t.network === network)
-      const current = state.selection?.network === network ? state.selection.tokenId : forNetwork[0]?.id
+      const current =
+        state.selection?.network === network ? state.selection.tokenId : forNetwork[0]?.id
       replace(tokenList, ...forNetwork.map((t) => this.tokenOption(t, t.id === current)))
     }
     fillTokens()
@@ -381,10 +575,18 @@ export class CheckoutView {
                   fillTokens()
                 },
               },
-              ...networks.map((n) => h('option', { value: n, selected: n === network }, networkLabel(n))),
+              ...networks.map((n) =>
+                h('option', { value: n, selected: n === network }, networkLabel(n)),
+              ),
             ),
           )
-        : h('p', { class: 'network-only' }, h('span', { class: 'label' }, 'Network'), ' ', h('strong', null, networkLabel(network)))
+        : h(
+            'p',
+            { class: 'network-only' },
+            h('span', { class: 'label' }, 'Network'),
+            ' ',
+            h('strong', null, networkLabel(network)),
+          )
     const form = h(
       'form',
       {
@@ -411,9 +613,22 @@ export class CheckoutView {
     return h(
       'label',
       { class: 'token', for: id },
-      h('input', { type: 'radio', name: 'token', id, value: String(token.id), checked, 'data-focus': `token-${token.id}`, 'data-testid': `token-${token.token_symbol}` }),
+      h('input', {
+        type: 'radio',
+        name: 'token',
+        id,
+        value: String(token.id),
+        checked,
+        'data-focus': `token-${token.id}`,
+        'data-testid': `token-${token.token_symbol}`,
+      }),
       h('span', { class: 'token-badge', 'aria-hidden': 'true' }, tokenMonogram(token.token_symbol)),
-      h('span', { class: 'token-text' }, h('span', { class: 'token-symbol' }, token.token_symbol), h('span', { class: 'token-name' }, token.token_name)),
+      h(
+        'span',
+        { class: 'token-text' },
+        h('span', { class: 'token-symbol' }, token.token_symbol),
+        h('span', { class: 'token-name' }, token.token_name),
+      ),
     )
   }
 
@@ -426,12 +641,29 @@ export class CheckoutView {
         heading,
         state.addressError
           ? h('p', { class: 'error', role: 'alert' }, state.addressError)
-          : h('div', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), underpaid ? 'Getting the remaining amount…' : 'Preparing your payment address…'),
-        state.addressError ? h('button', { type: 'button', class: 'primary', 'data-focus': 'retry', onclick: () => this.options.handlers.retry() }, 'Try again') : null,
+          : h(
+              'div',
+              { class: 'loading' },
+              h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+              underpaid ? 'Getting the remaining amount…' : 'Preparing your payment address…',
+            ),
+        state.addressError
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'primary',
+                'data-focus': 'retry',
+                onclick: () => this.options.handlers.retry(),
+              },
+              'Try again',
+            )
+          : null,
       ]
     }
     const network = networkLabel(address.network)
-    this.quoteEl = address.exchange_rate !== '1.000000' ? h('p', { class: 'hint quote' }) : undefined
+    this.quoteEl =
+      address.exchange_rate !== '1.000000' ? h('p', { class: 'hint quote' }) : undefined
     const canChange = state.status === 'unpaid' && !state.progress
     return [
       heading,
@@ -441,16 +673,37 @@ export class CheckoutView {
         h(
           'figure',
           { class: 'qr' },
-          h('img', { src: qrDataUri(address.payment_uri), width: '200', height: '200', alt: `QR code: pay ${address.estimated_token_amount} ${address.token_symbol} on ${network} from a wallet app` }),
+          h('img', {
+            src: qrDataUri(address.payment_uri),
+            width: '200',
+            height: '200',
+            alt: `QR code: pay ${address.estimated_token_amount} ${address.token_symbol} on ${network} from a wallet app`,
+          }),
           h('figcaption', { class: 'hint' }, 'Scan to pay'),
         ),
         h(
           'div',
           { class: 'pay-side' },
-          this.copyField('amount', 'Amount', address.estimated_token_amount, h('span', { class: 'unit' }, ` ${address.token_symbol}`), 'token-amount'),
-          h('a', { class: 'secondary wallet-link', href: address.payment_uri, 'data-focus': 'wallet' }, 'Open in wallet'),
+          this.copyField(
+            'amount',
+            'Amount',
+            address.estimated_token_amount,
+            h('span', { class: 'unit' }, ` ${address.token_symbol}`),
+            'token-amount',
+          ),
+          h(
+            'a',
+            { class: 'secondary wallet-link', href: address.payment_uri, 'data-focus': 'wallet' },
+            'Open in wallet',
+          ),
         ),
-        this.copyField('address', `${address.token_symbol} address on ${network}`, address.temp_address, null, 'address'),
+        this.copyField(
+          'address',
+          `${address.token_symbol} address on ${network}`,
+          address.temp_address,
+          null,
+          'address',
+        ),
       ),
       h(
         'p',
@@ -458,14 +711,44 @@ export class CheckoutView {
         `Send exactly this amount of ${address.token_symbol} on ${network}. Other tokens or networks sent to this address may be lost.`,
       ),
       this.quoteEl ?? null,
-      canChange ? h('button', { type: 'button', class: 'link', 'data-focus': 'change', onclick: () => this.options.handlers.changeToken() }, 'Pay with a different token') : null,
+      canChange
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              'data-focus': 'change',
+              onclick: () => this.options.handlers.changeToken(),
+            },
+            'Pay with a different token',
+          )
+        : null,
     ]
   }
 
-  private copyField(name: string, label: string, value: string, suffix: Child, testId: string): HTMLElement {
+  private copyField(
+    name: string,
+    label: string,
+    value: string,
+    suffix: Child,
+    testId: string,
+  ): HTMLElement {
     const labelId = `${name}-label`
-    const valueEl = h('code', { class: `value ${name}`, id: `${name}-value`, 'data-testid': testId, 'aria-labelledby': labelId }, value)
-    const button = h('button', { type: 'button', class: 'copy', 'data-focus': `copy-${name}`, 'aria-label': `Copy ${name}` }, 'Copy')
+    const valueEl = h(
+      'code',
+      {
+        class: `value ${name}`,
+        id: `${name}-value`,
+        'data-testid': testId,
+        'aria-labelledby': labelId,
+      },
+      value,
+    )
+    const button = h(
+      'button',
+      { type: 'button', class: 'copy', 'data-focus': `copy-${name}`, 'aria-label': `Copy ${name}` },
+      'Copy',
+    )
     button.addEventListener('click', () => {
       void copyText(value).then((ok) => {
         setText(button, ok ? 'Copied' : 'Copy failed')
@@ -473,7 +756,12 @@ export class CheckoutView {
         window.setTimeout(() => setText(button, 'Copy'), 2000)
       })
     })
-    return h('div', { class: `field copy-field ${name}-field` }, h('span', { class: 'label', id: labelId }, label), h('div', { class: 'copy-row' }, h('span', { class: 'value-wrap' }, valueEl, suffix), button))
+    return h(
+      'div',
+      { class: `field copy-field ${name}-field` },
+      h('span', { class: 'label', id: labelId }, label),
+      h('div', { class: 'copy-row' }, h('span', { class: 'value-wrap' }, valueEl, suffix), button),
+    )
   }
 
   private paidScreen(state: CheckoutState): Child[] {
@@ -481,7 +769,11 @@ export class CheckoutView {
     const children: Child[] = [
       h('div', { class: 'result paid', 'aria-hidden': 'true' }, '✓'),
       h('h2', { 'data-testid': 'paid-heading' }, 'Payment received'),
-      h('p', { class: 'muted' }, `Thank you. ${state.session ? `${formatUsd(String(state.session.amount_usd))} paid to ${state.session.merchant_name}.` : ''}`),
+      h(
+        'p',
+        { class: 'muted' },
+        `Thank you. ${state.session ? `${formatUsd(String(state.session.amount_usd))} paid to ${state.session.merchant_name}.` : ''}`,
+      ),
     ]
     if (returnUrl && !this.options.embed) {
       this.redirectEl = h('p', { class: 'hint', 'data-testid': 'redirect' })
@@ -490,8 +782,21 @@ export class CheckoutView {
         h(
           'div',
           { class: 'actions' },
-          h('a', { class: 'primary', href: returnUrl, 'data-focus': 'return', rel: 'noreferrer' }, 'Return to merchant'),
-          h('button', { type: 'button', class: 'link', 'data-focus': 'stay', onclick: () => this.options.handlers.cancelRedirect() }, 'Stay on this page'),
+          h(
+            'a',
+            { class: 'primary', href: returnUrl, 'data-focus': 'return', rel: 'noreferrer' },
+            'Return to merchant',
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              'data-focus': 'stay',
+              onclick: () => this.options.handlers.cancelRedirect(),
+            },
+            'Stay on this page',
+          ),
         ),
       )
     }
@@ -502,19 +807,42 @@ export class CheckoutView {
   private renderExtras(state: CheckoutState, screen: Screen): void {
     const payable = screen === 'select' || screen === 'pay'
     const questions = state.questions ?? []
-    const askDetails = payable && questions.length > 0 && !needsDetails(state) && !state.detailsSubmitted
-    const askEmail = payable && state.questions !== undefined && !questions.some((q) => q.type === 'email')
+    const askDetails =
+      payable && questions.length > 0 && !needsDetails(state) && !state.detailsSubmitted
+    const askEmail =
+      payable && state.questions !== undefined && !questions.some((q) => q.type === 'email')
     const key = JSON.stringify([askEmail, askDetails])
     if (key === this.extrasKey) return
     this.extrasKey = key
     this.extras.hidden = !askEmail && !askDetails
-    replace(this.extras, askEmail ? this.emailForm() : null, askDetails ? this.detailsForm(state, false) : null)
+    replace(
+      this.extras,
+      askEmail ? this.emailForm() : null,
+      askDetails ? this.detailsForm(state, false) : null,
+    )
   }
 
   private emailForm(): HTMLElement {
-    const input = h('input', { id: 'email', type: 'email', name: 'email', autocomplete: 'email', inputmode: 'email', maxlength: '320', 'aria-describedby': 'email-msg', 'data-focus': 'email' })
-    const message = h('p', { class: 'field-msg', id: 'email-msg', 'aria-live': 'polite' }, 'We send your receipt here.')
-    const button = h('button', { type: 'submit', class: 'secondary', 'data-focus': 'email-save' }, 'Save')
+    const input = h('input', {
+      id: 'email',
+      type: 'email',
+      name: 'email',
+      autocomplete: 'email',
+      inputmode: 'email',
+      maxlength: '320',
+      'aria-describedby': 'email-msg',
+      'data-focus': 'email',
+    })
+    const message = h(
+      'p',
+      { class: 'field-msg', id: 'email-msg', 'aria-live': 'polite' },
+      'We send your receipt here.',
+    )
+    const button = h(
+      'button',
+      { type: 'submit', class: 'secondary', 'data-focus': 'email-save' },
+      'Save',
+    )
     return h(
       'form',
       {
@@ -540,7 +868,12 @@ export class CheckoutView {
           })
         },
       },
-      h('label', { for: 'email', class: 'label' }, 'E-mail for your receipt ', h('span', { class: 'optional' }, '(optional)')),
+      h(
+        'label',
+        { for: 'email', class: 'label' },
+        'E-mail for your receipt ',
+        h('span', { class: 'optional' }, '(optional)'),
+      ),
       h('div', { class: 'inline' }, input, button),
       message,
     )
@@ -550,7 +883,11 @@ export class CheckoutView {
     const questions = state.questions ?? []
     const message = h('p', { class: 'field-msg', 'aria-live': 'polite' })
     const inputs = questions.map((q, index) => this.questionField(q, index))
-    const button = h('button', { type: 'submit', class: gate ? 'primary' : 'secondary', 'data-focus': 'details-save' }, gate ? 'Continue' : 'Save details')
+    const button = h(
+      'button',
+      { type: 'submit', class: gate ? 'primary' : 'secondary', 'data-focus': 'details-save' },
+      gate ? 'Continue' : 'Save details',
+    )
     return h(
       'form',
       {
@@ -565,14 +902,16 @@ export class CheckoutView {
             let valid = true
             if (question.type === 'boolean') {
               if (required && !input.checked) valid = false
-              else if (input.checked || required) responses.push({ question_id: question.id, response: input.checked })
+              else if (input.checked || required)
+                responses.push({ question_id: question.id, response: input.checked })
             } else {
               const raw = input.value.trim()
               if (raw.length === 0) valid = !required
               else if (!input.checkValidity()) valid = false
               else if (question.type === 'number') {
                 // a form answer, not an amount of money
-                if (Number.isFinite(input.valueAsNumber)) responses.push({ question_id: question.id, response: input.valueAsNumber })
+                if (Number.isFinite(input.valueAsNumber))
+                  responses.push({ question_id: question.id, response: input.valueAsNumber })
                 else valid = false
               } else responses.push({ question_id: question.id, response: raw })
             }
@@ -599,17 +938,33 @@ export class CheckoutView {
           })
         },
       },
-      gate ? null : h('h2', { class: 'small' }, `Details for ${state.session?.merchant_name ?? 'the merchant'}`),
+      gate
+        ? null
+        : h(
+            'h2',
+            { class: 'small' },
+            `Details for ${state.session?.merchant_name ?? 'the merchant'}`,
+          ),
       ...inputs.map((i) => i.field),
       message,
       button,
     )
   }
 
-  private questionField(question: Question, index: number): { question: Question; input: HTMLInputElement; field: HTMLElement } {
+  private questionField(
+    question: Question,
+    index: number,
+  ): { question: Question; input: HTMLInputElement; field: HTMLElement } {
     const id = `q-${index}`
     const required = question.validation?.required === true
-    const type = question.type === 'email' ? 'email' : question.type === 'number' ? 'number' : question.type === 'boolean' ? 'checkbox' : 'text'
+    const type =
+      question.type === 'email'
+        ? 'email'
+        : question.type === 'number'
+          ? 'number'
+          : question.type === 'boolean'
+            ? 'checkbox'
+            : 'text'
     const input = h('input', {
       id,
       type,
@@ -620,8 +975,18 @@ export class CheckoutView {
       'data-focus': id,
       maxlength: type === 'text' || type === 'email' ? '2000' : undefined,
     })
-    const label = h('label', { for: id, class: type === 'checkbox' ? 'check-label' : 'label' }, question.question, required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : h('span', { class: 'optional' }, ' (optional)'))
-    const field = type === 'checkbox' ? h('div', { class: 'field check' }, input, label) : h('div', { class: 'field' }, label, input)
+    const label = h(
+      'label',
+      { for: id, class: type === 'checkbox' ? 'check-label' : 'label' },
+      question.question,
+      required
+        ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *')
+        : h('span', { class: 'optional' }, ' (optional)'),
+    )
+    const field =
+      type === 'checkbox'
+        ? h('div', { class: 'field check' }, input, label)
+        : h('div', { class: 'field' }, label, input)
     return { question, input, field }
   }
 }

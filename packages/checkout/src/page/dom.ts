@@ -6,13 +6,22 @@ export type Child = Node | string | false | null | undefined
 type Handler = (event: Event) => void
 export type Props = Record<string, string | number | boolean | Handler | null | undefined>
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props?: Props | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag)
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue
     if (typeof value === 'function') {
       el.addEventListener(name.replace(/^on/, ''), value)
-    } else if (name === 'value' && (el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement)) {
+    } else if (
+      name === 'value' &&
+      (el instanceof HTMLInputElement ||
+        el instanceof HTMLSelectElement ||
+        el instanceof HTMLTextAreaElement)
+    ) {
       el.value = String(value)
     } else if (name === 'checked' && el instanceof HTMLInputElement) {
       el.checked = value === true

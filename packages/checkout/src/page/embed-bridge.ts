@@ -27,7 +27,11 @@ export function originOf(text: string | null | undefined): string | undefined {
  * The origin to post to: the one `embed.js` asked for (`parent_origin`), else the parent's origin
  * as the browser reports it (`ancestorOrigins`), else the referrer's. None → no messages at all.
  */
-export function resolveParentOrigin(input: { requested: string | null; ancestorOrigin: string | undefined; referrer: string }): string | undefined {
+export function resolveParentOrigin(input: {
+  requested: string | null
+  ancestorOrigin: string | undefined
+  referrer: string
+}): string | undefined {
   const requested = originOf(input.requested)
   if (requested) return requested
   return originOf(input.ancestorOrigin) ?? originOf(input.referrer)
@@ -46,7 +50,9 @@ export function createBridge(win: Window, embed: boolean): Bridge {
   const params = new URLSearchParams(win.location.search)
   const targetOrigin = resolveParentOrigin({
     requested: params.get('parent_origin'),
-    ancestorOrigin: win.location.ancestorOrigins?.[0],
+    // ancestorOrigins exists in Chromium and Safari only
+    ancestorOrigin:
+      (win.location as { ancestorOrigins?: DOMStringList }).ancestorOrigins?.[0] ?? undefined,
     referrer: win.document.referrer,
   })
   return {

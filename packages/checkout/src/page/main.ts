@@ -33,7 +33,8 @@ const now = (): number => performance.now()
 
 function messageOf(error: unknown, fallback: string): string {
   if (error instanceof PepayError) {
-    if (error.code === 'NETWORK_ERROR' || error.code === 'REQUEST_TIMEOUT') return 'Could not reach the payment server. Check your connection and try again.'
+    if (error.code === 'NETWORK_ERROR' || error.code === 'REQUEST_TIMEOUT')
+      return 'Could not reach the payment server. Check your connection and try again.'
     return error.message || fallback
   }
   return fallback
@@ -71,13 +72,20 @@ export class CheckoutController {
         saveEmail: (email) => this.saveEmail(email),
         submitDetails: (responses) => this.submitDetails(responses),
         retry: () => this.retry(),
-        close: () => this.bridge.post({ type: 'pepay:close', invoice_id: this.state.session?.invoice_id ?? null }),
+        close: () =>
+          this.bridge.post({
+            type: 'pepay:close',
+            invoice_id: this.state.session?.invoice_id ?? null,
+          }),
         cancelRedirect: () => this.cancelRedirect(),
       },
     })
     const sessionToken = params.get('session')
     const signature = params.get('signature')
-    this.api = sessionToken && signature ? createCheckoutApi(win.location.origin, { sessionToken, signature }) : undefined
+    this.api =
+      sessionToken && signature
+        ? createCheckoutApi(win.location.origin, { sessionToken, signature })
+        : undefined
     if (embed) {
       win.document.documentElement.classList.add('embed')
       if (this.bridge.enabled && typeof ResizeObserver === 'function') {
@@ -91,12 +99,17 @@ export class CheckoutController {
         }).observe(root)
       }
       win.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape') this.bridge.post({ type: 'pepay:close', invoice_id: this.state.session?.invoice_id ?? null })
+        if (event.key === 'Escape')
+          this.bridge.post({
+            type: 'pepay:close',
+            invoice_id: this.state.session?.invoice_id ?? null,
+          })
       })
     }
     // back from the wallet app: look at the server at once instead of waiting for the next poll
     win.document.addEventListener('visibilitychange', () => {
-      if (win.document.visibilityState === 'visible' && !isTerminal(this.state.status)) void this.refresh()
+      if (win.document.visibilityState === 'visible' && !isTerminal(this.state.status))
+        void this.refresh()
     })
     win.addEventListener('pagehide', () => this.stopStream())
   }
@@ -104,7 +117,11 @@ export class CheckoutController {
   start(): void {
     this.view.render(this.state, now())
     if (!this.api) {
-      this.dispatch({ type: 'session-failed', invalid: true, message: 'The payment link is missing its session or signature.' })
+      this.dispatch({
+        type: 'session-failed',
+        invalid: true,
+        message: 'The payment link is missing its session or signature.',
+      })
       return
     }
     this.tickTimer = this.win.setInterval(() => this.tick(), 1000)
@@ -137,14 +154,24 @@ export class CheckoutController {
     const kindBefore = statusKindOf(previous)
     const kindAfter = statusKindOf(next)
     if (next.phase === 'ready' && (previous.status !== next.status || kindBefore !== kindAfter)) {
-      this.bridge.post({ type: 'pepay:status', invoice_id: invoiceId, status: next.status ?? 'unpaid', detail: kindAfter })
+      this.bridge.post({
+        type: 'pepay:status',
+        invoice_id: invoiceId,
+        status: next.status ?? 'unpaid',
+        detail: kindAfter,
+      })
     }
     if (previous.status !== next.status) {
       if (next.status === 'paid') {
-        this.bridge.post({ type: 'pepay:paid', invoice_id: invoiceId, return_url: safeReturnUrl(next.session) ?? null })
+        this.bridge.post({
+          type: 'pepay:paid',
+          invoice_id: invoiceId,
+          return_url: safeReturnUrl(next.session) ?? null,
+        })
         this.startRedirect()
       }
-      if (next.status === 'expired') this.bridge.post({ type: 'pepay:expired', invoice_id: invoiceId })
+      if (next.status === 'expired')
+        this.bridge.post({ type: 'pepay:expired', invoice_id: invoiceId })
       if (isTerminal(next.status)) {
         this.stopStream()
         this.stopPolling()
@@ -175,12 +202,19 @@ export class CheckoutController {
       this.dispatch({ type: 'session', details, atMs: now(), issuedVersion })
     } catch (error) {
       const invalid = isInvalidSession(error)
-      this.dispatch({ type: 'session-failed', invalid, message: messageOf(error, 'Could not load this payment.') })
+      this.dispatch({
+        type: 'session-failed',
+        invalid,
+        message: messageOf(error, 'Could not load this payment.'),
+      })
       if (!invalid && this.state.phase !== 'ready') {
         this.loadAttempts += 1
         if (this.loadAttempts < MAX_LOAD_ATTEMPTS) {
           this.refreshing = false
-          this.win.setTimeout(() => void this.refresh(), Math.min(8000, 1000 * 2 ** (this.loadAttempts - 1)))
+          this.win.setTimeout(
+            () => void this.refresh(),
+            Math.min(8000, 1000 * 2 ** (this.loadAttempts - 1)),
+          )
           return
         }
       }
@@ -212,7 +246,10 @@ export class CheckoutController {
     try {
       this.dispatch({ type: 'tokens', tokens: await this.api.listAvailableTokens() })
     } catch (error) {
-      this.dispatch({ type: 'tokens-failed', message: messageOf(error, 'Could not load the payment options.') })
+      this.dispatch({
+        type: 'tokens-failed',
+        message: messageOf(error, 'Could not load the payment options.'),
+      })
     }
   }
 
@@ -220,7 +257,10 @@ export class CheckoutController {
     if (!this.api) return
     try {
       const result = await this.api.getQuestions()
-      this.dispatch({ type: 'questions', questions: result.has_questions ? (result.questions?.questions ?? []) : [] })
+      this.dispatch({
+        type: 'questions',
+        questions: result.has_questions ? (result.questions?.questions ?? []) : [],
+      })
     } catch {
       // questions are optional for paying: the page works without them
       this.dispatch({ type: 'questions', questions: [] })
@@ -232,14 +272,22 @@ export class CheckoutController {
     if (!this.api) return
     this.dispatch({ type: 'select', selection })
     if (!this.state.allocating) return
-    this.api.createPaymentAddress({ network: selection.network as CreatePaymentAddressParams['network'], tokenId: selection.tokenId }).then(
-      (address) => this.dispatch({ type: 'address', address, atMs: now() }),
-      (error: unknown) => {
-        this.dispatch({ type: 'address-failed', message: messageOf(error, 'Could not prepare a payment address.') })
-        // the invoice may have changed under the payer (paid, expired): the server says how
-        void this.refresh()
-      },
-    )
+    this.api
+      .createPaymentAddress({
+        network: selection.network as CreatePaymentAddressParams['network'],
+        tokenId: selection.tokenId,
+      })
+      .then(
+        (address) => this.dispatch({ type: 'address', address, atMs: now() }),
+        (error: unknown) => {
+          this.dispatch({
+            type: 'address-failed',
+            message: messageOf(error, 'Could not prepare a payment address.'),
+          })
+          // the invoice may have changed under the payer (paid, expired): the server says how
+          void this.refresh()
+        },
+      )
   }
 
   private async saveEmail(email: string): Promise<string | undefined> {
@@ -252,7 +300,9 @@ export class CheckoutController {
     }
   }
 
-  private async submitDetails(responses: { question_id: string; response: string | number | boolean }[]): Promise<string | undefined> {
+  private async submitDetails(
+    responses: { question_id: string; response: string | number | boolean }[],
+  ): Promise<string | undefined> {
     if (!this.api) return 'Not available.'
     try {
       await this.api.submitForm({ responses })
@@ -290,7 +340,10 @@ export class CheckoutController {
     stream.on('message', (frame) => {
       this.dispatch({ type: 'frame', frame })
       if (this.frameRefreshTimer !== undefined) this.win.clearTimeout(this.frameRefreshTimer)
-      this.frameRefreshTimer = this.win.setTimeout(() => void this.refresh(), REFRESH_AFTER_FRAME_MS)
+      this.frameRefreshTimer = this.win.setTimeout(
+        () => void this.refresh(),
+        REFRESH_AFTER_FRAME_MS,
+      )
     })
     const fallback = (): void => this.dispatch({ type: 'transport', transport: 'poll' })
     stream.on('reconnecting', fallback)
@@ -318,7 +371,14 @@ export class CheckoutController {
       this.expiryRefreshed = true
       void this.refresh()
     }
-    if (s.address && s.quoteDeadlineMs !== undefined && t >= s.quoteDeadlineMs && !s.progress && !s.allocating && s.selection) {
+    if (
+      s.address &&
+      s.quoteDeadlineMs !== undefined &&
+      t >= s.quoteDeadlineMs &&
+      !s.progress &&
+      !s.allocating &&
+      s.selection
+    ) {
       const quoteKey = `${s.address.temp_address}:${s.address.quote_valid_until}`
       // one re-quote per expired quote (no loop if the server keeps answering the same one)
       if (this.requotedFor !== quoteKey) {

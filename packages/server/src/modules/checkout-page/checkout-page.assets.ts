@@ -27,7 +27,11 @@ const CONTENT_TYPES: Record<string, string> = {
 function load(dir: string, file: string): StaticFile {
   const body = readFileSync(join(dir, file))
   const ext = file.slice(file.lastIndexOf('.') + 1)
-  return { body, gzip: gzipSync(body, { level: 9 }), contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream' }
+  return {
+    body,
+    gzip: gzipSync(body, { level: 9 }),
+    contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
+  }
 }
 
 /** Builds the page when dist/ is missing or stale (fresh clone), then reads it into memory. */
@@ -37,7 +41,8 @@ export async function loadCheckoutAssets(dir: string = checkoutDistDir): Promise
     const manifest = await ensureCheckoutBuilt(dir)
     try {
       const assets = new Map<string, StaticFile>()
-      for (const a of [manifest.js, manifest.css]) assets.set(a.file.replace(/^assets\//, ''), load(dir, a.file))
+      for (const a of [manifest.js, manifest.css])
+        assets.set(a.file.replace(/^assets\//, ''), load(dir, a.file))
       return { manifest, shell: load(dir, 'index.html'), embed: load(dir, 'embed.js'), assets }
     } catch (error) {
       if (attempt >= 2) throw error

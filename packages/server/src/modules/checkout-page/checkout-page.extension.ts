@@ -14,7 +14,10 @@ export function checkoutPageExtension(options: { distDir?: string } = {}): Serve
         assets = await loadCheckoutAssets(options.distDir)
       } catch (error) {
         // the API still runs without the page; /pay answers 503 and says how to build it
-        deps.log.error({ err: error }, 'checkout page is not available: build it with `npm run build -w @pepay/checkout`')
+        deps.log.error(
+          { err: error },
+          'checkout page is not available: build it with `npm run build -w @pepay/checkout`',
+        )
       }
       return { plugins: [checkoutPageRoutes(assets)] }
     },

@@ -27,7 +27,12 @@ function acceptsGzip(request: FastifyRequest): boolean {
   return typeof header === 'string' && /\bgzip\b/.test(header)
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile, cacheControl: string): FastifyReply {
+function send(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: StaticFile,
+  cacheControl: string,
+): FastifyReply {
   const gzip = acceptsGzip(request)
   void reply
     .header('content-type', file.contentType)
@@ -38,7 +43,8 @@ function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile, ca
   return reply.send(gzip ? file.gzip : file.body)
 }
 
-const UNAVAILABLE_HTML = '<!doctype html><html lang="en"><meta charset="utf-8"><title>Checkout unavailable</title><p>The checkout page is not built on this server. Run <code>npm run build -w @pepay/checkout</code> and restart.</p></html>'
+const UNAVAILABLE_HTML =
+  '<!doctype html><html lang="en"><meta charset="utf-8"><title>Checkout unavailable</title><p>The checkout page is not built on this server. Run <code>npm run build -w @pepay/checkout</code> and restart.</p></html>'
 
 /** GET /pay (HTML shell), /pay/assets/* (hashed bundles, cached for a year) and /embed.js. */
 export function checkoutPageRoutes(assets: CheckoutAssets | undefined) {
@@ -52,23 +58,38 @@ export function checkoutPageRoutes(assets: CheckoutAssets | undefined) {
         .header('referrer-policy', 'no-referrer')
         .header('cross-origin-opener-policy', 'same-origin')
         .header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()')
-      if (!assets) return reply.status(503).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(UNAVAILABLE_HTML)
+      if (!assets)
+        return reply
+          .status(503)
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(UNAVAILABLE_HTML)
       return send(request, reply, assets.shell, 'no-store')
     })
 
     app.get('/pay/assets/:file', { schema: HIDDEN }, async (request, reply) => {
       const file = assets?.assets.get((request.params as { file: string }).file)
       if (!file) {
-        return reply.status(404).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store').send('Not found')
+        return reply
+          .status(404)
+          .header('content-type', 'text/plain; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send('Not found')
       }
       // file names carry a content hash: a new build is a new URL
       return send(request, reply, file, 'public, max-age=31536000, immutable')
     })
 
     app.get('/embed.js', { schema: HIDDEN }, async (request, reply) => {
-      if (!assets) return reply.status(503).header('content-type', 'text/plain; charset=utf-8').send('Checkout is not built')
+      if (!assets)
+        return reply
+          .status(503)
+          .header('content-type', 'text/plain; charset=utf-8')
+          .send('Checkout is not built')
       // merchants load this from their own pages, including ones with cross-origin isolation
-      void reply.header('cross-origin-resource-policy', 'cross-origin').header('access-control-allow-origin', '*')
+      void reply
+        .header('cross-origin-resource-policy', 'cross-origin')
+        .header('access-control-allow-origin', '*')
       return send(request, reply, assets.embed, 'public, max-age=300')
     })
   }

@@ -27,7 +27,8 @@ export const ARTIFACTS_DIR = join(import.meta.dirname, '../../../../../test-arti
  * not a reason: the suite runs and fails on launch, so a broken install step cannot pass silently.
  */
 export function browserSkipReason(): string | undefined {
-  if (TEST_DB !== 'pglite') return 'browser suites run in the PGlite pass only (the page does not touch the database directly)'
+  if (TEST_DB !== 'pglite')
+    return 'browser suites run in the PGlite pass only (the page does not touch the database directly)'
   if (!existsSync(CHROMIUM_PATH) && !process.env['CI']) {
     return `Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium); CI fails instead of skipping`
   }
@@ -39,7 +40,10 @@ export function reportSkip(suite: string, reason: string | undefined): void {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is required for the checkout browser suites and is missing at ${CHROMIUM_PATH}: apt-get install -y chromium`)
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `Chromium is required for the checkout browser suites and is missing at ${CHROMIUM_PATH}: apt-get install -y chromium`,
+    )
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 })
 }
 
@@ -65,18 +69,25 @@ export function watchPageErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
   page.on('console', (message) => {
     const text = message.text()
-    if (message.type() === 'error' && /Content Security Policy/i.test(text)) errors.push(`csp: ${text}`)
+    if (message.type() === 'error' && /Content Security Policy/i.test(text))
+      errors.push(`csp: ${text}`)
   })
   return errors
 }
 
 /** WCAG contrast ratio of the text of every element matching `selector` against its painted background. */
-export async function contrastRatios(page: Page, selector: string): Promise<{ text: string; ratio: number }[]> {
+export async function contrastRatios(
+  page: Page,
+  selector: string,
+): Promise<{ text: string; ratio: number }[]> {
   return page.$$eval(selector, (elements) => {
     const parse = (color: string): [number, number, number, number] => {
       const m = color.match(/rgba?\(([^)]+)\)/)
       if (!m || !m[1]) return [0, 0, 0, 0]
-      const parts = m[1].split(/[,\s/]+/).filter(Boolean).map((p) => Number.parseFloat(p))
+      const parts = m[1]
+        .split(/[,\s/]+/)
+        .filter(Boolean)
+        .map((p) => Number.parseFloat(p))
       return [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0, parts[3] ?? 1]
     }
     const luminance = ([r, g, b]: [number, number, number, number]): number => {
@@ -94,12 +105,18 @@ export async function contrastRatios(page: Page, selector: string): Promise<{ te
       return [255, 255, 255, 1]
     }
     return elements
-      .filter((el) => (el.textContent ?? '').trim().length > 0 && (el as HTMLElement).offsetParent !== null)
+      .filter(
+        (el) =>
+          (el.textContent ?? '').trim().length > 0 && (el as HTMLElement).offsetParent !== null,
+      )
       .map((el) => {
         const fg = luminance(parse(getComputedStyle(el).color))
         const bg = luminance(background(el))
         const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)
-        return { text: (el.textContent ?? '').trim().slice(0, 40), ratio: Math.round(ratio * 100) / 100 }
+        return {
+          text: (el.textContent ?? '').trim().slice(0, 40),
+          ratio: Math.round(ratio * 100) / 100,
+        }
       })
   })
 }

@@ -35,7 +35,13 @@ class OffsetClock implements Clock {
 }
 
 /** A page on another origin (another port) that embeds the checkout and receives the return URL. */
-async function startMerchantSite(checkoutUrl: string): Promise<{ server: Server; origin: string; visits: { path: string; headers: IncomingHttpHeaders }[] }> {
+async function startMerchantSite(
+  checkoutUrl: string,
+): Promise<{
+  server: Server
+  origin: string
+  visits: { path: string; headers: IncomingHttpHeaders }[]
+}> {
   const visits: { path: string; headers: IncomingHttpHeaders }[] = []
   const server = createServer((request, response) => {
     visits.push({ path: request.url ?? '', headers: request.headers })
@@ -90,10 +96,17 @@ describe('GET /pay in Chromium', { skip }, () => {
   })
 
   function createInvoice(params: Partial<CreateInvoiceParams> = {}): Promise<CreatedInvoice> {
-    return pepay.invoices.create({ amount_usd: 49.99, description: 'Starter plan · 12 months', ...params })
+    return pepay.invoices.create({
+      amount_usd: 49.99,
+      description: 'Starter plan · 12 months',
+      ...params,
+    })
   }
 
-  async function openPage(url: string, viewport = DESKTOP): Promise<{ page: Page; external: string[]; errors: string[] }> {
+  async function openPage(
+    url: string,
+    viewport = DESKTOP,
+  ): Promise<{ page: Page; external: string[]; errors: string[] }> {
     const context = await browser.newContext({ viewport })
     contexts.push(context)
     const page = await context.newPage()
@@ -104,7 +117,11 @@ describe('GET /pay in Chromium', { skip }, () => {
   }
 
   /** Picks network and token like a payer (keyboard-free clicks) and waits for the address. */
-  async function chooseToken(page: Page, network: string, symbol: string): Promise<{ address: string; amount: string }> {
+  async function chooseToken(
+    page: Page,
+    network: string,
+    symbol: string,
+  ): Promise<{ address: string; amount: string }> {
     await page.waitForSelector('#app[data-screen="select"] [data-testid="continue"]')
     if (await page.locator('#network').count()) await page.selectOption('#network', network)
     await page.getByRole('radio', { name: new RegExp(`^${symbol}\\b`) }).check()
@@ -119,10 +136,21 @@ describe('GET /pay in Chromium', { skip }, () => {
     return { address, amount }
   }
 
-  async function tokenOnDevnet(invoice: CreatedInvoice, network: string, symbol: string): Promise<{ address: string; decimals: number }> {
+  async function tokenOnDevnet(
+    invoice: CreatedInvoice,
+    network: string,
+    symbol: string,
+  ): Promise<{ address: string; decimals: number }> {
     const payer = apiClient(t.url, invoice.payment_session_headers)
     const tokens = await payer('GET', '/api/v1/payments/available-tokens')
-    const token = (tokens.body as { network: string; token_symbol: string; token_address: string; token_decimals: number }[]).find((x) => x.network === network && x.token_symbol === symbol)
+    const token = (
+      tokens.body as {
+        network: string
+        token_symbol: string
+        token_address: string
+        token_decimals: number
+      }[]
+    ).find((x) => x.network === network && x.token_symbol === symbol)
     assert.ok(token, `${symbol} on ${network} is payable`)
     return { address: token.token_address, decimals: token.token_decimals }
   }
@@ -138,7 +166,11 @@ describe('GET /pay in Chromium', { skip }, () => {
     assert.equal(await page.getByTestId('amount-usd').textContent(), '$49.99')
     const first = await page.getByTestId('countdown').textContent()
     assert.match(first ?? '', /^11:59:\d\d$/)
-    await page.waitForFunction((before) => document.querySelector('[data-testid="countdown"]')?.textContent !== before, first, { timeout: 3000 })
+    await page.waitForFunction(
+      (before) => document.querySelector('[data-testid="countdown"]')?.textContent !== before,
+      first,
+      { timeout: 3000 },
+    )
     assert.ok((await page.getByRole('radio').count()) >= 2, 'the devnet tokens are offered')
     await page.screenshot({ path: screenshotPath('select-desktop'), fullPage: true })
     await chooseToken(page, 'base', 'USDC')
@@ -151,7 +183,10 @@ describe('GET /pay in Chromium', { skip }, () => {
   })
 
   it('pays with the devnet stablecoin and shows paid without a reload, then returns to the merchant', async () => {
-    const invoice = await createInvoice({ payment_return_url: `${site.origin}/thanks`, payment_return_url_enabled: true })
+    const invoice = await createInvoice({
+      payment_return_url: `${site.origin}/thanks`,
+      payment_return_url_enabled: true,
+    })
     const { page, external, errors } = await openPage(invoice.payment_url)
     const { address, amount } = await chooseToken(page, 'base', 'USDC')
     assert.equal(amount, '49.990000')
@@ -160,14 +195,25 @@ describe('GET /pay in Chromium', { skip }, () => {
     await page.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 1))
     const transport = await page.locator('#app').getAttribute('data-transport')
 
-    await payToken(t, { network: 'base', tokenAddress: token.address, to: address, amountUnits: parseUnits(amount, token.decimals) })
+    await payToken(t, {
+      network: 'base',
+      tokenAddress: token.address,
+      to: address,
+      amountUnits: parseUnits(amount, token.decimals),
+    })
     const minedAt = performance.now()
     // over the realtime stream the page must show paid within 2 s; without one, within a poll
     const budgetMs = transport === 'ws' ? 2000 : POLL_MS + 2000
     await page.waitForSelector('#app[data-screen="paid"]', { timeout: budgetMs })
     const shownMs = Math.round(performance.now() - minedAt)
-    process.stdout.write(`# paid shown ${shownMs} ms after the transfer was mined (transport ${transport ?? 'poll'}, budget ${budgetMs} ms)\n`)
-    assert.equal(await page.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker), 1, 'the page was not reloaded')
+    process.stdout.write(
+      `# paid shown ${shownMs} ms after the transfer was mined (transport ${transport ?? 'poll'}, budget ${budgetMs} ms)\n`,
+    )
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker),
+      1,
+      'the page was not reloaded',
+    )
     assert.equal(await page.getByRole('status').textContent(), 'Payment received. Thank you!')
     assert.equal(await page.getByTestId('countdown').isVisible(), false)
     await page.screenshot({ path: screenshotPath('paid-desktop'), fullPage: true })
@@ -176,7 +222,10 @@ describe('GET /pay in Chromium', { skip }, () => {
     const visit = site.visits.find((v) => v.path === '/thanks')
     assert.ok(visit)
     assert.equal(visit.headers.referer, undefined, 'the session URL is never sent as a referrer')
-    assert.deepEqual(external.filter((u) => !u.startsWith(site.origin)), [])
+    assert.deepEqual(
+      external.filter((u) => !u.startsWith(site.origin)),
+      [],
+    )
     assert.deepEqual(errors, [])
   })
 
@@ -187,29 +236,63 @@ describe('GET /pay in Chromium', { skip }, () => {
     assert.equal(first.amount, '30.000000')
     const token = await tokenOnDevnet(invoice, 'base', 'USDT')
 
-    await payToken(t, { network: 'base', tokenAddress: token.address, to: first.address, amountUnits: parseUnits('12.5', token.decimals) })
-    await page.waitForSelector('#app[data-status="underpaid"] [data-testid="token-amount"]', { timeout: POLL_MS + 5000 })
+    await payToken(t, {
+      network: 'base',
+      tokenAddress: token.address,
+      to: first.address,
+      amountUnits: parseUnits('12.5', token.decimals),
+    })
+    await page.waitForSelector('#app[data-status="underpaid"] [data-testid="token-amount"]', {
+      timeout: POLL_MS + 5000,
+    })
     const second = await readPayment(page)
     assert.equal(second.address, first.address, 'the remainder goes to the same address')
     // the amounts are the server's: the page shows what the session and a fresh quote say
     const payer = apiClient(t.url, invoice.payment_session_headers)
-    const details = (await payer('GET', '/api/v1/payments/session-details')).body as { amount_remaining_usd: number; locked_token_id: number; locked_network: string }
+    const details = (await payer('GET', '/api/v1/payments/session-details')).body as {
+      amount_remaining_usd: number
+      locked_token_id: number
+      locked_network: string
+    }
     assert.equal(details.amount_remaining_usd, 17.5)
-    const quote = (await payer('POST', '/api/v1/payments/payment-addresses', { body: { network: details.locked_network, tokenId: details.locked_token_id } })).body as { estimated_token_amount: string }
+    const quote = (
+      await payer('POST', '/api/v1/payments/payment-addresses', {
+        body: { network: details.locked_network, tokenId: details.locked_token_id },
+      })
+    ).body as { estimated_token_amount: string }
     assert.equal(second.amount, quote.estimated_token_amount)
-    assert.equal(await page.getByTestId('remaining-usd').textContent(), 'Remaining $17.50 of $30.00')
-    assert.match((await page.getByRole('status').textContent()) ?? '', /Partial payment received\. \$17\.50 is still due/)
-    assert.equal(await page.getByRole('button', { name: 'Pay with a different token' }).count(), 0, 'the token is locked')
+    assert.equal(
+      await page.getByTestId('remaining-usd').textContent(),
+      'Remaining $17.50 of $30.00',
+    )
+    assert.match(
+      (await page.getByRole('status').textContent()) ?? '',
+      /Partial payment received\. \$17\.50 is still due/,
+    )
+    assert.equal(
+      await page.getByRole('button', { name: 'Pay with a different token' }).count(),
+      0,
+      'the token is locked',
+    )
     await page.screenshot({ path: screenshotPath('underpaid-375'), fullPage: true })
 
-    await payToken(t, { network: 'base', tokenAddress: token.address, to: second.address, amountUnits: parseUnits(second.amount, token.decimals) })
+    await payToken(t, {
+      network: 'base',
+      tokenAddress: token.address,
+      to: second.address,
+      amountUnits: parseUnits(second.amount, token.decimals),
+    })
     await page.waitForSelector('#app[data-screen="paid"]', { timeout: POLL_MS + 3000 })
   })
 
   it('fits a 375 px wide screen on every step without sideways scrolling', async () => {
-    const invoice = await createInvoice({ description: 'A long description that wraps: 2 × espresso beans (1 kg), 1 × grinder, express shipping' })
+    const invoice = await createInvoice({
+      description:
+        'A long description that wraps: 2 × espresso beans (1 kg), 1 × grinder, express shipping',
+    })
     const { page } = await openPage(invoice.payment_url, PHONE)
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     await page.waitForSelector('#app[data-screen="select"] [data-testid="continue"]')
     assert.equal(await overflow(), 0)
     await page.screenshot({ path: screenshotPath('select-375'), fullPage: true })
@@ -232,45 +315,66 @@ describe('GET /pay in Chromium', { skip }, () => {
     const focused: string[] = []
     for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Tab')
-      focused.push(await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement | null
-        return el?.dataset['focus'] ?? el?.id ?? el?.tagName ?? ''
-      }))
+      focused.push(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null
+          return el?.dataset['focus'] ?? el?.id ?? el?.tagName ?? ''
+        }),
+      )
       if (focused.at(-1) === 'continue') break
     }
     assert.equal(focused[0], 'network')
     assert.match(focused[1] ?? '', /^token-/)
     assert.equal(focused.at(-1), 'continue')
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)
+    const outline = await page.evaluate(
+      () => getComputedStyle(document.activeElement as Element).outlineStyle,
+    )
     assert.notEqual(outline, 'none', 'focus is visible')
     // arrow keys move within the token group; Enter on Continue allocates the address
-    const firstChecked = await page.locator('input[name="token"]:checked').getAttribute('data-focus')
+    const firstChecked = await page
+      .locator('input[name="token"]:checked')
+      .getAttribute('data-focus')
     assert.equal(focused[1], firstChecked, 'Tab enters the token group on the selected token')
     await page.keyboard.press('Shift+Tab')
     await page.keyboard.press('ArrowDown')
-    assert.notEqual(await page.locator('input[name="token"]:checked').getAttribute('data-focus'), firstChecked)
+    assert.notEqual(
+      await page.locator('input[name="token"]:checked').getAttribute('data-focus'),
+      firstChecked,
+    )
     await page.keyboard.press('Tab')
     await page.keyboard.press('Enter')
     await page.waitForSelector('#app[data-screen="pay"] [data-testid="address"]')
     const heading = await page.evaluate(() => document.activeElement?.textContent)
     assert.equal(heading, 'Send your payment', 'focus moves to the new step')
     await page.keyboard.press('Tab')
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Copy amount')
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      'Copy amount',
+    )
 
-    const textSelector = 'h1, h2, p, label, legend, .label, button, a, code, .token-symbol, .token-name, .badge, .countdown'
+    const textSelector =
+      'h1, h2, p, label, legend, .label, button, a, code, .token-symbol, .token-name, .badge, .countdown'
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
       const ratios = await contrastRatios(page, textSelector)
       assert.ok(ratios.length > 10, 'the check saw the page text')
-      for (const { text, ratio } of ratios) assert.ok(ratio >= 4.5, `${scheme}: contrast of "${text}" is ${ratio}, below 4.5`)
+      for (const { text, ratio } of ratios)
+        assert.ok(ratio >= 4.5, `${scheme}: contrast of "${text}" is ${ratio}, below 4.5`)
     }
     await page.screenshot({ path: screenshotPath('pay-dark-desktop'), fullPage: true })
     await page.emulateMedia({ colorScheme: 'light' })
     const unlabelled = await page.$$eval('input, select, button', (els) =>
-      els.filter((el) => {
-        const labels = (el as HTMLInputElement).labels
-        return !(labels && labels.length > 0) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !(el.textContent ?? '').trim()
-      }).map((el) => el.outerHTML.slice(0, 80)),
+      els
+        .filter((el) => {
+          const labels = (el as HTMLInputElement).labels
+          return (
+            !(labels && labels.length > 0) &&
+            !el.getAttribute('aria-label') &&
+            !el.getAttribute('aria-labelledby') &&
+            !(el.textContent ?? '').trim()
+          )
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
     )
     assert.deepEqual(unlabelled, [])
   })
@@ -280,23 +384,39 @@ describe('GET /pay in Chromium', { skip }, () => {
       questions: {
         questions: [
           { id: 'company', question: 'Company name', type: 'text', validation: { required: true } },
-          { id: 'email', question: 'Billing e-mail', type: 'email', validation: { required: false } },
+          {
+            id: 'email',
+            question: 'Billing e-mail',
+            type: 'email',
+            validation: { required: false },
+          },
         ],
       },
     })
     const { page } = await openPage(invoice.payment_url)
     await page.waitForSelector('#app[data-screen="details"]')
-    assert.equal(await page.getByRole('radio').count(), 0, 'no token choice before the required answers')
+    assert.equal(
+      await page.getByRole('radio').count(),
+      0,
+      'no token choice before the required answers',
+    )
     await page.getByRole('button', { name: 'Continue' }).click()
     assert.equal(await page.getByLabel(/Company name/).getAttribute('aria-invalid'), 'true')
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'q-0', 'focus goes to the first field to fix')
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      'q-0',
+      'focus goes to the first field to fix',
+    )
     await page.getByLabel(/Company name/).fill('Acme Roasters')
     await page.getByLabel(/Billing e-mail/).fill('Billing@Example.com')
     await page.getByRole('button', { name: 'Continue' }).click()
     await page.waitForSelector('#app[data-screen="select"] [data-testid="continue"]')
     // the questions already ask for an e-mail: no second e-mail field
     assert.equal(await page.getByLabel(/E-mail for your receipt/).count(), 0)
-    const stored = await apiClient(t.url, invoice.payment_session_headers)('GET', '/api/v1/payments/customer-email')
+    const stored = await apiClient(t.url, invoice.payment_session_headers)(
+      'GET',
+      '/api/v1/payments/customer-email',
+    )
     assert.deepEqual(stored.body, { email: 'billing@example.com', has_email: true })
 
     await page.selectOption('#network', 'base')
@@ -319,8 +439,13 @@ describe('GET /pay in Chromium', { skip }, () => {
     assert.match((await page.locator('#email-msg').textContent()) ?? '', /valid e-mail/)
     await field.fill('payer@example.com')
     await page.getByRole('button', { name: 'Save' }).click()
-    await page.waitForFunction(() => document.querySelector('#email-msg')?.textContent?.startsWith('Saved'))
-    const stored = await apiClient(t.url, invoice.payment_session_headers)('GET', '/api/v1/payments/customer-email')
+    await page.waitForFunction(() =>
+      document.querySelector('#email-msg')?.textContent?.startsWith('Saved'),
+    )
+    const stored = await apiClient(t.url, invoice.payment_session_headers)(
+      'GET',
+      '/api/v1/payments/customer-email',
+    )
     assert.deepEqual(stored.body, { email: 'payer@example.com', has_email: true })
   })
 
@@ -330,7 +455,10 @@ describe('GET /pay in Chromium', { skip }, () => {
     forged.searchParams.set('signature', `${'0'.repeat(64)}.${Date.now()}`)
     const { page } = await openPage(forged.toString())
     await page.waitForSelector('#app[data-screen="invalid"]')
-    assert.equal(await page.getByRole('heading', { level: 2 }).textContent(), 'This payment link is not valid')
+    assert.equal(
+      await page.getByRole('heading', { level: 2 }).textContent(),
+      'This payment link is not valid',
+    )
     assert.equal(await page.getByTestId('address').count(), 0)
     const bare = await openPage(`${t.url}/pay`)
     await bare.page.waitForSelector('#app[data-screen="invalid"]')
@@ -338,7 +466,9 @@ describe('GET /pay in Chromium', { skip }, () => {
 
   it('runs as an embedded modal: pepay:* messages to the merchant page, close, focus back', async () => {
     const invoice = await createInvoice({ amount_usd: 5 })
-    const { page } = await openPage(`${site.origin}/shop?url=${encodeURIComponent(invoice.payment_url)}`)
+    const { page } = await openPage(
+      `${site.origin}/shop?url=${encodeURIComponent(invoice.payment_url)}`,
+    )
     await page.click('#pay')
     const frame = page.frameLocator('iframe[title="Pepay checkout"]')
     await frame.locator('#app[data-screen="select"] [data-testid="continue"]').waitFor()
@@ -349,9 +479,25 @@ describe('GET /pay in Chromium', { skip }, () => {
     const address = (await frame.getByTestId('address').textContent())?.trim() ?? ''
     const amount = (await frame.getByTestId('token-amount').textContent())?.trim() ?? ''
     const token = await tokenOnDevnet(invoice, 'base', 'USDC')
-    await payToken(t, { network: 'base', tokenAddress: token.address, to: address, amountUnits: parseUnits(amount, token.decimals) })
-    await page.waitForFunction(() => (window as unknown as { events: { type: string }[] }).events.some((e) => e.type === 'pepay:paid'), null, { timeout: POLL_MS + 3000 })
-    const events = await page.evaluate(() => (window as unknown as { events: { type: string; invoice_id?: string; status?: string }[] }).events)
+    await payToken(t, {
+      network: 'base',
+      tokenAddress: token.address,
+      to: address,
+      amountUnits: parseUnits(amount, token.decimals),
+    })
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { events: { type: string }[] }).events.some(
+          (e) => e.type === 'pepay:paid',
+        ),
+      null,
+      { timeout: POLL_MS + 3000 },
+    )
+    const events = await page.evaluate(
+      () =>
+        (window as unknown as { events: { type: string; invoice_id?: string; status?: string }[] })
+          .events,
+    )
     const paid = events.find((e) => e.type === 'pepay:paid')
     assert.equal(paid?.invoice_id, invoice.invoice_id)
     assert.ok(events.some((e) => e.type === 'pepay:status' && e.status === 'paid'))
@@ -361,8 +507,16 @@ describe('GET /pay in Chromium', { skip }, () => {
 
     await frame.getByRole('button', { name: 'Close checkout' }).click()
     await page.waitForFunction(() => !document.querySelector('iframe[title="Pepay checkout"]'))
-    assert.ok((await page.evaluate(() => (window as unknown as { events: { type: string }[] }).events)).some((e) => e.type === 'closed'))
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'pay', 'focus returns to the button that opened the modal')
+    assert.ok(
+      (
+        await page.evaluate(() => (window as unknown as { events: { type: string }[] }).events)
+      ).some((e) => e.type === 'closed'),
+    )
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      'pay',
+      'focus returns to the button that opened the modal',
+    )
 
     // Escape closes the modal too
     await page.click('#pay')
@@ -376,7 +530,9 @@ describe('GET /pay in Chromium', { skip }, () => {
     const { page } = await openPage(`${site.origin}/thanks`)
     await page.evaluate(() => {
       ;(window as unknown as { received: unknown[] }).received = []
-      window.addEventListener('message', (e) => (window as unknown as { received: unknown[] }).received.push(e.data))
+      window.addEventListener('message', (e) =>
+        (window as unknown as { received: unknown[] }).received.push(e.data),
+      )
     })
     const spoofed = new URL(invoice.payment_url)
     spoofed.searchParams.set('embed', '1')
@@ -391,7 +547,10 @@ describe('GET /pay in Chromium', { skip }, () => {
     await child.locator('#app[data-screen="select"]').waitFor()
     // a round trip through the parent after the child is ready: any message would have arrived
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)))
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { received: unknown[] }).received), [])
+    assert.deepEqual(
+      await page.evaluate(() => (window as unknown as { received: unknown[] }).received),
+      [],
+    )
 
     const plain = await page.evaluate(async (src) => {
       const frame = document.createElement('iframe')

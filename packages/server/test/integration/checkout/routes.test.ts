@@ -12,9 +12,16 @@ import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../h
 /** JS+CSS of the page, gzip-compressed, must stay under this (the issue's page-weight target). */
 const PAGE_BUDGET_GZIP_BYTES = 100 * 1024
 
-async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const response = await fetch(url, { headers })
-  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: Buffer.from(await response.arrayBuffer()),
+  }
 }
 
 describe('GET /pay, /pay/assets/*, /embed.js', () => {
@@ -25,7 +32,10 @@ describe('GET /pay, /pay/assets/*, /embed.js', () => {
     t = await startTestServer()
     const merchant = await t.onboard('Acme')
     const api = apiClient(t.url, keyHeaders(merchant.merchantKey))
-    const created = await api('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body: { amount_usd: 10 } })
+    const created = await api('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body: { amount_usd: 10 },
+    })
     assert.equal(created.status, 201)
     paymentUrl = created.body.payment_url
   })
@@ -43,7 +53,10 @@ describe('GET /pay, /pay/assets/*, /embed.js', () => {
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer')
     assert.equal(res.headers.get('cache-control'), 'no-store')
     const html = res.body.toString('utf8')
-    assert.match(html, /<script type="module" src="\/pay\/assets\/checkout\.[A-Z0-9]+\.js"><\/script>/)
+    assert.match(
+      html,
+      /<script type="module" src="\/pay\/assets\/checkout\.[A-Z0-9]+\.js"><\/script>/,
+    )
     assert.match(html, /<link rel="stylesheet" href="\/pay\/assets\/style\.[A-Z0-9]+\.css">/)
     // nothing inline: the CSP allows no inline script or style
     assert.doesNotMatch(html, /<script>|<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/)
@@ -65,18 +78,29 @@ describe('GET /pay, /pay/assets/*, /embed.js', () => {
       const plain = await get(`${t.url}${path}`)
       assert.equal(plain.status, 200)
       assert.equal(plain.headers.get('cache-control'), 'public, max-age=31536000, immutable')
-      assert.match(plain.headers.get('content-type') ?? '', path.endsWith('.js') ? /^text\/javascript/ : /^text\/css/)
+      assert.match(
+        plain.headers.get('content-type') ?? '',
+        path.endsWith('.js') ? /^text\/javascript/ : /^text\/css/,
+      )
       assert.equal(plain.headers.get('x-content-type-options'), 'nosniff')
       const zipped = await get(`${t.url}${path}`, { 'accept-encoding': 'gzip' })
       // fetch decodes gzip itself: the body it hands over must equal the plain one
       assert.deepEqual(zipped.body, plain.body)
       gzipBytes += Number(zipped.headers.get('content-length') ?? 'NaN')
     }
-    assert.ok(gzipBytes > 0 && gzipBytes < PAGE_BUDGET_GZIP_BYTES, `page JS+CSS is ${gzipBytes} gzip bytes`)
+    assert.ok(
+      gzipBytes > 0 && gzipBytes < PAGE_BUDGET_GZIP_BYTES,
+      `page JS+CSS is ${gzipBytes} gzip bytes`,
+    )
   })
 
   it('answers 404 for an unknown or path-traversing asset name', async () => {
-    for (const name of ['checkout.NOPE.js', '..%2Fmanifest.json', '..%2F..%2Fpackage.json', 'index.html']) {
+    for (const name of [
+      'checkout.NOPE.js',
+      '..%2Fmanifest.json',
+      '..%2F..%2Fpackage.json',
+      'index.html',
+    ]) {
       const res = await get(`${t.url}/pay/assets/${name}`)
       assert.equal(res.status, 404, name)
       assert.equal(res.headers.get('cache-control'), 'no-store')
@@ -95,8 +119,13 @@ describe('GET /pay, /pay/assets/*, /embed.js', () => {
   it('keeps the page routes out of the OpenAPI document', async () => {
     const res = await get(`${t.url}/openapi.json`)
     assert.equal(res.status, 200)
-    const paths = Object.keys((JSON.parse(res.body.toString('utf8')) as { paths: Record<string, unknown> }).paths)
-    assert.equal(paths.some((p) => p === '/pay' || p.startsWith('/pay/') || p === '/embed.js'), false)
+    const paths = Object.keys(
+      (JSON.parse(res.body.toString('utf8')) as { paths: Record<string, unknown> }).paths,
+    )
+    assert.equal(
+      paths.some((p) => p === '/pay' || p.startsWith('/pay/') || p === '/embed.js'),
+      false,
+    )
   })
 })
 
@@ -111,13 +140,19 @@ describe('checkout page build on first start', () => {
     assert.ok(built.manifest.js.gzipBytes + built.manifest.css.gzipBytes < PAGE_BUDGET_GZIP_BYTES)
     assert.equal(gunzipSync(built.shell.gzip).toString('utf8'), built.shell.body.toString('utf8'))
     const again = await loadCheckoutAssets(dir)
-    assert.equal(again.manifest.js.file, built.manifest.js.file, 'the same sources give the same hashed name')
+    assert.equal(
+      again.manifest.js.file,
+      built.manifest.js.file,
+      'the same sources give the same hashed name',
+    )
   })
 
   it('answers 503 with build instructions when the page cannot be built', async () => {
     const file = join(dir, '..', 'not-a-directory')
     writeFileSync(file, 'x')
-    const t = await startTestServer({ extensions: [checkoutPageExtension({ distDir: join(file, 'dist') })] })
+    const t = await startTestServer({
+      extensions: [checkoutPageExtension({ distDir: join(file, 'dist') })],
+    })
     try {
       const res = await get(`${t.url}/pay?session=pst_x&signature=y`)
       assert.equal(res.status, 503)
