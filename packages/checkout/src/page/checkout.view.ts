@@ -414,7 +414,7 @@ export class CheckoutView {
       state.address?.estimated_token_amount,
       state.address?.payment_uri,
       screen === 'pay' ? state.status : null,
-      screen === 'pay' ? state.progress !== undefined : null,
+      screen === 'pay' ? state.progress?.paymentId : null,
       screen === 'paid' ? safeReturnUrl(state.session) : null,
       screen === 'unreachable' || screen === 'invalid' ? state.errorMessage : null,
     ])
@@ -635,6 +635,22 @@ export class CheckoutView {
   private payScreen(state: CheckoutState): Child[] {
     const address = state.address
     const underpaid = state.status === 'underpaid'
+    if (state.progress) {
+      // the instructions go away while a transfer confirms: sending again would pay twice
+      const p = state.progress
+      return [
+        h('h2', null, 'Payment on its way'),
+        h(
+          'div',
+          { class: 'loading' },
+          h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+          p.amountText
+            ? `${p.amountText} ${p.tokenSymbol} received, waiting for the network to confirm it.`
+            : 'Waiting for the network to confirm your payment.',
+        ),
+        h('p', { class: 'muted' }, 'There is nothing more to send. This page updates by itself.'),
+      ]
+    }
     const heading = h('h2', null, underpaid ? 'Send the remaining amount' : 'Send your payment')
     if (!address) {
       return [
