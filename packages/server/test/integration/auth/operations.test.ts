@@ -1,22 +1,9 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
 import type { FastifyInstance } from 'fastify'
-import {
-  TEST_DB,
-  apiClient,
-  keyHeaders,
-  startTestServer,
-  type TestServer,
-} from '../../helpers/server.ts'
+import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
 import type { ServerExtension } from '../../../src/server.ts'
-
-const ROOT = resolve(import.meta.dirname, '../../../../..')
 
 describe('operational endpoints', () => {
   let t: TestServer
@@ -178,100 +165,3 @@ describe('graceful shutdown', () => {
     }
   })
 })
-
-describe(
-  'npm start',
-  { skip: TEST_DB === 'postgres' && 'runs on its embedded database once' },
-  () => {
-    /** Starts the real entry point and resolves with its URL and demo merchant key once it prints them. */
-    async function start(dataDir: string) {
-      const child = spawn(process.execPath, ['packages/server/src/bin/pepay.ts'], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          PORT: '0',
-          PEPAY_DATA_DIR: dataDir,
-          PEPAY_DEVNET: 'off',
-          LOG_LEVEL: 'silent',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let output = ''
-      child.stdout.setEncoding('utf8')
-      child.stderr.setEncoding('utf8')
-      child.stderr.on('data', (chunk: string) => {
-        output += chunk
-      })
-      const ready = new Promise<{ url: string; key: string }>((resolveReady, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no start banner within 60 s:\n${output}`)),
-          60_000,
-        )
-        child.stdout.on('data', (chunk: string) => {
-          output += chunk
-          const url = /Pepay is running at (\S+)/.exec(output)?.[1]
-          const key = /Merchant API key:\s+(\S+)/.exec(output)?.[1]
-          if (url && key && output.includes('Checkout URL:')) {
-            clearTimeout(timer)
-            resolveReady({ url, key })
-          }
-        })
-        child.once('exit', (code) => {
-          clearTimeout(timer)
-          reject(new Error(`exited with ${String(code)} before starting:\n${output}`))
-        })
-      })
-      return { child, ready }
-    }
-
-    it('stops on SIGTERM with exit code 0 and keeps its data and demo credentials across a restart', async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'pepay-start-'))
-      const children: ReturnType<typeof spawn>[] = []
-      try {
-        const first = await start(dataDir)
-        children.push(first.child)
-        const a = await first.ready
-        const created = await apiClient(a.url, keyHeaders(a.key))('POST', '/api/v1/invoices', {
-          headers: { 'idempotency-key': randomUUID() },
-          body: { amount_usd: 12 },
-        })
-        assert.equal(created.status, 201)
-        const exited = once(first.child, 'exit')
-        first.child.kill('SIGTERM')
-        const [code] = (await exited) as [number | null]
-        assert.equal(code, 0)
-
-        const second = await start(dataDir)
-        children.push(second.child)
-        const b = await second.ready
-        assert.equal(b.key, a.key, 'the demo key is reprinted')
-        const kept = await apiClient(b.url, keyHeaders(b.key))(
-          'GET',
-          `/api/v1/invoices/${created.body.invoice_id}`,
-        )
-        assert.equal(kept.status, 200)
-        const exitedAgain = once(second.child, 'exit')
-        second.child.kill('SIGTERM')
-        assert.equal(((await exitedAgain) as [number | null])[0], 0)
-      } finally {
-        for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
-        rmSync(dataDir, { recursive: true, force: true })
-      }
-    })
-  },
-)
-
-describe(
-  'docs/openapi.json',
-  { skip: TEST_DB === 'postgres' && 'independent of the database; checked once' },
-  () => {
-    it('matches the document the server generates (npm run check:openapi)', () => {
-      const result = spawnSync(process.execPath, ['scripts/check-openapi.ts'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 150_000,
-      })
-      assert.equal(result.status, 0, `${result.stdout}${result.stderr}`)
-    })
-  },
-)

@@ -121,21 +121,3 @@ describe('rate limiting per credential', () => {
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200])
   })
 })
-
-describe('rate limiting off by default', () => {
-  let t: TestServer
-
-  before(async () => {
-    t = await startTestServer({ runWorkers: false, extensions: [] })
-  })
-  after(async () => t.close())
-
-  it('never answers 429 when no limit is configured', async () => {
-    const merchant = await t.onboard()
-    const call = apiClient(t.url, keyHeaders(merchant.merchantKey))
-    const results = await Promise.all(
-      Array.from({ length: 30 }, () => call('GET', '/api/v1/invoices/totals')),
-    )
-    assert.ok(results.every((r) => r.status === 200))
-  })
-})
