@@ -78,28 +78,41 @@ export function merchantWordScope(scope: CatalogScope): string {
   return `m:${scope.merchantId}:${scope.environment}`
 }
 
+/** Loose on purpose: candidates are re-ranked by edit distance, where transpositions count once. */
+const MIN_CANDIDATE_SIMILARITY = 0.15
+const MAX_CANDIDATES = 8
+
 /**
- * For each query word: whether the catalog knows it, and otherwise its nearest catalog word by
- * trigram similarity (pg_trgm's default threshold 0.3). The dictionary is small (distinct words),
- * so this stays fast whatever the catalog size.
+ * For each query word: whether the catalog knows it, and otherwise the catalog words most similar
+ * to it by trigrams, best first. The dictionary holds distinct words only (hundreds, not the
+ * catalog), so scanning it stays fast whatever the catalog size.
  */
-export async function correctWords(
+export async function correctionCandidates(
   db: Executor,
   scope: CatalogScope,
   words: string[],
-): Promise<Map<string, { known: boolean; nearest: string | null }>> {
-  const result = new Map<string, { known: boolean; nearest: string | null }>()
+): Promise<Map<string, { known: boolean; candidates: string[] }>> {
+  const result = new Map<string, { known: boolean; candidates: string[] }>()
   if (words.length === 0) return result
   const scopes = searchWordScopes(scope)
   const scopeList = sql.join(scopes.map((s) => sql`${s}::text`))
-  const rows = await sql<{ w: string; known: boolean; nearest: string | null }>`
+  const rows = await sql<{ w: string; known: boolean; candidates: string[] | string | null }>`
     SELECT q.w,
       EXISTS (SELECT 1 FROM commerce_search_word s WHERE s.scope IN (${scopeList}) AND s.word = q.w) AS known,
-      (SELECT s.word FROM commerce_search_word s WHERE s.scope IN (${scopeList}) AND s.word % q.w
-        ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT 1) AS nearest
+      ARRAY(SELECT s.word FROM commerce_search_word s WHERE s.scope IN (${scopeList}) AND similarity(s.word, q.w) >= ${MIN_CANDIDATE_SIMILARITY}
+            ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT ${MAX_CANDIDATES}) AS candidates
     FROM (VALUES ${sql.join(words.map((w) => sql`(${w}::text)`))}) AS q(w)`.execute(db)
-  for (const row of rows.rows) result.set(row.w, { known: row.known, nearest: row.nearest })
+  for (const row of rows.rows) {
+    const candidates = Array.isArray(row.candidates) ? row.candidates : parseTextArray(row.candidates)
+    result.set(row.w, { known: row.known, candidates })
+  }
   return result
+}
+
+/** `{a,b}` → ['a', 'b'] for drivers that hand arrays over as text (words hold no commas or quotes). */
+function parseTextArray(text: string | null): string[] {
+  if (text === null || text === '{}') return []
+  return text.replace(/^\{|\}$/g, '').split(',').map((w) => w.replace(/^"|"$/g, ''))
 }
 
 function filters(query: SearchQuery): Expression<SqlBool>[] {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../../../db/schema.ts'
 import {
   browseProducts,
-  correctWords,
+  correctionCandidates,
   findProduct,
   listOffers,
   searchByText,
@@ -51,6 +51,36 @@ export function adjustOfferForZip(offer: Offer, zipCode: string | undefined): Of
     transitDays: offer.transitDays + (offer.isPrime ? 2 : 4),
     shippingUsdMillis: offer.isPrime ? offer.shippingUsdMillis : offer.shippingUsdMillis + 4_990n,
   }
+}
+
+/**
+ * Edit distance where swapping two neighbouring letters counts once (optimal string alignment):
+ * the typos shoppers make are a missing, an extra, a wrong or a swapped letter.
+ */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      const row = rows[i] as number[]
+      const above = rows[i - 1] as number[]
+      let best = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1)
+      row[j] = best
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number
+}
+
+/** The candidate fewest edits away (at most 1 for short words, 2 from five letters), else none. */
+export function nearestWord(word: string, candidates: string[]): string | undefined {
+  const limit = word.length >= 5 ? 2 : 1
+  let best: { word: string; distance: number } | undefined
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate)
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { word: candidate, distance }
+  }
+  return best?.word
 }
 
 function summary(row: ProductRow): ProductSummary {
@@ -121,14 +151,15 @@ export class SandboxRetailer implements RetailProvider {
       return { products: page.rows.map(summary), hasMore: page.hasMore, corrections: [] }
     }
     const unknown = words.filter((w) => !SANDBOX_WORDS.has(w))
-    const known = unknown.length === 0 ? new Map<string, { known: boolean; nearest: string | null }>() : await correctWords(this.#db, scope, unknown)
+    const known = unknown.length === 0 ? new Map<string, { known: boolean; candidates: string[] }>() : await correctionCandidates(this.#db, scope, unknown)
     const corrections: { from: string; to: string }[] = []
     // each word must match (AND); an unknown word also matches its nearest catalog word (OR)
     const groups = words.map((word) => {
       const facts = known.get(word)
-      if (facts && !facts.known && facts.nearest && facts.nearest !== word) {
-        corrections.push({ from: word, to: facts.nearest })
-        return `(${word} | ${facts.nearest.replace(/[^a-z0-9]/g, '')})`
+      const nearest = facts && !facts.known ? nearestWord(word, facts.candidates) : undefined
+      if (nearest !== undefined && nearest !== word) {
+        corrections.push({ from: word, to: nearest })
+        return `(${word} | ${nearest.replace(/[^a-z0-9]/g, '')})`
       }
       return word
     })
