@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { apiClient, keyHeaders, type TestServer } from '../../helpers/server.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
+import { WsProbe, wsUrl } from '../realtime/ws-probe.ts'
 import { checkout, commerceApi, simulate, startCommerceServer, type Api } from './harness.ts'
 
 const PAYER = '0x00000000000000000000000000000000000000a1'
@@ -140,6 +141,26 @@ describe('commerce flow through real HTTP (search → cart → checkout → simu
     // the cart is left as it was
     const cart = await api('GET', `/api/commerce/merchant/carts?customer_id=${identity.customer_id}`)
     assert.equal(cart.body.data.items.length, 1)
+  })
+
+  it('streams the order’s events on the commerce WebSocket, filtered by order and scoped to the merchant', async () => {
+    const { invoice } = await checkout(api, { customer_id: `cust_${randomUUID()}` }, [{ productId: 'B0B844T634', quantity: 1 }])
+    const probe = await WsProbe.connect(wsUrl(t.url, '/ws/commerce/events', { order_id: invoice.orderId, types: 'commerce.order.*' }), { 'x-commerce-api-key': merchant.commerceKey })
+    const rival = await t.onboard('Rival Listener')
+    const rivalProbe = await WsProbe.connect(wsUrl(t.url, '/ws/commerce/events', { types: 'commerce.order.*' }), { 'x-commerce-api-key': rival.commerceKey })
+    try {
+      await simulate(api, invoice.orderId, { transitionTo: 'payment_confirmed' })
+      await simulate(api, invoice.orderId, { transitionTo: 'placed' })
+      const events = (frames: { object: string; type: string; data: { object: { status: string; id: string } } }[]) =>
+        frames.filter((f) => f.object === 'event' && f.type === 'commerce.order.updated')
+      await probe.waitFor((frames) => events(frames).length >= 2, 10_000, 'two order updates')
+      assert.deepEqual(events(probe.frames).map((f) => f.data.object.status), ['processing', 'placed'])
+      assert.ok(events(probe.frames).every((f) => f.data.object.id === invoice.orderId))
+      assert.deepEqual(events(rivalProbe.frames), [])
+    } finally {
+      probe.ws.close()
+      rivalProbe.ws.close()
+    }
   })
 
   it('replays the checkout invoice for a reused Idempotency-Key and creates one order', async () => {
