@@ -5,7 +5,7 @@ type Int8 = ColumnType<string, string | bigint | number, string | bigint | numbe
 type GeneratedInt8 = ColumnType<string, string | bigint | number | undefined, string | bigint | number>
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type Numeric = ColumnType<string, string | bigint, string | bigint>
-type Json<T extends object | null> = JSONColumnType<T, string, string>
+type Json<T extends object | null> = JSONColumnType<T>
 type Env = 'devnet' | 'mainnet'
 
 export type RetailerName = 'amazon' | 'walmart' | 'target' | 'ebay' | 'bestbuy' | 'other'

@@ -374,7 +374,7 @@ export async function listOrders(
   return {
     rows: rows.map((row) => ({
       order: toOrder(row),
-      shipmentCount: Number(row.shipment_count ?? 0),
+      shipmentCount: Number(row.shipment_count),
       lastTrackingAt: row.last_tracking_at === null ? null : new Date(row.last_tracking_at),
     })),
     count: Number(total?.n ?? 0),

@@ -37,14 +37,14 @@ export const IMPORT_COLUMNS = [
 /** Reads CSV text with a header row into records; a malformed file is one error, not a crash. */
 export function csvRecords(text: string): { records: Record<string, string>[] } | { error: string } {
   try {
-    const records = parseCsv(text, {
+    const records = parseCsv<Record<string, string>>(text, {
       columns: (header: string[]) => header.map((h) => h.trim()),
       skip_empty_lines: true,
       trim: true,
       bom: true,
       relax_column_count: true,
       to: MAX_IMPORT_ROWS + 1,
-    }) as Record<string, string>[]
+    })
     return { records }
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) }

@@ -112,8 +112,8 @@ const REVIEW_LINES: [number, string, string][] = [
 function details(row: ProductRow): ProductDetails {
   const digest = createHash('sha256').update(row.productId).digest()
   const reviews = [0, 1, 2].map((k) => {
-    const line = REVIEW_LINES[((digest[k] ?? 0) + k) % REVIEW_LINES.length] ?? REVIEW_LINES[0]!
-    return { author: REVIEW_AUTHORS[(digest[k + 3] ?? 0) % REVIEW_AUTHORS.length] ?? 'Customer', rating: line[0], title: line[1], body: line[2] }
+    const [rating, title, body] = REVIEW_LINES[((digest[k] ?? 0) + k) % REVIEW_LINES.length] ?? [5, 'Great', 'Works well.']
+    return { author: REVIEW_AUTHORS[(digest[k + 3] ?? 0) % REVIEW_AUTHORS.length] ?? 'Customer', rating, title, body }
   })
   const base = summary(row)
   return {
