@@ -17,7 +17,12 @@ import { loadConfig } from '../packages/server/src/config.ts'
 import { startServer, type RunningServer } from '../packages/server/src/server.ts'
 import { commerceExtension } from '../packages/server/src/modules/commerce/index.ts'
 import { onboardMerchant } from '../packages/server/src/modules/merchants/merchant.service.ts'
-import { ADJECTIVES, BRANDS, COLORS, PRODUCT_TYPES } from '../packages/server/src/providers/retail/sandbox/vocabulary.ts'
+import {
+  ADJECTIVES,
+  BRANDS,
+  COLORS,
+  PRODUCT_TYPES,
+} from '../packages/server/src/providers/retail/sandbox/vocabulary.ts'
 import { createScratchDatabase, type ScratchDatabase } from './lib/postgres.ts'
 
 type DatabaseKind = 'pglite' | 'postgres'
@@ -62,8 +67,10 @@ export function representativeQueries(count = QUERY_COUNT): string[] {
     const shape = next() % 4
     let words: string[]
     if (shape === 0) words = type.split(' ')
-    else if (shape === 1) words = [(BRANDS[next() % BRANDS.length] ?? '').toLowerCase(), ...type.split(' ')]
-    else if (shape === 2) words = [(COLORS[next() % COLORS.length] ?? '').toLowerCase(), ...type.split(' ')]
+    else if (shape === 1)
+      words = [(BRANDS[next() % BRANDS.length] ?? '').toLowerCase(), ...type.split(' ')]
+    else if (shape === 2)
+      words = [(COLORS[next() % COLORS.length] ?? '').toLowerCase(), ...type.split(' ')]
     else words = [(ADJECTIVES[next() % ADJECTIVES.length] ?? '').toLowerCase(), ...type.split(' ')]
     if (n % 3 === 2) {
       const k = next() % words.length
@@ -80,14 +87,26 @@ function percentile(sorted: number[], p: number): number {
   return Math.round((sorted[Math.max(0, index)] ?? 0) * 100) / 100
 }
 
-async function call(base: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  base: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { 'x-commerce-api-key': key, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      'x-commerce-api-key': key,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   })
   const json = (await response.json()) as { data?: Record<string, unknown> }
-  if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json).slice(0, 200)}`)
+  if (response.status >= 300)
+    throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json).slice(0, 200)}`)
   return json
 }
 
@@ -135,20 +154,29 @@ async function benchOne(kind: DatabaseKind) {
   const target = await startTarget(kind)
   try {
     const { server } = target
-    const merchant = await onboardMerchant(server.deps.db, server.deps.secrets, server.deps.clock, { name: `Bench ${kind}`, email: null })
+    const merchant = await onboardMerchant(server.deps.db, server.deps.secrets, server.deps.clock, {
+      name: `Bench ${kind}`,
+      email: null,
+    })
     const base = server.url
     const key = merchant.commerceKey
     const seedSeconds = await waitForCatalog(base, key)
 
     const queries = representativeQueries()
     // warm-up: one unrecorded pass over the query set fills plan and page caches (steady state)
-    for (const q of queries) await call(base, key, 'GET', `/api/commerce/search?q=${encodeURIComponent(q)}&limit=10`)
+    for (const q of queries)
+      await call(base, key, 'GET', `/api/commerce/search?q=${encodeURIComponent(q)}&limit=10`)
     const latencies: number[] = []
     let empty = 0
     let corrected = 0
     for (const q of queries) {
       const started = monotonicMs()
-      const res = await call(base, key, 'GET', `/api/commerce/search?q=${encodeURIComponent(q)}&limit=10`)
+      const res = await call(
+        base,
+        key,
+        'GET',
+        `/api/commerce/search?q=${encodeURIComponent(q)}&limit=10`,
+      )
       latencies.push(monotonicMs() - started)
       const data = res.data as { products: unknown[]; corrections: unknown[] }
       if (data.products.length === 0) empty += 1
@@ -172,14 +200,44 @@ async function benchOne(kind: DatabaseKind) {
           const identity = { customer_id: `bench_${worker}_${n}` }
           const started = monotonicMs()
           try {
-            const estimate = await call(base, key, 'POST', '/api/commerce/merchant/checkout/estimate', { ...identity, items: [{ productId: products[n % products.length], quantity: 1 + (n % 3) }] })
+            const estimate = await call(
+              base,
+              key,
+              'POST',
+              '/api/commerce/merchant/checkout/estimate',
+              {
+                ...identity,
+                items: [{ productId: products[n % products.length], quantity: 1 + (n % 3) }],
+              },
+            )
             const estimateId = estimate.data?.['estimateId'] as string
-            const address = await call(base, key, 'POST', '/api/commerce/merchant/checkout/address', {
-              ...identity,
-              estimateId,
-              address: { first_name: 'Bench', last_name: 'Shopper', street_address: `${n} Market St`, city: 'San Francisco', state: 'CA', zip_code: '94105', country: 'US' },
-            })
-            await call(base, key, 'POST', '/api/commerce/merchant/checkout/invoice', { ...identity, estimateId, addressId: address.data?.['addressId'] }, { 'idempotency-key': randomUUID() })
+            const address = await call(
+              base,
+              key,
+              'POST',
+              '/api/commerce/merchant/checkout/address',
+              {
+                ...identity,
+                estimateId,
+                address: {
+                  first_name: 'Bench',
+                  last_name: 'Shopper',
+                  street_address: `${n} Market St`,
+                  city: 'San Francisco',
+                  state: 'CA',
+                  zip_code: '94105',
+                  country: 'US',
+                },
+              },
+            )
+            await call(
+              base,
+              key,
+              'POST',
+              '/api/commerce/merchant/checkout/invoice',
+              { ...identity, estimateId, addressId: address.data?.['addressId'] },
+              { 'idempotency-key': randomUUID() },
+            )
             checkoutLatencies.push(monotonicMs() - started)
           } catch (error) {
             errors += 1
@@ -219,13 +277,19 @@ export async function run(): Promise<object> {
   const postgres = rows.find((r) => r.database === 'postgres')
   const result = {
     targets: TARGETS,
-    met: { searchP95MsPostgres: postgres !== undefined && postgres.search_p95_ms < TARGETS.searchP95MsPostgres },
+    met: {
+      searchP95MsPostgres:
+        postgres !== undefined && postgres.search_p95_ms < TARGETS.searchP95MsPostgres,
+    },
     rows,
     details: { queries: representativeQueries(), checkoutConcurrency: CHECKOUT_CONCURRENCY },
   }
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results')
   const path = join(dir, 'commerce.json')
-  writeFileSync(`${path}.tmp`, `${JSON.stringify({ bench: 'commerce', finishedAt: systemClock.now().toISOString(), result }, null, 2)}\n`)
+  writeFileSync(
+    `${path}.tmp`,
+    `${JSON.stringify({ bench: 'commerce', finishedAt: systemClock.now().toISOString(), result }, null, 2)}\n`,
+  )
   renameSync(`${path}.tmp`, path)
   return result
 }
@@ -237,7 +301,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       process.exit(0)
     })
     .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      )
       process.exit(1)
     })
 }

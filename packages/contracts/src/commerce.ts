@@ -13,13 +13,37 @@ export type Retailer = z.infer<typeof Retailer>
 /** Wallet networks accepted as a cart/checkout identity. */
 export const CartWalletNetwork = z.enum(['ethereum', 'bsc', 'base', 'solana'])
 /** Wallet networks accepted by the saved-address routes (the platform's network list). */
-export const AddressWalletNetwork = z.enum(['ethereum', 'base', 'solana', 'avalanche', 'ton', 'bsc', 'arbitrum', 'optimism', 'cardano', 'sui'])
+export const AddressWalletNetwork = z.enum([
+  'ethereum',
+  'base',
+  'solana',
+  'avalanche',
+  'ton',
+  'bsc',
+  'arbitrum',
+  'optimism',
+  'cardano',
+  'sui',
+])
 
-export const CommerceOrderStatus = z.enum(['pending_payment', 'processing', 'placed', 'shipped', 'delivered', 'cancelled', 'failed', 'refunded'])
+export const CommerceOrderStatus = z.enum([
+  'pending_payment',
+  'processing',
+  'placed',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'failed',
+  'refunded',
+])
 export type CommerceOrderStatus = z.infer<typeof CommerceOrderStatus>
 
 const CustomerId = z.string().min(1).max(255)
-const WalletAddress = z.string().min(1).max(128).meta({ description: 'Checked per network: 0x + 40 hex for EVM networks, base58 for solana' })
+const WalletAddress = z
+  .string()
+  .min(1)
+  .max(128)
+  .meta({ description: 'Checked per network: 0x + 40 hex for EVM networks, base58 for solana' })
 
 /** Customer identity: `customer_id`, or `wallet_address` + `wallet_network` together. */
 export const CartIdentity = z.object({
@@ -34,7 +58,11 @@ export const AddressIdentity = z.object({
 })
 
 /** A USD price as a JSON number with at most two decimals (parsed exactly into millis). */
-const UsdPrice = z.number().min(0.01).max(100_000).meta({ description: 'USD, at least 0.01, at most two decimals' })
+const UsdPrice = z
+  .number()
+  .min(0.01)
+  .max(100_000)
+  .meta({ description: 'USD, at least 0.01, at most two decimals' })
 const Quantity = z.number().int().min(1).max(99)
 const Rating = z.number().min(0).max(5)
 const ProductId = z.string().min(1).max(64)
@@ -55,7 +83,12 @@ export const CommerceStatus = commerceEnvelope(
     status: z.enum(['available', 'unavailable']),
     escrowBalance: z.number(),
     minimumRequired: z.number(),
-    features: z.object({ search: z.boolean(), cart: z.boolean(), checkout: z.boolean(), orders: z.boolean() }),
+    features: z.object({
+      search: z.boolean(),
+      cart: z.boolean(),
+      checkout: z.boolean(),
+      orders: z.boolean(),
+    }),
     catalog: z.object({
       status: z.enum(['not_started', 'seeding', 'ready']),
       seeded: z.number().int(),
@@ -82,7 +115,11 @@ export const CommerceInfo = commerceEnvelope(
       maxDeliveryDays: z.number().int(),
       maxSearchLimit: z.number().int(),
     }),
-    eligibility: z.object({ condition: z.string(), fulfillment: z.array(z.string()), maxDeliveryDays: z.number().int() }),
+    eligibility: z.object({
+      condition: z.string(),
+      fulfillment: z.array(z.string()),
+      maxDeliveryDays: z.number().int(),
+    }),
     fees: z.object({ fixed: z.number(), percentage: z.number(), description: z.string() }),
     tax: z.object({ basis: z.string(), source: z.string(), taxed: z.array(z.string()) }),
     refunds: z.object({ network: z.string(), destinationField: z.string() }),
@@ -91,7 +128,9 @@ export const CommerceInfo = commerceEnvelope(
 
 // ---------------------------------------------------------------- catalog
 
-const PriceText = z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'must be a USD amount with at most two decimals')
+const PriceText = z
+  .string()
+  .regex(/^\d{1,7}(\.\d{1,2})?$/, 'must be a USD amount with at most two decimals')
 
 export const CommerceSearchQuery = z
   .object({
@@ -128,7 +167,11 @@ export const CommerceProductSummary = z
 export const CommerceSearchResponse = commerceEnvelope(
   z.object({
     products: z.array(CommerceProductSummary),
-    pagination: z.object({ limit: z.number().int(), offset: z.number().int(), hasMore: z.boolean() }),
+    pagination: z.object({
+      limit: z.number().int(),
+      offset: z.number().int(),
+      hasMore: z.boolean(),
+    }),
     corrections: z.array(z.object({ from: z.string(), to: z.string() })),
   }),
 ).meta({ id: 'CommerceSearch' })
@@ -142,14 +185,32 @@ export const ProductDetailsResponse = commerceEnvelope(
     productUrl: z.string().nullable(),
     images: z.array(z.string()),
     specifications: z.record(z.string(), z.string()),
-    pricing: z.object({ price: Usd, listPrice: Usd.nullable(), currency: z.literal('USD'), shipping: Usd.nullable() }),
-    availability: z.object({ inStock: z.boolean(), eligibleForCheckout: z.boolean(), offerCount: z.number().int(), reason: z.string().nullable() }),
-    reviews: z.array(z.object({ author: z.string(), rating: z.number(), title: z.string(), body: z.string() })),
+    pricing: z.object({
+      price: Usd,
+      listPrice: Usd.nullable(),
+      currency: z.literal('USD'),
+      shipping: Usd.nullable(),
+    }),
+    availability: z.object({
+      inStock: z.boolean(),
+      eligibleForCheckout: z.boolean(),
+      offerCount: z.number().int(),
+      reason: z.string().nullable(),
+    }),
+    reviews: z.array(
+      z.object({ author: z.string(), rating: z.number(), title: z.string(), body: z.string() }),
+    ),
   }),
 ).meta({ id: 'CommerceProduct' })
 
 export const OffersQuery = z
-  .object({ zip_code: z.string().regex(/^\d{5}(-\d{4})?$/, 'must be a US ZIP code (12345 or 12345-6789)').optional(), retailer: Retailer.optional() })
+  .object({
+    zip_code: z
+      .string()
+      .regex(/^\d{5}(-\d{4})?$/, 'must be a US ZIP code (12345 or 12345-6789)')
+      .optional(),
+    retailer: Retailer.optional(),
+  })
   .strict()
 
 export const CommerceProductOffer = z
@@ -175,7 +236,11 @@ export const CommerceProductOffer = z
 export const OffersResponse = z
   .object({
     success: z.literal(true),
-    data: z.object({ productId: z.string(), retailer: Retailer, offers: z.array(CommerceProductOffer) }),
+    data: z.object({
+      productId: z.string(),
+      retailer: Retailer,
+      offers: z.array(CommerceProductOffer),
+    }),
     meta: z.object({ timestamp: EpochSeconds }),
   })
   .meta({ id: 'CommerceOffers' })
@@ -183,32 +248,40 @@ export const OffersResponse = z
 // ---------------------------------------------------------------- merchant catalog import
 
 /** One product of a merchant's own catalog (JSON import; CSV columns carry the same names). */
-export const ImportProductRow = z.object({
-  productId: z.unknown(),
-  title: z.unknown(),
-  price: z.unknown(),
-  brand: z.unknown().optional(),
-  category: z.unknown().optional(),
-  description: z.unknown().optional(),
-  imageUrl: z.unknown().optional(),
-  productUrl: z.unknown().optional(),
-  listPrice: z.unknown().optional(),
-  shipping: z.unknown().optional(),
-  rating: z.unknown().optional(),
-  numReviews: z.unknown().optional(),
-  prime: z.unknown().optional(),
-  condition: z.unknown().optional(),
-  handlingDaysMin: z.unknown().optional(),
-  handlingDaysMax: z.unknown().optional(),
-  transitDays: z.unknown().optional(),
-  available: z.unknown().optional(),
-}).meta({ description: 'Validated row by row on the server; bad rows are reported, good rows imported' })
+export const ImportProductRow = z
+  .object({
+    productId: z.unknown(),
+    title: z.unknown(),
+    price: z.unknown(),
+    brand: z.unknown().optional(),
+    category: z.unknown().optional(),
+    description: z.unknown().optional(),
+    imageUrl: z.unknown().optional(),
+    productUrl: z.unknown().optional(),
+    listPrice: z.unknown().optional(),
+    shipping: z.unknown().optional(),
+    rating: z.unknown().optional(),
+    numReviews: z.unknown().optional(),
+    prime: z.unknown().optional(),
+    condition: z.unknown().optional(),
+    handlingDaysMin: z.unknown().optional(),
+    handlingDaysMax: z.unknown().optional(),
+    transitDays: z.unknown().optional(),
+    available: z.unknown().optional(),
+  })
+  .meta({
+    description: 'Validated row by row on the server; bad rows are reported, good rows imported',
+  })
 
 export const CatalogImportBody = z
   .object({
     format: z.enum(['json', 'csv']),
     products: z.array(z.record(z.string(), z.unknown())).max(5000).optional(),
-    csv: z.string().max(900_000).optional().meta({ description: 'CSV text with a header row (productId,title,price,…)' }),
+    csv: z
+      .string()
+      .max(900_000)
+      .optional()
+      .meta({ description: 'CSV text with a header row (productId,title,price,…)' }),
     dryRun: z.boolean().default(false),
   })
   .strict()
@@ -277,19 +350,34 @@ const NewCartItem = z.object({
   rating: Rating.optional(),
 })
 
-export const CreateCartBody = CartIdentity.extend({ item: NewCartItem.strict().optional() }).strict()
+export const CreateCartBody = CartIdentity.extend({
+  item: NewCartItem.strict().optional(),
+}).strict()
 export const CreateCartResponse = commerceMessageEnvelope(CommerceCart)
 
 export const AddCartItemBody = CartIdentity.extend(NewCartItem.shape).strict()
-export const AddCartItemResponse = commerceMessageEnvelope(z.object({ itemId: Uuid, quantity: z.number().int(), updated: z.boolean() }))
+export const AddCartItemResponse = commerceMessageEnvelope(
+  z.object({ itemId: Uuid, quantity: z.number().int(), updated: z.boolean() }),
+)
 
 export const CartItemParams = z.object({ itemId: Uuid }).strict()
-export const UpdateCartItemBody = CartIdentity.extend({ quantity: z.number().int().min(0).max(99) }).strict()
+export const UpdateCartItemBody = CartIdentity.extend({
+  quantity: z.number().int().min(0).max(99),
+}).strict()
 export const UpdateCartItemResponse = commerceMessageEnvelope(
-  z.object({ itemId: Uuid, quantity: z.number().int(), updatedAt: EpochSeconds, removed: z.boolean() }),
+  z.object({
+    itemId: Uuid,
+    quantity: z.number().int(),
+    updatedAt: EpochSeconds,
+    removed: z.boolean(),
+  }),
 )
-export const RemoveCartItemResponse = commerceMessageEnvelope(z.object({ itemId: Uuid, title: z.string() }))
-export const ClearCartResponse = commerceMessageEnvelope(z.object({ itemsRemoved: z.number().int() }))
+export const RemoveCartItemResponse = commerceMessageEnvelope(
+  z.object({ itemId: Uuid, title: z.string() }),
+)
+export const ClearCartResponse = commerceMessageEnvelope(
+  z.object({ itemsRemoved: z.number().int() }),
+)
 
 export const ValidateCartBody = CartIdentity.strict()
 export const ValidateCartResponse = z
@@ -322,7 +410,12 @@ export const ValidateCartResponse = z
 const ZipCode = z.string().regex(/^\d{5}(-\d{4})?$/, 'must be a US ZIP code (12345 or 12345-6789)')
 export const CartTotalsQuery = CartIdentity.extend({ zip_code: ZipCode }).strict()
 
-const Fees = z.object({ fixed: Usd, percentage: z.number().meta({ description: 'Percent of the subtotal, e.g. 2.5' }), percentageAmount: Usd, total: Usd })
+const Fees = z.object({
+  fixed: Usd,
+  percentage: z.number().meta({ description: 'Percent of the subtotal, e.g. 2.5' }),
+  percentageAmount: Usd,
+  total: Usd,
+})
 export const CartTotalsResponse = commerceEnvelope(
   z.object({
     subtotal: Usd,
@@ -334,7 +427,9 @@ export const CartTotalsResponse = commerceEnvelope(
     itemCount: z.number().int(),
     zipCode: z.string(),
     state: z.string(),
-    unavailableItems: z.array(z.object({ itemId: Uuid, productId: z.string(), reason: z.string() })),
+    unavailableItems: z.array(
+      z.object({ itemId: Uuid, productId: z.string(), reason: z.string() }),
+    ),
   }),
 ).meta({ id: 'CommerceCartTotals' })
 
@@ -343,9 +438,13 @@ export const CartTotalsResponse = commerceEnvelope(
 const EstimateItem = z
   .object({
     productId: ProductId.optional(),
-    product_id: ProductId.optional().meta({ description: 'Alias of productId (commerce guide spelling)' }),
+    product_id: ProductId.optional().meta({
+      description: 'Alias of productId (commerce guide spelling)',
+    }),
     quantity: Quantity.default(1),
-    price: UsdPrice.optional().meta({ description: 'The price the shopper saw; the current offer price is charged' }),
+    price: UsdPrice.optional().meta({
+      description: 'The price the shopper saw; the current offer price is charged',
+    }),
     title: z.string().max(500).optional(),
     retailer: Retailer.optional(),
   })
@@ -355,11 +454,25 @@ export const EstimateBody = CartIdentity.extend({
   items: z.array(EstimateItem).min(1).max(50).optional(),
   useCart: z.boolean().optional(),
   itemOverrides: z
-    .array(z.object({ productId: ProductId, retailer: Retailer.optional(), quantity: z.number().int().min(0).max(99) }).strict())
+    .array(
+      z
+        .object({
+          productId: ProductId,
+          retailer: Retailer.optional(),
+          quantity: z.number().int().min(0).max(99),
+        })
+        .strict(),
+    )
     .max(50)
     .optional(),
-  shippingAddress: z.unknown().optional().meta({ description: 'Reserved for future shipping estimates; currently ignored' }),
-  zipCode: z.unknown().optional().meta({ description: 'Reserved for future shipping estimates; currently ignored' }),
+  shippingAddress: z
+    .unknown()
+    .optional()
+    .meta({ description: 'Reserved for future shipping estimates; currently ignored' }),
+  zipCode: z
+    .unknown()
+    .optional()
+    .meta({ description: 'Reserved for future shipping estimates; currently ignored' }),
 }).strict()
 
 export const EstimateValidItem = z.object({
@@ -389,7 +502,9 @@ export const CommerceEstimate = z
     walletAddress: z.string().nullable(),
     walletNetwork: z.string().nullable(),
     validItems: z.array(EstimateValidItem),
-    invalidItems: z.array(z.object({ productId: z.string(), retailer: z.string(), error: z.string() })),
+    invalidItems: z.array(
+      z.object({ productId: z.string(), retailer: z.string(), error: z.string() }),
+    ),
     pricing: z.object({
       subtotal: Usd,
       shipping: Usd,
@@ -419,7 +534,10 @@ export const CheckoutAddress = z
   })
   .strict()
 
-export const AddressStepBody = CartIdentity.extend({ estimateId: Uuid, address: CheckoutAddress }).strict()
+export const AddressStepBody = CartIdentity.extend({
+  estimateId: Uuid,
+  address: CheckoutAddress,
+}).strict()
 
 export const StandardizedAddress = z.object({
   first_name: z.string(),
@@ -439,7 +557,9 @@ export const AddressStepResponse = commerceEnvelope(
     addressId: Uuid,
     validated: z.boolean(),
     standardized: StandardizedAddress,
-    shippingOptions: z.array(z.object({ id: z.string(), name: z.string(), price: Usd, estimatedDays: z.string() })),
+    shippingOptions: z.array(
+      z.object({ id: z.string(), name: z.string(), price: Usd, estimatedDays: z.string() }),
+    ),
     tax: z.object({ rate: z.number(), amount: Usd, state: z.string() }),
     total: Usd,
   }),
@@ -451,7 +571,12 @@ export const CheckoutInvoiceBody = CartIdentity.extend({
   estimateId: Uuid,
   addressId: Uuid,
   refundDestinationWalletAddressBsc: EvmAddress.optional(),
-  webhookUrl: z.string().max(2048).nullable().optional().meta({ description: 'Deprecated and ignored; configure webhook endpoints instead' }),
+  webhookUrl: z
+    .string()
+    .max(2048)
+    .nullable()
+    .optional()
+    .meta({ description: 'Deprecated and ignored; configure webhook endpoints instead' }),
 }).strict()
 
 export const CheckoutInvoice = z
@@ -468,7 +593,11 @@ export const CheckoutInvoice = z
     amount: Usd,
     status: z.literal('unpaid'),
     expiresAt: EpochSeconds,
-    endpoints: z.object({ checkOrder: z.string(), checkPayment: z.string(), cancelOrder: z.string() }),
+    endpoints: z.object({
+      checkOrder: z.string(),
+      checkPayment: z.string(),
+      cancelOrder: z.string(),
+    }),
   })
   .meta({ id: 'CommerceCheckoutInvoice' })
 export const CheckoutInvoiceResponse = commerceEnvelope(CheckoutInvoice)
@@ -495,7 +624,10 @@ export const CommerceOrderRefund = z.object({
   destinationWalletAddressBsc: z.string().nullable(),
   txHash: z.string().nullable(),
   network: z.string().nullable(),
-  tokenAmount: z.string().nullable().meta({ description: 'Token base units sent, as a decimal string' }),
+  tokenAmount: z
+    .string()
+    .nullable()
+    .meta({ description: 'Token base units sent, as a decimal string' }),
   lastError: z.string().nullable(),
 })
 
@@ -514,17 +646,30 @@ export const CommerceOrderSnapshot = z
     status: CommerceOrderStatus,
     substatus: z.string().nullable(),
     actions: CommerceOrderActions,
-    timeline: z.array(z.object({ status: z.string(), timestamp: EpochSeconds, message: z.string() })),
+    timeline: z.array(
+      z.object({ status: z.string(), timestamp: EpochSeconds, message: z.string() }),
+    ),
     payment: z.object({
       status: z.enum(['unpaid', 'underpaid', 'paid', 'expired', 'canceled']),
       txHash: z.string().nullable(),
       network: z.string().nullable(),
       paidAt: EpochSeconds.nullable(),
-      settlement: z.object({ status: z.enum(['pending', 'settled']), txHash: z.string().nullable(), network: z.string().nullable() }),
+      settlement: z.object({
+        status: z.enum(['pending', 'settled']),
+        txHash: z.string().nullable(),
+        network: z.string().nullable(),
+      }),
     }),
     fulfillment: z.object({ shipments: z.array(CommerceShipment) }),
     lineItems: z.array(
-      z.object({ productId: z.string(), title: z.string(), imageUrl: z.string().nullable(), quantity: z.number().int(), price: UsdText, status: z.string() }),
+      z.object({
+        productId: z.string(),
+        title: z.string(),
+        imageUrl: z.string().nullable(),
+        quantity: z.number().int(),
+        price: UsdText,
+        status: z.string(),
+      }),
     ),
     shippingAddress: z
       .object({
@@ -556,7 +701,10 @@ export const OrderResponse = commerceEnvelope(CommerceOrderSnapshot)
 
 const InstantQuery = z
   .string()
-  .refine((v) => /^\d{1,12}$/.test(v) || !Number.isNaN(Date.parse(v)), 'must be epoch seconds or an ISO-8601 date-time')
+  .refine(
+    (v) => /^\d{1,12}$/.test(v) || !Number.isNaN(Date.parse(v)),
+    'must be epoch seconds or an ISO-8601 date-time',
+  )
 
 export const ListOrdersQuery = z
   .object({
@@ -579,7 +727,12 @@ export const OrderListItem = z.object({
   status: CommerceOrderStatus,
   substatus: z.string().nullable(),
   actions: CommerceOrderActions,
-  shipmentsSummary: z.object({ shipmentCount: z.number().int(), hasTracking: z.boolean(), lastTrackingAt: EpochSeconds.nullable(), isDelivered: z.boolean() }),
+  shipmentsSummary: z.object({
+    shipmentCount: z.number().int(),
+    hasTracking: z.boolean(),
+    lastTrackingAt: EpochSeconds.nullable(),
+    isDelivered: z.boolean(),
+  }),
   retailer: Retailer,
   walletAddress: z.string().nullable(),
   walletNetwork: z.string().nullable(),
@@ -593,13 +746,19 @@ export const OrderListItem = z.object({
 export const ListOrdersResponse = commerceEnvelope(
   z.object({
     orders: z.array(OrderListItem),
-    pagination: z.object({ limit: z.number().int(), offset: z.number().int(), count: z.number().int().meta({ description: 'Orders matching the filters' }) }),
+    pagination: z.object({
+      limit: z.number().int(),
+      offset: z.number().int(),
+      count: z.number().int().meta({ description: 'Orders matching the filters' }),
+    }),
   }),
 ).meta({ id: 'CommerceOrderList' })
 
 export const OrderParams = z.object({ orderId: Uuid }).strict()
 
-export const CancelOrderBody = z.object({ refundDestinationWalletAddressBsc: EvmAddress.optional() }).strict()
+export const CancelOrderBody = z
+  .object({ refundDestinationWalletAddressBsc: EvmAddress.optional() })
+  .strict()
 export const CancelOrderResponse = commerceEnvelope(
   z.object({
     orderId: Uuid,
@@ -664,7 +823,13 @@ export const CommerceInvoiceStatusResponse = commerceEnvelope(
       txHash: z.string().nullable(),
       network: z.string().nullable(),
     }),
-    order: z.object({ orderId: Uuid, status: CommerceOrderStatus, substatus: z.string().nullable(), customerId: z.string().nullable(), actions: CommerceOrderActions }),
+    order: z.object({
+      orderId: Uuid,
+      status: CommerceOrderStatus,
+      substatus: z.string().nullable(),
+      customerId: z.string().nullable(),
+      actions: CommerceOrderActions,
+    }),
   }),
 ).meta({ id: 'CommerceInvoiceStatus' })
 
@@ -696,10 +861,14 @@ export const ListAddressesQuery = AddressIdentity.extend({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 }).strict()
-export const ListAddressesResponse = commerceEnvelope(z.object({ addresses: z.array(CommerceSavedAddress) })).meta({ id: 'CommerceSavedAddresses' })
+export const ListAddressesResponse = commerceEnvelope(
+  z.object({ addresses: z.array(CommerceSavedAddress) }),
+).meta({ id: 'CommerceSavedAddresses' })
 export const AddressParams = z.object({ addressId: Uuid }).strict()
 export const DeleteAddressQuery = AddressIdentity.strict()
-export const DeleteAddressResponse = commerceEnvelope(z.object({ addressId: Uuid, deleted: z.literal(true) }))
+export const DeleteAddressResponse = commerceEnvelope(
+  z.object({ addressId: Uuid, deleted: z.literal(true) }),
+)
 
 // ---------------------------------------------------------------- devnet simulator
 
@@ -735,4 +904,6 @@ export const SimulateBody = z
   })
   .strict()
 
-export const SimulateResponse = commerceEnvelope(z.object({ order: CommerceOrderSnapshot })).meta({ id: 'CommerceSimulation' })
+export const SimulateResponse = commerceEnvelope(z.object({ order: CommerceOrderSnapshot })).meta({
+  id: 'CommerceSimulation',
+})

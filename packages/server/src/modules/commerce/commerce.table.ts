@@ -2,7 +2,11 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely'
 
 type Int8 = ColumnType<string, string | bigint | number, string | bigint | number>
-type GeneratedInt8 = ColumnType<string, string | bigint | number | undefined, string | bigint | number>
+type GeneratedInt8 = ColumnType<
+  string,
+  string | bigint | number | undefined,
+  string | bigint | number
+>
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type Numeric = ColumnType<string, string | bigint, string | bigint>
 type Json<T extends object | null> = JSONColumnType<T>
@@ -174,7 +178,8 @@ export type OrderStatusColumn =
   | 'failed'
   | 'refunded'
 
-export type PlacementStatusColumn = 'none' | 'awaiting_settlement' | 'queued' | 'submitting' | 'submitted' | 'simulated' | 'failed'
+export type PlacementStatusColumn =
+  'none' | 'awaiting_settlement' | 'queued' | 'submitting' | 'submitted' | 'simulated' | 'failed'
 
 export interface StoredShippingAddress {
   firstName: string

@@ -9,7 +9,11 @@ import { addressRoutes } from './addresses/address.routes.ts'
 import { cartRoutes } from './carts/cart.routes.ts'
 import { catalogRoutes } from './catalog/catalog.routes.ts'
 import { checkoutRoutes } from './checkout/checkout.routes.ts'
-import { processPlacements, processRefunds, reconcileInvoiceOutcomes } from './orders/fulfilment.service.ts'
+import {
+  processPlacements,
+  processRefunds,
+  reconcileInvoiceOutcomes,
+} from './orders/fulfilment.service.ts'
 import { orderRoutes } from './orders/order.routes.ts'
 import { invoiceStatusHook } from './orders/order.service.ts'
 import type { Commerce } from './shared/context.ts'
@@ -43,20 +47,38 @@ export function commerceExtension(options: CommerceOptions = {}): ServerExtensio
       }
       deps.hooks.invoiceStatusChanged.push(invoiceStatusHook(commerce))
       const abort = new AbortController()
-      const seeding = seedSandboxCatalog(deps, { targetSize: commerce.catalogSize, owner: randomUUID(), signal: abort.signal }).catch(
-        (error: unknown) => deps.log.error({ err: error }, 'sandbox catalog seeding failed; it resumes on the next start'),
+      const seeding = seedSandboxCatalog(deps, {
+        targetSize: commerce.catalogSize,
+        owner: randomUUID(),
+        signal: abort.signal,
+      }).catch((error: unknown) =>
+        deps.log.error(
+          { err: error },
+          'sandbox catalog seeding failed; it resumes on the next start',
+        ),
       )
       const workers: Loop[] = []
       if (deps.config.runWorkers) {
-        loop = runEvery('commerce-fulfilment', options.workerIntervalMs ?? 1000, async () => {
-          await reconcileInvoiceOutcomes(commerce)
-          await processPlacements(commerce)
-          await processRefunds(commerce)
-        }, deps.log)
+        loop = runEvery(
+          'commerce-fulfilment',
+          options.workerIntervalMs ?? 1000,
+          async () => {
+            await reconcileInvoiceOutcomes(commerce)
+            await processPlacements(commerce)
+            await processRefunds(commerce)
+          },
+          deps.log,
+        )
         workers.push(loop)
       }
       return {
-        plugins: [catalogRoutes(commerce), cartRoutes(commerce), checkoutRoutes(commerce), orderRoutes(commerce), addressRoutes(commerce)],
+        plugins: [
+          catalogRoutes(commerce),
+          cartRoutes(commerce),
+          checkoutRoutes(commerce),
+          orderRoutes(commerce),
+          addressRoutes(commerce),
+        ],
         workers,
         stop: async () => {
           abort.abort()

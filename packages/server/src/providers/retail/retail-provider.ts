@@ -81,7 +81,16 @@ export interface PlaceOrderRequest {
   orderId: string
   retailer: Retailer
   items: { productId: string; offerId: string; quantity: number; priceUsdMillis: bigint }[]
-  shippingAddress: { firstName: string; lastName: string; addressLine1: string; addressLine2: string; city: string; state: string; zipCode: string; country: string }
+  shippingAddress: {
+    firstName: string
+    lastName: string
+    addressLine1: string
+    addressLine2: string
+    city: string
+    state: string
+    zipCode: string
+    country: string
+  }
 }
 
 export type ProviderOrderStatus =
@@ -101,7 +110,11 @@ export interface ProviderTracking {
 export interface RetailProvider {
   readonly id: string
   search(scope: CatalogScope, query: SearchQuery): Promise<SearchPage>
-  getProduct(scope: CatalogScope, productId: string, retailer?: Retailer): Promise<ProductDetails | undefined>
+  getProduct(
+    scope: CatalogScope,
+    productId: string,
+    retailer?: Retailer,
+  ): Promise<ProductDetails | undefined>
   /** Offers sorted by best value (total cost, then Prime, then faster delivery). */
   getOffers(
     scope: CatalogScope,
@@ -124,10 +137,13 @@ export function deliveryDaysMax(offer: Offer): number {
 
 export function offerEligibility(offer: Offer): Eligibility {
   if (!offer.isAvailable) return { eligible: false, reason: 'offer is unavailable' }
-  if (offer.condition !== 'New') return { eligible: false, reason: `condition is ${offer.condition}` }
-  if (offer.fulfillment === 'seller') return { eligible: false, reason: 'not Prime or marketplace fulfilled' }
+  if (offer.condition !== 'New')
+    return { eligible: false, reason: `condition is ${offer.condition}` }
+  if (offer.fulfillment === 'seller')
+    return { eligible: false, reason: 'not Prime or marketplace fulfilled' }
   if (offer.isInternational) return { eligible: false, reason: 'ships internationally' }
-  if (deliveryDaysMax(offer) > MAX_DELIVERY_DAYS) return { eligible: false, reason: `delivery takes up to ${deliveryDaysMax(offer)} days` }
+  if (deliveryDaysMax(offer) > MAX_DELIVERY_DAYS)
+    return { eligible: false, reason: `delivery takes up to ${deliveryDaysMax(offer)} days` }
   return { eligible: true }
 }
 

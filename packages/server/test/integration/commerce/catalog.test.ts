@@ -20,23 +20,52 @@ describe('commerce catalog: status, info, search, products, offers', () => {
     const res = await api('GET', '/api/commerce/status')
     assert.equal(res.status, 200)
     assert.equal(res.body.data.status, 'available')
-    assert.deepEqual(res.body.data.features, { search: true, cart: true, checkout: true, orders: true })
-    assert.deepEqual(res.body.data.catalog, { status: 'ready', seeded: TEST_CATALOG_SIZE, target: TEST_CATALOG_SIZE, percent: 100 })
+    assert.deepEqual(res.body.data.features, {
+      search: true,
+      cart: true,
+      checkout: true,
+      orders: true,
+    })
+    assert.deepEqual(res.body.data.catalog, {
+      status: 'ready',
+      seeded: TEST_CATALOG_SIZE,
+      target: TEST_CATALOG_SIZE,
+      percent: 100,
+    })
   })
 
   it('accepts the commerce key in x-api-key and refuses a merchant key and no key', async () => {
-    assert.equal((await apiClient(t.url, { 'x-api-key': merchant.commerceKey })('GET', '/api/commerce/status')).status, 200)
-    assert.equal((await apiClient(t.url, keyHeaders(merchant.merchantKey))('GET', '/api/commerce/status')).status, 403)
+    assert.equal(
+      (await apiClient(t.url, { 'x-api-key': merchant.commerceKey })('GET', '/api/commerce/status'))
+        .status,
+      200,
+    )
+    assert.equal(
+      (await apiClient(t.url, keyHeaders(merchant.merchantKey))('GET', '/api/commerce/status'))
+        .status,
+      403,
+    )
     assert.equal((await apiClient(t.url)('GET', '/api/commerce/search?q=tent')).status, 401)
   })
 
   it('describes retailers, limits, fees and the 10-day eligibility rule', async () => {
     const res = await api('GET', '/api/commerce/info')
     assert.equal(res.status, 200)
-    assert.deepEqual(res.body.data.retailers, ['amazon', 'walmart', 'target', 'ebay', 'bestbuy', 'other'])
+    assert.deepEqual(res.body.data.retailers, [
+      'amazon',
+      'walmart',
+      'target',
+      'ebay',
+      'bestbuy',
+      'other',
+    ])
     assert.equal(res.body.data.limits.maxOrderUsd, 2500)
     assert.equal(res.body.data.limits.maxDeliveryDays, 10)
-    assert.deepEqual(res.body.data.fees, { fixed: 1, percentage: 2.5, description: res.body.data.fees.description })
+    assert.deepEqual(res.body.data.fees, {
+      fixed: 1,
+      percentage: 2.5,
+      description: res.body.data.fees.description,
+    })
     assert.ok(res.body.data.categories.includes('Electronics'))
   })
 
@@ -47,8 +76,14 @@ describe('commerce catalog: status, info, search, products, offers', () => {
     for (const p of exact.body.data.products) assert.match(p.title, /Espresso Machine/)
     assert.deepEqual(exact.body.data.corrections, [])
     const typo = await api('GET', '/api/commerce/search?q=espreso%20machne&limit=5')
-    assert.deepEqual(typo.body.data.corrections, [{ from: 'espreso', to: 'espresso' }, { from: 'machne', to: 'machine' }])
-    assert.deepEqual(typo.body.data.products.map((p: { productId: string }) => p.productId), exact.body.data.products.map((p: { productId: string }) => p.productId))
+    assert.deepEqual(typo.body.data.corrections, [
+      { from: 'espreso', to: 'espresso' },
+      { from: 'machne', to: 'machine' },
+    ])
+    assert.deepEqual(
+      typo.body.data.products.map((p: { productId: string }) => p.productId),
+      exact.body.data.products.map((p: { productId: string }) => p.productId),
+    )
     const image = exact.body.data.products[0].image as string
     assert.ok(image.startsWith('data:image/svg+xml;base64,'))
   })
@@ -61,7 +96,10 @@ describe('commerce catalog: status, info, search, products, offers', () => {
   })
 
   it('filters by price, retailer, category, prime and rating', async () => {
-    const res = await api('GET', '/api/commerce/search?category=Electronics&retailer=walmart&minPrice=20&maxPrice=200.50&prime=true&minRating=4.5&limit=50')
+    const res = await api(
+      'GET',
+      '/api/commerce/search?category=Electronics&retailer=walmart&minPrice=20&maxPrice=200.50&prime=true&minRating=4.5&limit=50',
+    )
     assert.equal(res.status, 200)
     assert.ok(res.body.data.products.length > 0)
     for (const p of res.body.data.products) {
@@ -74,14 +112,25 @@ describe('commerce catalog: status, info, search, products, offers', () => {
   })
 
   it('pages with offset without overlap and sorts by price', async () => {
-    const first = await api('GET', '/api/commerce/search?q=yoga%20mat&limit=5&offset=0&sort=price_asc')
-    const second = await api('GET', '/api/commerce/search?q=yoga%20mat&limit=5&offset=5&sort=price_asc')
+    const first = await api(
+      'GET',
+      '/api/commerce/search?q=yoga%20mat&limit=5&offset=0&sort=price_asc',
+    )
+    const second = await api(
+      'GET',
+      '/api/commerce/search?q=yoga%20mat&limit=5&offset=5&sort=price_asc',
+    )
     assert.equal(first.body.data.pagination.hasMore, true)
     const a = first.body.data.products.map((p: { productId: string }) => p.productId)
     const b = second.body.data.products.map((p: { productId: string }) => p.productId)
     assert.equal(new Set([...a, ...b]).size, a.length + b.length)
-    const prices = [...first.body.data.products, ...second.body.data.products].map((p: { price: number }) => p.price)
-    assert.deepEqual(prices, [...prices].sort((x, y) => x - y))
+    const prices = [...first.body.data.products, ...second.body.data.products].map(
+      (p: { price: number }) => p.price,
+    )
+    assert.deepEqual(
+      prices,
+      [...prices].sort((x, y) => x - y),
+    )
   })
 
   const invalid: [string, string][] = [
@@ -104,7 +153,10 @@ describe('commerce catalog: status, info, search, products, offers', () => {
       const res = await api('GET', `/api/commerce/search?${query}`)
       assert.equal(res.status, 400)
       assert.equal(res.body.error.code, 'VALIDATION_ERROR')
-      assert.ok(res.body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(res.body.error))
+      assert.ok(
+        res.body.error.details.some((d: { field: string }) => d.field === field),
+        JSON.stringify(res.body.error),
+      )
     })
   }
 
@@ -130,7 +182,10 @@ describe('commerce catalog: status, info, search, products, offers', () => {
       assert.equal(res.status, 200)
       assert.equal(typeof res.body.meta.timestamp, 'number')
       const costs = res.body.data.offers.map((o: { totalCost: number }) => o.totalCost)
-      assert.deepEqual(costs, [...costs].sort((x, y) => x - y))
+      assert.deepEqual(
+        costs,
+        [...costs].sort((x, y) => x - y),
+      )
       for (const o of res.body.data.offers) {
         assert.equal(Number((o.price + o.shipping).toFixed(2)), o.totalCost)
         if (o.condition !== 'New') assert.equal(o.eligible, false)
@@ -144,8 +199,14 @@ describe('commerce catalog: status, info, search, products, offers', () => {
   it('adds delivery days for remote ZIP codes', async () => {
     const mainland = await api('GET', '/api/commerce/products/B08N5WRWNW/offers?zip_code=33101')
     const alaska = await api('GET', '/api/commerce/products/B08N5WRWNW/offers?zip_code=99501')
-    assert.equal(alaska.body.data.offers[0].deliveryDays.max, mainland.body.data.offers[0].deliveryDays.max + 2)
-    assert.equal((await api('GET', '/api/commerce/products/B08N5WRWNW/offers?zip_code=3310')).status, 400)
+    assert.equal(
+      alaska.body.data.offers[0].deliveryDays.max,
+      mainland.body.data.offers[0].deliveryDays.max + 2,
+    )
+    assert.equal(
+      (await api('GET', '/api/commerce/products/B08N5WRWNW/offers?zip_code=3310')).status,
+      400,
+    )
     assert.equal((await api('GET', '/api/commerce/products/B0NOTHERE1/offers')).status, 404)
   })
 })

@@ -33,14 +33,24 @@ describe('POST /api/commerce/merchant/catalog/import', () => {
   after(async () => t.close())
 
   it('imports the good rows of a CSV and reports each bad row with its fields', async () => {
-    const res = await api('POST', '/api/commerce/merchant/catalog/import', { body: { format: 'csv', csv: CSV } })
+    const res = await api('POST', '/api/commerce/merchant/catalog/import', {
+      body: { format: 'csv', csv: CSV },
+    })
     assert.equal(res.status, 200, JSON.stringify(res.body))
     const d = res.body.data
     assert.equal(d.totalRows, 7)
     assert.equal(d.accepted, 3)
     assert.equal(d.created, 3)
-    assert.deepEqual(d.rejected.map((r: { row: number }) => r.row), [3, 4, 5, 6])
-    const byRow = Object.fromEntries(d.rejected.map((r: { row: number; errors: { field: string }[] }) => [r.row, r.errors.map((e) => e.field)]))
+    assert.deepEqual(
+      d.rejected.map((r: { row: number }) => r.row),
+      [3, 4, 5, 6],
+    )
+    const byRow = Object.fromEntries(
+      d.rejected.map((r: { row: number; errors: { field: string }[] }) => [
+        r.row,
+        r.errors.map((e) => e.field),
+      ]),
+    )
     assert.deepEqual(byRow[3], ['productId'])
     assert.deepEqual(byRow[4], ['price'])
     assert.deepEqual(byRow[5], ['rating', 'condition', 'prime'])
@@ -50,14 +60,23 @@ describe('POST /api/commerce/merchant/catalog/import', () => {
 
   it('makes imported goods searchable (with typos) for the importing merchant only', async () => {
     const mine = await api('GET', '/api/commerce/search?q=ceramic%20mug&retailer=other')
-    assert.deepEqual(mine.body.data.products.map((p: { productId: string }) => p.productId).sort(), ['MUG-001', 'MUG-002'])
+    assert.deepEqual(
+      mine.body.data.products.map((p: { productId: string }) => p.productId).sort(),
+      ['MUG-001', 'MUG-002'],
+    )
     assert.equal(mine.body.data.products[0].isMerchantProduct, true)
     const typo = await api('GET', '/api/commerce/search?q=ceramik%20mugg')
-    assert.ok(typo.body.data.products.some((p: { productId: string }) => p.productId === 'MUG-001'), JSON.stringify(typo.body.data))
+    assert.ok(
+      typo.body.data.products.some((p: { productId: string }) => p.productId === 'MUG-001'),
+      JSON.stringify(typo.body.data),
+    )
     const theirs = await otherApi('GET', '/api/commerce/search?q=ceramic%20mug&retailer=other')
     assert.deepEqual(theirs.body.data.products, [])
     // the other merchant's typo dictionary does not know this merchant's words either
-    assert.deepEqual((await otherApi('GET', '/api/commerce/search?q=clayworx')).body.data.corrections, [])
+    assert.deepEqual(
+      (await otherApi('GET', '/api/commerce/search?q=clayworx')).body.data.corrections,
+      [],
+    )
     assert.equal((await otherApi('GET', '/api/commerce/products/MUG-001')).status, 404)
   })
 
@@ -65,24 +84,45 @@ describe('POST /api/commerce/merchant/catalog/import', () => {
     const offers = await api('GET', '/api/commerce/products/MUG-001/offers')
     assert.equal(offers.body.data.retailer, 'other')
     assert.equal(offers.body.data.offers[0].sellerName, 'Clayworks Studio')
-    const { estimate } = await checkout(api, { customer_id: `cust_${randomUUID()}` }, [{ productId: 'MUG-001', quantity: 2 }])
+    const { estimate } = await checkout(api, { customer_id: `cust_${randomUUID()}` }, [
+      { productId: 'MUG-001', quantity: 2 },
+    ])
     assert.equal(estimate.pricing.subtotal, 37)
     assert.equal(estimate.pricing.shipping, 4.99)
-    const slow = await api('POST', '/api/commerce/merchant/checkout/estimate', { body: { customer_id: 'c', items: [{ productId: 'TEAPOT-9', quantity: 1 }] } })
+    const slow = await api('POST', '/api/commerce/merchant/checkout/estimate', {
+      body: { customer_id: 'c', items: [{ productId: 'TEAPOT-9', quantity: 1 }] },
+    })
     assert.match(slow.body.data.invalidItems[0].error, /No eligible offers/)
   })
 
   it('updates existing products on re-import from JSON and validates without writing on a dry run', async () => {
-    const dry = await api('POST', '/api/commerce/merchant/catalog/import', { body: { format: 'json', dryRun: true, products: [{ productId: 'MUG-001', title: 'Dry Run Mug', price: 1 }] } })
+    const dry = await api('POST', '/api/commerce/merchant/catalog/import', {
+      body: {
+        format: 'json',
+        dryRun: true,
+        products: [{ productId: 'MUG-001', title: 'Dry Run Mug', price: 1 }],
+      },
+    })
     assert.equal(dry.body.data.accepted, 1)
     assert.equal(dry.body.data.created + dry.body.data.updated, 0)
-    assert.equal((await api('GET', '/api/commerce/products/MUG-001')).body.data.title, 'Handmade Ceramic Mug')
+    assert.equal(
+      (await api('GET', '/api/commerce/products/MUG-001')).body.data.title,
+      'Handmade Ceramic Mug',
+    )
     const res = await api('POST', '/api/commerce/merchant/catalog/import', {
-      body: { format: 'json', products: [{ productId: 'MUG-001', title: 'Handmade Ceramic Mug v2', price: 19.5 }, { productId: 'BOWL-1', title: 'Serving Bowl', price: '32.00', colour: 'blue' }] },
+      body: {
+        format: 'json',
+        products: [
+          { productId: 'MUG-001', title: 'Handmade Ceramic Mug v2', price: 19.5 },
+          { productId: 'BOWL-1', title: 'Serving Bowl', price: '32.00', colour: 'blue' },
+        ],
+      },
     })
     assert.equal(res.status, 200)
     assert.equal(res.body.data.updated, 1)
-    assert.deepEqual(res.body.data.rejected, [{ row: 2, productId: 'BOWL-1', errors: [{ field: 'colour', message: 'unknown column' }] }])
+    assert.deepEqual(res.body.data.rejected, [
+      { row: 2, productId: 'BOWL-1', errors: [{ field: 'colour', message: 'unknown column' }] },
+    ])
     const product = await api('GET', '/api/commerce/products/MUG-001')
     assert.equal(product.body.data.title, 'Handmade Ceramic Mug v2')
     assert.equal(product.body.data.price, 19.5)
@@ -93,14 +133,28 @@ describe('POST /api/commerce/merchant/catalog/import', () => {
     ['csv without text', { format: 'csv' }, 'csv'],
     ['csv without a header', { format: 'csv', csv: 'MUG-1,Mug,10' }, 'csv'],
     ['an empty product list', { format: 'json', products: [] }, 'products'],
-    ['more than 5000 rows', { format: 'json', products: Array.from({ length: 5001 }, (_, i) => ({ productId: `P${i}`, title: 'x', price: 1 })) }, 'products'],
+    [
+      'more than 5000 rows',
+      {
+        format: 'json',
+        products: Array.from({ length: 5001 }, (_, i) => ({
+          productId: `P${i}`,
+          title: 'x',
+          price: 1,
+        })),
+      },
+      'products',
+    ],
     ['an unknown format', { format: 'xml', products: [] }, 'format'],
   ]
   for (const [label, body, field] of invalid) {
     it(`answers 400 naming ${field} for ${label}`, async () => {
       const res = await api('POST', '/api/commerce/merchant/catalog/import', { body })
       assert.equal(res.status, 400, JSON.stringify(res.body).slice(0, 300))
-      assert.ok(res.body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(res.body.error).slice(0, 300))
+      assert.ok(
+        res.body.error.details.some((d: { field: string }) => d.field === field),
+        JSON.stringify(res.body.error).slice(0, 300),
+      )
     })
   }
 })

@@ -48,7 +48,10 @@ function toAddress(row: Selectable<CommerceAddressTable>): SavedAddress {
   }
 }
 
-export type AddressFields = Omit<SavedAddress, 'id' | 'customerId' | 'walletAddress' | 'walletNetwork' | 'identityKey' | 'createdAt'>
+export type AddressFields = Omit<
+  SavedAddress,
+  'id' | 'customerId' | 'walletAddress' | 'walletNetwork' | 'identityKey' | 'createdAt'
+>
 
 /**
  * Saves an address for the identity; the same standardized address saved again is the same row

@@ -37,7 +37,11 @@ export interface CartOwner {
   identity: CustomerIdentity
 }
 
-export async function findCart(db: Executor, owner: CartOwner, options: { lock?: boolean } = {}): Promise<Cart | undefined> {
+export async function findCart(
+  db: Executor,
+  owner: CartOwner,
+  options: { lock?: boolean } = {},
+): Promise<Cart | undefined> {
   let query = db
     .selectFrom('commerce_cart')
     .selectAll()
@@ -47,7 +51,13 @@ export async function findCart(db: Executor, owner: CartOwner, options: { lock?:
   if (options.lock) query = query.forUpdate()
   const row = await query.executeTakeFirst()
   if (!row) return undefined
-  const items = await db.selectFrom('commerce_cart_item').selectAll().where('cart_id', '=', row.id).orderBy('created_at').orderBy('id').execute()
+  const items = await db
+    .selectFrom('commerce_cart_item')
+    .selectAll()
+    .where('cart_id', '=', row.id)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
   return {
     id: row.id,
     merchantId: BigInt(row.merchant_id),
@@ -75,7 +85,12 @@ export async function findCart(db: Executor, owner: CartOwner, options: { lock?:
 }
 
 /** Creates the identity's cart if missing (one per merchant, environment and identity) and locks it. */
-export async function ensureCart(db: Executor, owner: CartOwner, id: string, now: Date): Promise<Cart> {
+export async function ensureCart(
+  db: Executor,
+  owner: CartOwner,
+  id: string,
+  now: Date,
+): Promise<Cart> {
   await db
     .insertInto('commerce_cart')
     .values({
@@ -94,10 +109,16 @@ export async function ensureCart(db: Executor, owner: CartOwner, id: string, now
   const cart = await findCart(db, owner, { lock: true })
   if (!cart) throw new Error('cart vanished after upsert')
   // the wallet given alongside a customer id is remembered on the cart
-  if (owner.identity.walletAddress !== null && cart.walletAddress !== owner.identity.walletAddress) {
+  if (
+    owner.identity.walletAddress !== null &&
+    cart.walletAddress !== owner.identity.walletAddress
+  ) {
     await db
       .updateTable('commerce_cart')
-      .set({ wallet_address: owner.identity.walletAddress, wallet_network: owner.identity.walletNetwork })
+      .set({
+        wallet_address: owner.identity.walletAddress,
+        wallet_network: owner.identity.walletNetwork,
+      })
       .where('id', '=', cart.id)
       .execute()
     cart.walletAddress = owner.identity.walletAddress
@@ -122,7 +143,13 @@ export interface NewCartItem {
   ratingTenths: number | null
 }
 
-export async function insertCartItem(db: Executor, cartId: string, id: string, item: NewCartItem, now: Date): Promise<void> {
+export async function insertCartItem(
+  db: Executor,
+  cartId: string,
+  id: string,
+  item: NewCartItem,
+  now: Date,
+): Promise<void> {
   await db
     .insertInto('commerce_cart_item')
     .values({
@@ -146,7 +173,13 @@ export async function insertCartItem(db: Executor, cartId: string, id: string, i
 export async function updateCartItem(
   db: Executor,
   itemId: string,
-  patch: { quantity: number; title?: string; priceUsdMillis?: bigint; imageUrl?: string | null; productUrl?: string | null },
+  patch: {
+    quantity: number
+    title?: string
+    priceUsdMillis?: bigint
+    imageUrl?: string | null
+    productUrl?: string | null
+  },
   now: Date,
 ): Promise<void> {
   await db
@@ -154,7 +187,9 @@ export async function updateCartItem(
     .set({
       quantity: patch.quantity,
       ...(patch.title !== undefined && { title: patch.title }),
-      ...(patch.priceUsdMillis !== undefined && { price_usd_millis: patch.priceUsdMillis.toString() }),
+      ...(patch.priceUsdMillis !== undefined && {
+        price_usd_millis: patch.priceUsdMillis.toString(),
+      }),
       ...(patch.imageUrl !== undefined && { image_url: patch.imageUrl }),
       ...(patch.productUrl !== undefined && { product_url: patch.productUrl }),
       updated_at: now,
@@ -168,6 +203,8 @@ export async function deleteCartItem(db: Executor, itemId: string): Promise<void
 }
 
 export async function clearCartItems(db: Executor, cartId: string): Promise<number> {
-  const result = await sql`DELETE FROM commerce_cart_item WHERE cart_id = ${cartId}::uuid`.execute(db)
+  const result = await sql`DELETE FROM commerce_cart_item WHERE cart_id = ${cartId}::uuid`.execute(
+    db,
+  )
   return Number(result.numAffectedRows ?? 0n)
 }

@@ -41,7 +41,11 @@ function ratingTenths(rating: number | undefined): number | null {
   return Math.round(rating * 10)
 }
 
-export async function getCart(commerce: Commerce, tenant: Tenant, input: IdentityInput): Promise<{ cart: Cart | undefined; identity: CustomerIdentity }> {
+export async function getCart(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: IdentityInput,
+): Promise<{ cart: Cart | undefined; identity: CustomerIdentity }> {
   const identity = parseIdentity(input)
   return { cart: await findCart(commerce.deps.db, { ...tenant, identity }), identity }
 }
@@ -55,44 +59,73 @@ async function addToCart(
 ): Promise<{ itemId: string; quantity: number; updated: boolean }> {
   const now = commerce.deps.clock.now()
   const priceUsdMillis = parseUsdPrice(item.price, `${fieldPrefix}price`)
-  const existing = cart.items.find((i) => i.productId === item.productId && i.retailer === item.retailer)
+  const existing = cart.items.find(
+    (i) => i.productId === item.productId && i.retailer === item.retailer,
+  )
   if (existing) {
     const quantity = existing.quantity + item.quantity
     if (quantity > MAX_ITEM_QUANTITY) {
-      throw fieldError(`${fieldPrefix}quantity`, `the cart would hold ${quantity}; at most ${MAX_ITEM_QUANTITY} of one item`)
+      throw fieldError(
+        `${fieldPrefix}quantity`,
+        `the cart would hold ${quantity}; at most ${MAX_ITEM_QUANTITY} of one item`,
+      )
     }
-    await updateCartItem(trx, existing.id, {
-      quantity,
-      title: item.title,
-      priceUsdMillis,
-      ...(item.imageUrl !== undefined && { imageUrl: item.imageUrl }),
-      ...(item.productUrl !== undefined && { productUrl: item.productUrl }),
-    }, now)
+    await updateCartItem(
+      trx,
+      existing.id,
+      {
+        quantity,
+        title: item.title,
+        priceUsdMillis,
+        ...(item.imageUrl !== undefined && { imageUrl: item.imageUrl }),
+        ...(item.productUrl !== undefined && { productUrl: item.productUrl }),
+      },
+      now,
+    )
     await touchCart(trx, cart.id, now)
     return { itemId: existing.id, quantity, updated: true }
   }
-  if (cart.items.length >= MAX_CART_LINES) throw fieldError(`${fieldPrefix}productId`, `a cart holds at most ${MAX_CART_LINES} different items`)
+  if (cart.items.length >= MAX_CART_LINES)
+    throw fieldError(
+      `${fieldPrefix}productId`,
+      `a cart holds at most ${MAX_CART_LINES} different items`,
+    )
   const itemId = uuidv7(now.getTime())
-  await insertCartItem(trx, cart.id, itemId, {
-    productId: item.productId,
-    retailer: item.retailer,
-    title: item.title,
-    priceUsdMillis,
-    quantity: item.quantity,
-    imageUrl: item.imageUrl ?? null,
-    productUrl: item.productUrl ?? null,
-    numReviews: item.numReviews ?? null,
-    ratingTenths: ratingTenths(item.rating),
-  }, now)
+  await insertCartItem(
+    trx,
+    cart.id,
+    itemId,
+    {
+      productId: item.productId,
+      retailer: item.retailer,
+      title: item.title,
+      priceUsdMillis,
+      quantity: item.quantity,
+      imageUrl: item.imageUrl ?? null,
+      productUrl: item.productUrl ?? null,
+      numReviews: item.numReviews ?? null,
+      ratingTenths: ratingTenths(item.rating),
+    },
+    now,
+  )
   await touchCart(trx, cart.id, now)
   return { itemId, quantity: item.quantity, updated: false }
 }
 
-export async function createCart(commerce: Commerce, tenant: Tenant, input: IdentityInput & { item?: NewItemInput | undefined }): Promise<Cart> {
+export async function createCart(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: IdentityInput & { item?: NewItemInput | undefined },
+): Promise<Cart> {
   const identity = parseIdentity(input)
   const owner = { ...tenant, identity }
   return commerce.deps.db.transaction().execute(async (trx) => {
-    const cart = await ensureCart(trx, owner, uuidv7(commerce.deps.clock.now().getTime()), commerce.deps.clock.now())
+    const cart = await ensureCart(
+      trx,
+      owner,
+      uuidv7(commerce.deps.clock.now().getTime()),
+      commerce.deps.clock.now(),
+    )
     if (input.item) await addToCart(commerce, trx, cart, input.item, 'item.')
     const fresh = await findCart(trx, owner)
     if (!fresh) throw new Error('cart vanished')
@@ -100,11 +133,20 @@ export async function createCart(commerce: Commerce, tenant: Tenant, input: Iden
   })
 }
 
-export async function addCartItem(commerce: Commerce, tenant: Tenant, input: IdentityInput & NewItemInput) {
+export async function addCartItem(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: IdentityInput & NewItemInput,
+) {
   const identity = parseIdentity(input)
   const owner = { ...tenant, identity }
   return commerce.deps.db.transaction().execute(async (trx) => {
-    const cart = await ensureCart(trx, owner, uuidv7(commerce.deps.clock.now().getTime()), commerce.deps.clock.now())
+    const cart = await ensureCart(
+      trx,
+      owner,
+      uuidv7(commerce.deps.clock.now().getTime()),
+      commerce.deps.clock.now(),
+    )
     return addToCart(commerce, trx, cart, input, '')
   })
 }
@@ -116,7 +158,12 @@ function itemOf(cart: Cart | undefined, itemId: string): CartItem {
   return item
 }
 
-export async function setCartItemQuantity(commerce: Commerce, tenant: Tenant, itemId: string, input: IdentityInput & { quantity: number }) {
+export async function setCartItemQuantity(
+  commerce: Commerce,
+  tenant: Tenant,
+  itemId: string,
+  input: IdentityInput & { quantity: number },
+) {
   const identity = parseIdentity(input)
   return commerce.deps.db.transaction().execute(async (trx) => {
     const now = commerce.deps.clock.now()
@@ -126,11 +173,21 @@ export async function setCartItemQuantity(commerce: Commerce, tenant: Tenant, it
     if (input.quantity === 0) await deleteCartItem(trx, item.id)
     else await updateCartItem(trx, item.id, { quantity: input.quantity }, now)
     if (cart) await touchCart(trx, cart.id, now)
-    return { itemId: item.id, quantity: input.quantity, updatedAt: now, removed: input.quantity === 0 }
+    return {
+      itemId: item.id,
+      quantity: input.quantity,
+      updatedAt: now,
+      removed: input.quantity === 0,
+    }
   })
 }
 
-export async function removeCartItem(commerce: Commerce, tenant: Tenant, itemId: string, input: IdentityInput) {
+export async function removeCartItem(
+  commerce: Commerce,
+  tenant: Tenant,
+  itemId: string,
+  input: IdentityInput,
+) {
   const identity = parseIdentity(input)
   return commerce.deps.db.transaction().execute(async (trx) => {
     const cart = await findCart(trx, { ...tenant, identity }, { lock: true })
@@ -141,7 +198,11 @@ export async function removeCartItem(commerce: Commerce, tenant: Tenant, itemId:
   })
 }
 
-export async function clearCart(commerce: Commerce, tenant: Tenant, input: IdentityInput): Promise<number> {
+export async function clearCart(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: IdentityInput,
+): Promise<number> {
   const identity = parseIdentity(input)
   return commerce.deps.db.transaction().execute(async (trx) => {
     const cart = await findCart(trx, { ...tenant, identity }, { lock: true })
@@ -164,25 +225,50 @@ export interface CartValidation {
 }
 
 /** Checks every line against the provider: still offered (eligible) and at the saved price? */
-export async function validateCart(commerce: Commerce, tenant: Tenant, input: IdentityInput): Promise<CartValidation> {
+export async function validateCart(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: IdentityInput,
+): Promise<CartValidation> {
   const identity = parseIdentity(input)
   const cart = await findCart(commerce.deps.db, { ...tenant, identity })
   const items = cart?.items ?? []
   const selected = await selectOffers(
     commerce,
     tenant,
-    items.map((i) => ({ productId: i.productId, retailer: i.retailer, quantity: i.quantity, requestedPriceUsdMillis: i.priceUsdMillis, ref: i.id })),
+    items.map((i) => ({
+      productId: i.productId,
+      retailer: i.retailer,
+      quantity: i.quantity,
+      requestedPriceUsdMillis: i.priceUsdMillis,
+      ref: i.id,
+    })),
   )
   const results = items.map((item) => {
     const valid = selected.valid.find((v) => v.ref === item.id)
     if (!valid) {
       const invalid = selected.invalid.find((v) => v.ref === item.id)
-      return { item, available: false, currentPriceUsdMillis: null, priceChanged: false, reason: invalid?.error ?? 'unavailable' }
+      return {
+        item,
+        available: false,
+        currentPriceUsdMillis: null,
+        priceChanged: false,
+        reason: invalid?.error ?? 'unavailable',
+      }
     }
     const current = BigInt(valid.priceUsdMillis)
-    return { item, available: true, currentPriceUsdMillis: current, priceChanged: current !== item.priceUsdMillis, reason: null }
+    return {
+      item,
+      available: true,
+      currentPriceUsdMillis: current,
+      priceChanged: current !== item.priceUsdMillis,
+      reason: null,
+    }
   })
-  return { valid: items.length > 0 && results.every((r) => r.available && !r.priceChanged), items: results }
+  return {
+    valid: items.length > 0 && results.every((r) => r.available && !r.priceChanged),
+    items: results,
+  }
 }
 
 export interface CartTotals {
@@ -194,29 +280,51 @@ export interface CartTotals {
 }
 
 /** Totals at the provider's current prices, with sales tax for the ZIP code. */
-export async function cartTotals(commerce: Commerce, tenant: Tenant, input: IdentityInput & { zip_code: string }): Promise<CartTotals> {
+export async function cartTotals(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: IdentityInput & { zip_code: string },
+): Promise<CartTotals> {
   const identity = parseIdentity(input)
   const zipCode = normalizeZip(input.zip_code)
   const state = zipCode === undefined ? undefined : stateForZip(zipCode)
-  if (zipCode === undefined || state === undefined) throw fieldError('zip_code', 'not a deliverable US ZIP code')
+  if (zipCode === undefined || state === undefined)
+    throw fieldError('zip_code', 'not a deliverable US ZIP code')
   const cart = await findCart(commerce.deps.db, { ...tenant, identity })
   const items = cart?.items ?? []
   const selected = await selectOffers(
     commerce,
     tenant,
-    items.map((i) => ({ productId: i.productId, retailer: i.retailer, quantity: i.quantity, requestedPriceUsdMillis: i.priceUsdMillis, ref: i.id })),
+    items.map((i) => ({
+      productId: i.productId,
+      retailer: i.retailer,
+      quantity: i.quantity,
+      requestedPriceUsdMillis: i.priceUsdMillis,
+      ref: i.id,
+    })),
   )
-  const lines = selected.valid.map((v) => ({ priceUsdMillis: BigInt(v.priceUsdMillis), shippingUsdMillis: BigInt(v.shippingUsdMillis), quantity: v.quantity }))
+  const lines = selected.valid.map((v) => ({
+    priceUsdMillis: BigInt(v.priceUsdMillis),
+    shippingUsdMillis: BigInt(v.shippingUsdMillis),
+    quantity: v.quantity,
+  }))
   return {
     pricing: priceLines(lines, state),
     itemCount: lines.reduce((n, l) => n + l.quantity, 0),
     zipCode,
     state,
-    unavailable: selected.invalid.map((i) => ({ itemId: i.ref ?? '', productId: i.productId, reason: i.error })),
+    unavailable: selected.invalid.map((i) => ({
+      itemId: i.ref ?? '',
+      productId: i.productId,
+      reason: i.error,
+    })),
   }
 }
 
 export function assertCartNotEmpty(cart: Cart | undefined): Cart {
-  if (!cart || cart.items.length === 0) throw new AppError('VALIDATION_ERROR', 'useCart: the cart is empty', [{ field: 'useCart', message: 'the cart is empty', code: 'CART_EMPTY' }])
+  if (!cart || cart.items.length === 0)
+    throw new AppError('VALIDATION_ERROR', 'useCart: the cart is empty', [
+      { field: 'useCart', message: 'the cart is empty', code: 'CART_EMPTY' },
+    ])
   return cart
 }

@@ -2,8 +2,16 @@ import { AppError } from '@pepay/core'
 import type { Retailer } from '@pepay/contracts'
 import { fieldError, NotFoundError } from '../../../http/errors.ts'
 import { findMerchant } from '../../merchants/merchant.repo.ts'
-import { csvRecords, MAX_IMPORT_ROWS, parseImport, type RejectedRow } from '../../../providers/retail/catalog/catalog-import.ts'
-import { merchantWordScope, upsertMerchantProducts } from '../../../providers/retail/catalog/catalog.repo.ts'
+import {
+  csvRecords,
+  MAX_IMPORT_ROWS,
+  parseImport,
+  type RejectedRow,
+} from '../../../providers/retail/catalog/catalog-import.ts'
+import {
+  merchantWordScope,
+  upsertMerchantProducts,
+} from '../../../providers/retail/catalog/catalog.repo.ts'
 import {
   bestEligibleOffer,
   offerEligibility,
@@ -30,10 +38,17 @@ export interface SearchInput {
   sort: 'relevance' | 'price_asc' | 'price_desc' | 'rating'
 }
 
-export async function searchCatalog(commerce: Commerce, tenant: Tenant, input: SearchInput): Promise<SearchPage> {
-  const minPrice = input.minPrice === undefined ? undefined : parseUsdPrice(input.minPrice, 'minPrice', 0n)
-  const maxPrice = input.maxPrice === undefined ? undefined : parseUsdPrice(input.maxPrice, 'maxPrice', 0n)
-  if (minPrice !== undefined && maxPrice !== undefined && maxPrice < minPrice) throw fieldError('maxPrice', 'must not be below minPrice')
+export async function searchCatalog(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: SearchInput,
+): Promise<SearchPage> {
+  const minPrice =
+    input.minPrice === undefined ? undefined : parseUsdPrice(input.minPrice, 'minPrice', 0n)
+  const maxPrice =
+    input.maxPrice === undefined ? undefined : parseUsdPrice(input.maxPrice, 'maxPrice', 0n)
+  if (minPrice !== undefined && maxPrice !== undefined && maxPrice < minPrice)
+    throw fieldError('maxPrice', 'must not be below minPrice')
   return commerce.provider.search(catalogScope(tenant), {
     q: input.q,
     limit: input.limit,
@@ -73,7 +88,13 @@ export async function productOffers(
   return found
 }
 
-export function availability(offers: Offer[]): { inStock: boolean; eligibleForCheckout: boolean; offerCount: number; reason: string | null; best: Offer | undefined } {
+export function availability(offers: Offer[]): {
+  inStock: boolean
+  eligibleForCheckout: boolean
+  offerCount: number
+  reason: string | null
+  best: Offer | undefined
+} {
   const best = bestEligibleOffer(offers)
   const inStock = offers.some((o) => o.isAvailable)
   let reason: string | null = null
@@ -82,7 +103,13 @@ export function availability(offers: Offer[]): { inStock: boolean; eligibleForCh
     const why = first ? offerEligibility(first) : undefined
     reason = why && !why.eligible ? why.reason : 'no offers'
   }
-  return { inStock, eligibleForCheckout: best !== undefined, offerCount: offers.length, reason, best }
+  return {
+    inStock,
+    eligibleForCheckout: best !== undefined,
+    offerCount: offers.length,
+    reason,
+    best,
+  }
 }
 
 export interface ImportInput {
@@ -105,7 +132,11 @@ export interface ImportResult {
  * their words added to the merchant's typo dictionary) in one transaction, invalid rows are
  * reported. A dry run validates only.
  */
-export async function importCatalog(commerce: Commerce, tenant: Tenant, input: ImportInput): Promise<ImportResult> {
+export async function importCatalog(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: ImportInput,
+): Promise<ImportResult> {
   let records: Record<string, unknown>[]
   if (input.format === 'json') {
     if (input.csv !== undefined) throw fieldError('csv', 'not allowed with format json')
@@ -118,23 +149,51 @@ export async function importCatalog(commerce: Commerce, tenant: Tenant, input: I
     if ('error' in parsed) throw fieldError('csv', `not readable as CSV: ${parsed.error}`)
     records = parsed.records
     const header = input.csv.split(/\r?\n/, 1)[0] ?? ''
-    if (!/(^|,)\s*"?productId"?\s*(,|$)/.test(header)) throw fieldError('csv', 'the first line must be a header naming the columns (productId,title,price,…)')
+    if (!/(^|,)\s*"?productId"?\s*(,|$)/.test(header))
+      throw fieldError(
+        'csv',
+        'the first line must be a header naming the columns (productId,title,price,…)',
+      )
   }
-  if (records.length === 0) throw fieldError(input.format === 'json' ? 'products' : 'csv', 'no rows to import')
-  if (records.length > MAX_IMPORT_ROWS) throw fieldError(input.format === 'json' ? 'products' : 'csv', `at most ${MAX_IMPORT_ROWS} rows per import`)
+  if (records.length === 0)
+    throw fieldError(input.format === 'json' ? 'products' : 'csv', 'no rows to import')
+  if (records.length > MAX_IMPORT_ROWS)
+    throw fieldError(
+      input.format === 'json' ? 'products' : 'csv',
+      `at most ${MAX_IMPORT_ROWS} rows per import`,
+    )
   const parsed = parseImport(records)
   if (input.dryRun || parsed.accepted.length === 0) {
-    return { totalRows: parsed.totalRows, accepted: parsed.accepted.length, created: 0, updated: 0, rejected: parsed.rejected }
+    return {
+      totalRows: parsed.totalRows,
+      accepted: parsed.accepted.length,
+      created: 0,
+      updated: 0,
+      rejected: parsed.rejected,
+    }
   }
   const merchant = await findMerchant(commerce.deps.db, tenant.merchantId)
   if (!merchant) throw new AppError('NOT_FOUND', 'merchant not found')
   const scope = catalogScope(tenant)
   const counts = await commerce.deps.db.transaction().execute(async (trx) => {
-    const result = await upsertMerchantProducts(trx, scope, merchant.name, parsed.accepted, commerce.deps.clock.now())
+    const result = await upsertMerchantProducts(
+      trx,
+      scope,
+      merchant.name,
+      parsed.accepted,
+      commerce.deps.clock.now(),
+    )
     const words = new Set<string>()
-    for (const p of parsed.accepted) for (const w of searchWords(`${p.title} ${p.brand} ${p.category}`)) words.add(w)
+    for (const p of parsed.accepted)
+      for (const w of searchWords(`${p.title} ${p.brand} ${p.category}`)) words.add(w)
     await insertSearchWords(trx, merchantWordScope(scope), [...words])
     return result
   })
-  return { totalRows: parsed.totalRows, accepted: parsed.accepted.length, created: counts.created, updated: counts.updated, rejected: parsed.rejected }
+  return {
+    totalRows: parsed.totalRows,
+    accepted: parsed.accepted.length,
+    created: counts.created,
+    updated: counts.updated,
+    rejected: parsed.rejected,
+  }
 }

@@ -17,49 +17,94 @@ import { parseIdentity, type IdentityInput } from '../shared/identity.ts'
 import { centsText, parseUsdPrice, usd } from '../shared/money.ts'
 import { findEstimate, insertEstimate, type StoredEstimate } from './estimate.repo.ts'
 import { selectOffers, type LineRequest } from './offer-selection.service.ts'
-import { COMMERCE_INVOICE_TTL_MS, ESTIMATE_TTL_MS, MAX_ORDER_USD_MILLIS, priceLines, type Pricing } from './pricing.ts'
+import {
+  COMMERCE_INVOICE_TTL_MS,
+  ESTIMATE_TTL_MS,
+  MAX_ORDER_USD_MILLIS,
+  priceLines,
+  type Pricing,
+} from './pricing.ts'
 
 export interface EstimateInput extends IdentityInput {
-  items?: { productId?: string | undefined; product_id?: string | undefined; quantity: number; price?: number | undefined; title?: string | undefined; retailer?: Retailer | undefined }[] | undefined
+  items?:
+    | {
+        productId?: string | undefined
+        product_id?: string | undefined
+        quantity: number
+        price?: number | undefined
+        title?: string | undefined
+        retailer?: Retailer | undefined
+      }[]
+    | undefined
   useCart?: boolean | undefined
-  itemOverrides?: { productId: string; retailer?: Retailer | undefined; quantity: number }[] | undefined
+  itemOverrides?:
+    { productId: string; retailer?: Retailer | undefined; quantity: number }[] | undefined
 }
 
 /** Resolves the three documented modes into line requests; the cart is only read. */
-async function requestedLines(commerce: Commerce, tenant: Tenant, input: EstimateInput, identityKey: ReturnType<typeof parseIdentity>): Promise<LineRequest[]> {
-  if (input.items !== undefined && input.useCart) throw fieldError('items', 'items cannot be combined with useCart: true')
-  if (input.itemOverrides !== undefined && !input.useCart) throw fieldError('itemOverrides', 'itemOverrides requires useCart: true')
+async function requestedLines(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: EstimateInput,
+  identityKey: ReturnType<typeof parseIdentity>,
+): Promise<LineRequest[]> {
+  if (input.items !== undefined && input.useCart)
+    throw fieldError('items', 'items cannot be combined with useCart: true')
+  if (input.itemOverrides !== undefined && !input.useCart)
+    throw fieldError('itemOverrides', 'itemOverrides requires useCart: true')
   if (input.items !== undefined) {
     const seen = new Set<string>()
     return input.items.map((item, index) => {
       const productId = item.productId ?? item.product_id
       if (productId === undefined) throw fieldError(`items.${index}.productId`, 'required')
-      if (item.productId !== undefined && item.product_id !== undefined && item.productId !== item.product_id) {
+      if (
+        item.productId !== undefined &&
+        item.product_id !== undefined &&
+        item.productId !== item.product_id
+      ) {
         throw fieldError(`items.${index}.product_id`, 'differs from productId')
       }
       const key = `${item.retailer ?? ''}:${productId}`
-      if (seen.has(key)) throw fieldError(`items.${index}.productId`, 'listed twice; use one line with a quantity')
+      if (seen.has(key))
+        throw fieldError(`items.${index}.productId`, 'listed twice; use one line with a quantity')
       seen.add(key)
       return {
         productId,
         retailer: item.retailer,
         quantity: item.quantity,
-        requestedPriceUsdMillis: item.price === undefined ? null : parseUsdPrice(item.price, `items.${index}.price`),
+        requestedPriceUsdMillis:
+          item.price === undefined ? null : parseUsdPrice(item.price, `items.${index}.price`),
       }
     })
   }
   if (!input.useCart) throw fieldError('items', 'items are required unless useCart is true')
-  const cart = assertCartNotEmpty(await findCart(commerce.deps.db, { ...tenant, identity: identityKey }))
+  const cart = assertCartNotEmpty(
+    await findCart(commerce.deps.db, { ...tenant, identity: identityKey }),
+  )
   const overrides = input.itemOverrides ?? []
   overrides.forEach((o, index) => {
-    if (!cart.items.some((i) => i.productId === o.productId && (o.retailer === undefined || i.retailer === o.retailer))) {
+    if (
+      !cart.items.some(
+        (i) =>
+          i.productId === o.productId && (o.retailer === undefined || i.retailer === o.retailer),
+      )
+    ) {
       throw fieldError(`itemOverrides.${index}.productId`, 'not in the cart')
     }
   })
   const lines = cart.items
     .map((item) => {
-      const override = overrides.find((o) => o.productId === item.productId && (o.retailer === undefined || o.retailer === item.retailer))
-      return { productId: item.productId, retailer: item.retailer, quantity: override ? override.quantity : item.quantity, requestedPriceUsdMillis: item.priceUsdMillis }
+      const override = overrides.find(
+        (o) =>
+          o.productId === item.productId &&
+          (o.retailer === undefined || o.retailer === item.retailer),
+      )
+      return {
+        productId: item.productId,
+        retailer: item.retailer,
+        quantity: override ? override.quantity : item.quantity,
+        requestedPriceUsdMillis: item.priceUsdMillis,
+      }
     })
     // quantity 0 leaves the item out of this estimate only
     .filter((line) => line.quantity > 0)
@@ -67,18 +112,33 @@ async function requestedLines(commerce: Commerce, tenant: Tenant, input: Estimat
   return lines
 }
 
-export function estimatePricing(estimate: Pick<StoredEstimate, 'validItems'>, state: string | null): Pricing {
+export function estimatePricing(
+  estimate: Pick<StoredEstimate, 'validItems'>,
+  state: string | null,
+): Pricing {
   return priceLines(
-    estimate.validItems.map((l) => ({ priceUsdMillis: BigInt(l.priceUsdMillis), shippingUsdMillis: BigInt(l.shippingUsdMillis), quantity: l.quantity })),
+    estimate.validItems.map((l) => ({
+      priceUsdMillis: BigInt(l.priceUsdMillis),
+      shippingUsdMillis: BigInt(l.shippingUsdMillis),
+      quantity: l.quantity,
+    })),
     state,
   )
 }
 
 function assertWithinOrderLimit(totalUsdMillis: bigint, field: string): void {
   if (totalUsdMillis > MAX_ORDER_USD_MILLIS) {
-    throw new AppError('VALIDATION_ERROR', `${field}: order total ${centsText(totalUsdMillis)} exceeds the ${centsText(MAX_ORDER_USD_MILLIS)} maximum`, [
-      { field, message: `order total must not exceed ${centsText(MAX_ORDER_USD_MILLIS)} USD`, code: 'ORDER_LIMIT_EXCEEDED' },
-    ])
+    throw new AppError(
+      'VALIDATION_ERROR',
+      `${field}: order total ${centsText(totalUsdMillis)} exceeds the ${centsText(MAX_ORDER_USD_MILLIS)} maximum`,
+      [
+        {
+          field,
+          message: `order total must not exceed ${centsText(MAX_ORDER_USD_MILLIS)} USD`,
+          code: 'ORDER_LIMIT_EXCEEDED',
+        },
+      ],
+    )
   }
 }
 
@@ -87,7 +147,11 @@ function assertWithinOrderLimit(totalUsdMillis: bigint, field: string): void {
  * reasons) and stores the estimate for 15 minutes. One order buys from one retailer: lines from
  * other retailers than the first valid one are reported invalid.
  */
-export async function createEstimate(commerce: Commerce, tenant: Tenant, input: EstimateInput): Promise<{ estimate: StoredEstimate; pricing: Pricing }> {
+export async function createEstimate(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: EstimateInput,
+): Promise<{ estimate: StoredEstimate; pricing: Pricing }> {
   const identity = parseIdentity(input)
   const lines = await requestedLines(commerce, tenant, input, identity)
   const selected = await selectOffers(commerce, tenant, lines)
@@ -95,7 +159,12 @@ export async function createEstimate(commerce: Commerce, tenant: Tenant, input: 
   const valid: StoredLine[] = []
   const invalid = selected.invalid.map(({ ref: _ref, ...line }) => line)
   for (const { ref: _ref, ...line } of selected.valid) {
-    if (line.retailer !== retailer) invalid.push({ productId: line.productId, retailer: line.retailer, error: `Items from ${line.retailer} cannot share an order with ${retailer}; check out separately` })
+    if (line.retailer !== retailer)
+      invalid.push({
+        productId: line.productId,
+        retailer: line.retailer,
+        error: `Items from ${line.retailer} cannot share an order with ${retailer}; check out separately`,
+      })
     else valid.push(line)
   }
   const pricing = estimatePricing({ validItems: valid }, null)
@@ -126,11 +195,18 @@ export async function createEstimate(commerce: Commerce, tenant: Tenant, input: 
 }
 
 /** An unexpired estimate of this identity, or 404 (not theirs) / 400 ESTIMATE_EXPIRED. */
-async function usableEstimate(commerce: Commerce, tenant: Tenant, identityKey: string, estimateId: string): Promise<StoredEstimate> {
+async function usableEstimate(
+  commerce: Commerce,
+  tenant: Tenant,
+  identityKey: string,
+  estimateId: string,
+): Promise<StoredEstimate> {
   const estimate = await findEstimate(commerce.deps.db, { ...tenant, identityKey }, estimateId)
   if (!estimate) throw new NotFoundError('estimate')
   if (estimate.expiresAt.getTime() <= commerce.deps.clock.now().getTime()) {
-    throw new AppError('ESTIMATE_EXPIRED', 'the estimate has expired; create a new estimate', [{ field: 'estimateId', message: 'expired', code: 'ESTIMATE_EXPIRED' }])
+    throw new AppError('ESTIMATE_EXPIRED', 'the estimate has expired; create a new estimate', [
+      { field: 'estimateId', message: 'expired', code: 'ESTIMATE_EXPIRED' },
+    ])
   }
   return estimate
 }
@@ -141,13 +217,24 @@ export interface AddressStepInput extends IdentityInput {
 }
 
 /** Step 2: validates and saves the shipping address for the identity; prices tax for it. */
-export async function setCheckoutAddress(commerce: Commerce, tenant: Tenant, input: AddressStepInput) {
+export async function setCheckoutAddress(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: AddressStepInput,
+) {
   const identity = parseIdentity(input)
   const estimate = await usableEstimate(commerce, tenant, identity.key, input.estimateId)
   const now = commerce.deps.clock.now()
   const { fields, fingerprint } = standardizeAddress(input.address, now)
   const pricing = estimatePricing(estimate, fields.state)
-  const saved = await saveAddress(commerce.deps.db, { ...tenant, identity }, uuidv7(now.getTime()), fingerprint, fields, now)
+  const saved = await saveAddress(
+    commerce.deps.db,
+    { ...tenant, identity },
+    uuidv7(now.getTime()),
+    fingerprint,
+    fields,
+    now,
+  )
   return { address: saved, estimate, pricing }
 }
 
@@ -172,9 +259,14 @@ export async function createCheckoutInvoice(
   const deps = commerce.deps
   const identity = parseIdentity(input)
   const estimate = await usableEstimate(commerce, tenant, identity.key, input.estimateId)
-  const address = await findAddress(deps.db, { ...tenant, identityKey: identity.key }, input.addressId)
+  const address = await findAddress(
+    deps.db,
+    { ...tenant, identityKey: identity.key },
+    input.addressId,
+  )
   if (!address) throw new NotFoundError('address')
-  if (estimate.validItems.length === 0 || estimate.retailer === null) throw fieldError('estimateId', 'the estimate has no valid items')
+  if (estimate.validItems.length === 0 || estimate.retailer === null)
+    throw fieldError('estimateId', 'the estimate has no valid items')
   const pricing = estimatePricing(estimate, address.state)
   assertWithinOrderLimit(pricing.totalUsdMillis, 'estimateId')
   const shippingAddress: StoredShippingAddress = {
@@ -209,7 +301,11 @@ export async function createCheckoutInvoice(
             order_id: orderId,
             estimate_id: estimate.id,
             retailer: estimate.retailer,
-            items: estimate.validItems.map((l) => ({ product_id: l.productId, quantity: l.quantity, price: centsText(BigInt(l.priceUsdMillis)) })),
+            items: estimate.validItems.map((l) => ({
+              product_id: l.productId,
+              quantity: l.quantity,
+              price: centsText(BigInt(l.priceUsdMillis)),
+            })),
           },
           ...(address.email !== null && { customer_email: address.email }),
         },
@@ -249,7 +345,10 @@ export async function createCheckoutInvoice(
         invoiceUrl: created.paymentUrl,
         session: created.sessionToken,
         signature: created.signature,
-        payment_session_headers: { 'x-session-token': created.sessionToken, 'x-signature': created.signature },
+        payment_session_headers: {
+          'x-session-token': created.sessionToken,
+          'x-signature': created.signature,
+        },
         merchantId: Number(tenant.merchantId),
         networkEnvironment: tenant.environment,
         customerId: identity.customerId,

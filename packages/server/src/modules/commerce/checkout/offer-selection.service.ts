@@ -26,12 +26,18 @@ export interface SelectedLines {
  * marketplace fulfilled, delivered within the window). The provider's price is charged, whatever
  * the shopper saw; lines without an eligible offer are reported with the reason.
  */
-export async function selectOffers(commerce: Commerce, tenant: Tenant, lines: LineRequest[]): Promise<SelectedLines> {
+export async function selectOffers(
+  commerce: Commerce,
+  tenant: Tenant,
+  lines: LineRequest[],
+): Promise<SelectedLines> {
   const scope = catalogScope(tenant)
   const valid: SelectedLines['valid'] = []
   const invalid: SelectedLines['invalid'] = []
   for (const line of lines) {
-    const found = await commerce.provider.getOffers(scope, line.productId, { retailer: line.retailer })
+    const found = await commerce.provider.getOffers(scope, line.productId, {
+      retailer: line.retailer,
+    })
     const retailer = line.retailer ?? found?.product.retailer ?? 'amazon'
     const ref = line.ref === undefined ? {} : { ref: line.ref }
     if (!found) {
@@ -40,7 +46,12 @@ export async function selectOffers(commerce: Commerce, tenant: Tenant, lines: Li
     }
     const offer = bestEligibleOffer(found.offers)
     if (!offer) {
-      invalid.push({ productId: line.productId, retailer: found.product.retailer, error: NO_ELIGIBLE_OFFER_MESSAGE, ...ref })
+      invalid.push({
+        productId: line.productId,
+        retailer: found.product.retailer,
+        error: NO_ELIGIBLE_OFFER_MESSAGE,
+        ...ref,
+      })
       continue
     }
     valid.push({

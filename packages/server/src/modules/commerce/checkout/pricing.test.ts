@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { percentFee, priceLines, salesTax } from './pricing.ts'
-import { normalizeState, normalizeUsPhone, normalizeZip, stateForZip, STATE_TAX_PPM, US_STATES } from './us-address.ts'
+import {
+  normalizeState,
+  normalizeUsPhone,
+  normalizeZip,
+  stateForZip,
+  STATE_TAX_PPM,
+  US_STATES,
+} from './us-address.ts'
 
 describe('commerce pricing', () => {
   const fees: [bigint, bigint][] = [
@@ -12,7 +19,8 @@ describe('commerce pricing', () => {
     [224_970n, 5_630n], // 224.97 → 5.62425 → 5.63
   ]
   for (const [subtotal, fee] of fees) {
-    it(`charges ${fee} millis of percentage fee on ${subtotal} millis`, () => assert.equal(percentFee(subtotal), fee))
+    it(`charges ${fee} millis of percentage fee on ${subtotal} millis`, () =>
+      assert.equal(percentFee(subtotal), fee))
   }
 
   const taxes: [bigint, string, bigint][] = [
@@ -23,14 +31,18 @@ describe('commerce pricing', () => {
     [10n, 'TX', 0n],
   ]
   for (const [subtotal, state, tax] of taxes) {
-    it(`taxes ${subtotal} millis in ${state} at ${tax} millis`, () => assert.equal(salesTax(subtotal, state).taxUsdMillis, tax))
+    it(`taxes ${subtotal} millis in ${state} at ${tax} millis`, () =>
+      assert.equal(salesTax(subtotal, state).taxUsdMillis, tax))
   }
 
   it('adds subtotal, per-line shipping, fees and tax into the total', () => {
-    const p = priceLines([
-      { priceUsdMillis: 99_990n, shippingUsdMillis: 0n, quantity: 2 },
-      { priceUsdMillis: 24_990n, shippingUsdMillis: 5_990n, quantity: 3 },
-    ], 'NY')
+    const p = priceLines(
+      [
+        { priceUsdMillis: 99_990n, shippingUsdMillis: 0n, quantity: 2 },
+        { priceUsdMillis: 24_990n, shippingUsdMillis: 5_990n, quantity: 3 },
+      ],
+      'NY',
+    )
     assert.equal(p.subtotalUsdMillis, 274_950n)
     assert.equal(p.shippingUsdMillis, 5_990n)
     assert.equal(p.feeTotalUsdMillis, 1_000n + 6_880n)
@@ -47,10 +59,21 @@ describe('US addresses', () => {
     for (const code of Object.keys(US_STATES)) assert.ok(STATE_TAX_PPM[code] !== undefined, code)
   })
   const zips: [string, string | undefined][] = [
-    ['33101', 'FL'], ['10001', 'NY'], ['94105', 'CA'], ['99501', 'AK'], ['96813', 'HI'], ['02108', 'MA'], ['20001', 'DC'],
-    ['75201', 'TX'], ['73301', 'TX'], ['00901', 'PR'], ['00000', undefined], ['34001', undefined],
+    ['33101', 'FL'],
+    ['10001', 'NY'],
+    ['94105', 'CA'],
+    ['99501', 'AK'],
+    ['96813', 'HI'],
+    ['02108', 'MA'],
+    ['20001', 'DC'],
+    ['75201', 'TX'],
+    ['73301', 'TX'],
+    ['00901', 'PR'],
+    ['00000', undefined],
+    ['34001', undefined],
   ]
-  for (const [zip, state] of zips) it(`places ZIP ${zip} in ${state ?? 'no state'}`, () => assert.equal(stateForZip(zip), state))
+  for (const [zip, state] of zips)
+    it(`places ZIP ${zip} in ${state ?? 'no state'}`, () => assert.equal(stateForZip(zip), state))
   it('standardizes ZIP, state and phone forms', () => {
     assert.equal(normalizeZip('123456789'), '12345-6789')
     assert.equal(normalizeZip('1234'), undefined)

@@ -37,10 +37,16 @@ export function percentFee(subtotalUsdMillis: bigint): bigint {
   return roundUpToCent((subtotalUsdMillis * FEE_PERCENT_BPS + 9_999n) / 10_000n)
 }
 
-export function salesTax(subtotalUsdMillis: bigint, state: string | null): { taxUsdMillis: bigint; ratePpm: number } {
+export function salesTax(
+  subtotalUsdMillis: bigint,
+  state: string | null,
+): { taxUsdMillis: bigint; ratePpm: number } {
   if (state === null) return { taxUsdMillis: 0n, ratePpm: 0 }
   const ratePpm = taxRatePpm(state)
-  return { taxUsdMillis: roundHalfUpToCent((subtotalUsdMillis * BigInt(ratePpm)) / 1_000_000n), ratePpm }
+  return {
+    taxUsdMillis: roundHalfUpToCent((subtotalUsdMillis * BigInt(ratePpm)) / 1_000_000n),
+    ratePpm,
+  }
 }
 
 /** Prices lines for an optional destination state (null: before an address is known, no tax). */

@@ -37,7 +37,10 @@ export function retryDelayMs(attempts: number): number {
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new AppError('SERVICE_UNAVAILABLE', `${what} timed out after ${ms} ms`)), ms)
+    timer = setTimeout(
+      () => reject(new AppError('SERVICE_UNAVAILABLE', `${what} timed out after ${ms} ms`)),
+      ms,
+    )
   })
   try {
     return await Promise.race([work, timeout])
@@ -57,14 +60,19 @@ function errorText(error: unknown): string {
  * record the tx hash and move the order to `refunded`. With no chain layer running the refunds
  * stay `pending` (their `lastError` says why) and are retried when it runs.
  */
-export async function processRefunds(commerce: Commerce, options: { orderId?: string } = {}): Promise<number> {
+export async function processRefunds(
+  commerce: Commerce,
+  options: { orderId?: string } = {},
+): Promise<number> {
   const deps = commerce.deps
   const chain = deps.chain
   if (!chain) return 0
   const now = deps.clock.now()
-  const claimed = await deps.db.transaction().execute((trx) =>
-    claimDueRefunds(trx, now, new Date(now.getTime() + LEASE_MS), BATCH, options.orderId),
-  )
+  const claimed = await deps.db
+    .transaction()
+    .execute((trx) =>
+      claimDueRefunds(trx, now, new Date(now.getTime() + LEASE_MS), BATCH, options.orderId),
+    )
   for (const refund of claimed) await sendRefund(commerce, refund)
   return claimed.length
 }
@@ -75,10 +83,21 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
   if (!chain) return
   try {
     const network = chain.listNetworks(refund.environment).find((n) => n.network === refund.network)
-    if (!network) throw new AppError('UNKNOWN_NETWORK', `no ${refund.network} network is configured for ${refund.environment}`)
+    if (!network)
+      throw new AppError(
+        'UNKNOWN_NETWORK',
+        `no ${refund.network} network is configured for ${refund.environment}`,
+      )
     const paidWith = await findPaymentTokenId(deps.db, refund.orderId)
-    const token = await findStableToken(deps.db, refund.environment, refund.network, network.tokens.map((t) => t.id), paidWith)
-    if (!token) throw new AppError('UNKNOWN_TOKEN', `no stablecoin is configured on ${refund.network}`)
+    const token = await findStableToken(
+      deps.db,
+      refund.environment,
+      refund.network,
+      network.tokens.map((t) => t.id),
+      paidWith,
+    )
+    if (!token)
+      throw new AppError('UNKNOWN_TOKEN', `no stablecoin is configured on ${refund.network}`)
     // par for stablecoins; floor so the platform never sends more than the USD owed
     const amountUnits = usdMillisToTokenUnits({
       usdMillis: refund.amountUsdMillis,
@@ -86,7 +105,12 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
       priceUsd: stablecoinPrice(token.decimals),
       rounding: 'floor',
     })
-    await updateRefund(deps.db, refund.orderId, { token_id: token.id, amount_units: amountUnits.toString() }, deps.clock.now())
+    await updateRefund(
+      deps.db,
+      refund.orderId,
+      { token_id: token.id, amount_units: amountUnits.toString() },
+      deps.clock.now(),
+    )
     const sent = await withTimeout(
       chain.sendFromTreasury({
         environment: refund.environment,
@@ -101,7 +125,12 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
     )
     await deps.db.transaction().execute(async (trx) => {
       const now = deps.clock.now()
-      await updateRefund(trx, refund.orderId, { status: 'sent', tx_hash: sent.txHash, sent_at: now, last_error: null }, now)
+      await updateRefund(
+        trx,
+        refund.orderId,
+        { status: 'sent', tx_hash: sent.txHash, sent_at: now, last_error: null },
+        now,
+      )
       const order = await lockOrder(trx, refund.orderId)
       if (order && transition(order.status, { type: 'refund_sent' }).ok) {
         await applyOrderEvent(commerce, trx, order, { type: 'refund_sent' }, {}, undefined)
@@ -111,18 +140,35 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
   } catch (error) {
     const now = deps.clock.now()
     const failed = refund.attempts >= MAX_REFUND_ATTEMPTS
-    deps.log.warn({ err: error, orderId: refund.orderId, attempts: refund.attempts }, 'refund transfer failed')
+    deps.log.warn(
+      { err: error, orderId: refund.orderId, attempts: refund.attempts },
+      'refund transfer failed',
+    )
     await deps.db.transaction().execute(async (trx) => {
-      await updateRefund(trx, refund.orderId, {
-        status: failed ? 'failed' : 'pending',
-        last_error: errorText(error),
-        next_attempt_at: new Date(now.getTime() + retryDelayMs(refund.attempts)),
-      }, now)
+      await updateRefund(
+        trx,
+        refund.orderId,
+        {
+          status: failed ? 'failed' : 'pending',
+          last_error: errorText(error),
+          next_attempt_at: new Date(now.getTime() + retryDelayMs(refund.attempts)),
+        },
+        now,
+      )
       if (failed) {
         const order = await lockOrder(trx, refund.orderId)
         if (order) {
           const view = await loadOrderView(trx, order)
-          await appendEvent(trx, orderEvent(view, 'commerce.order.updated', { status: order.status, substatus: order.substatus }, undefined), now)
+          await appendEvent(
+            trx,
+            orderEvent(
+              view,
+              'commerce.order.updated',
+              { status: order.status, substatus: order.substatus },
+              undefined,
+            ),
+            now,
+          )
         }
       }
     })
@@ -146,9 +192,23 @@ export async function reconcileInvoiceOutcomes(commerce: Commerce): Promise<numb
       if (!order || order.status !== 'pending_payment') return
       if (item.invoiceStatus === 'paid') {
         const at = item.paidAt ?? deps.clock.now()
-        await applyOrderEvent(commerce, trx, order, { type: 'payment_confirmed' }, { paid_at: at, placement_status: 'awaiting_settlement', placement_next_at: at }, undefined)
+        await applyOrderEvent(
+          commerce,
+          trx,
+          order,
+          { type: 'payment_confirmed' },
+          { paid_at: at, placement_status: 'awaiting_settlement', placement_next_at: at },
+          undefined,
+        )
       } else if (item.invoiceStatus === 'expired' || item.invoiceStatus === 'canceled') {
-        await applyOrderEvent(commerce, trx, order, { type: 'payment_voided', reason: item.invoiceStatus }, {}, undefined)
+        await applyOrderEvent(
+          commerce,
+          trx,
+          order,
+          { type: 'payment_voided', reason: item.invoiceStatus },
+          {},
+          undefined,
+        )
       }
     })
   }
@@ -169,18 +229,32 @@ export async function processPlacements(commerce: Commerce): Promise<number> {
   for (const s of settled) {
     await deps.db.transaction().execute(async (trx) => {
       const order = await lockOrder(trx, s.orderId)
-      if (!order || order.status !== 'processing' || order.placementStatus !== 'awaiting_settlement') return
-      await applyOrderEvent(commerce, trx, order, { type: 'payment_settled' }, {
-        settlement_status: 'settled',
-        settlement_tx_hash: s.settlementTxHash,
-        settlement_network: s.network,
-        placement_status: 'queued',
-        placement_next_at: deps.clock.now(),
-      }, undefined)
+      if (
+        !order ||
+        order.status !== 'processing' ||
+        order.placementStatus !== 'awaiting_settlement'
+      )
+        return
+      await applyOrderEvent(
+        commerce,
+        trx,
+        order,
+        { type: 'payment_settled' },
+        {
+          settlement_status: 'settled',
+          settlement_tx_hash: s.settlementTxHash,
+          settlement_network: s.network,
+          placement_status: 'queued',
+          placement_next_at: deps.clock.now(),
+        },
+        undefined,
+      )
     })
   }
   const now = deps.clock.now()
-  const claimed = await deps.db.transaction().execute((trx) => claimDuePlacements(trx, now, new Date(now.getTime() + LEASE_MS), BATCH))
+  const claimed = await deps.db
+    .transaction()
+    .execute((trx) => claimDuePlacements(trx, now, new Date(now.getTime() + LEASE_MS), BATCH))
   for (const order of claimed) {
     let answer: ProviderOrderStatus
     try {
@@ -188,8 +262,22 @@ export async function processPlacements(commerce: Commerce): Promise<number> {
         commerce.provider.placeOrder({
           orderId: order.id,
           retailer: order.retailer,
-          items: order.lineItems.map((l) => ({ productId: l.productId, offerId: l.offerId, quantity: l.quantity, priceUsdMillis: BigInt(l.priceUsdMillis) })),
-          shippingAddress: order.shippingAddress ?? { firstName: '', lastName: '', addressLine1: '', addressLine2: '', city: '', state: '', zipCode: '', country: 'US' },
+          items: order.lineItems.map((l) => ({
+            productId: l.productId,
+            offerId: l.offerId,
+            quantity: l.quantity,
+            priceUsdMillis: BigInt(l.priceUsdMillis),
+          })),
+          shippingAddress: order.shippingAddress ?? {
+            firstName: '',
+            lastName: '',
+            addressLine1: '',
+            addressLine2: '',
+            city: '',
+            state: '',
+            zipCode: '',
+            country: 'US',
+          },
         }),
         EXTERNAL_CALL_TIMEOUT_MS,
         'retailer order placement',
@@ -200,36 +288,65 @@ export async function processPlacements(commerce: Commerce): Promise<number> {
         const locked = await lockOrder(trx, order.id)
         if (!locked || locked.status !== 'processing') return
         if (giveUp) {
-          const failed = await applyOrderEvent(commerce, trx, locked, { type: 'failed', reason: `retailer unreachable: ${errorText(error)}` }, { placement_status: 'failed', placement_error: errorText(error) }, undefined)
+          const failed = await applyOrderEvent(
+            commerce,
+            trx,
+            locked,
+            { type: 'failed', reason: `retailer unreachable: ${errorText(error)}` },
+            { placement_status: 'failed', placement_error: errorText(error) },
+            undefined,
+          )
           await openRefund(commerce, trx, failed, undefined)
         } else {
-          await updateOrder(trx, order.id, {
-            placement_status: 'queued',
-            placement_error: errorText(error),
-            placement_next_at: new Date(deps.clock.now().getTime() + retryDelayMs(order.placementAttempts)),
-          }, deps.clock.now())
+          await updateOrder(
+            trx,
+            order.id,
+            {
+              placement_status: 'queued',
+              placement_error: errorText(error),
+              placement_next_at: new Date(
+                deps.clock.now().getTime() + retryDelayMs(order.placementAttempts),
+              ),
+            },
+            deps.clock.now(),
+          )
         }
       })
       continue
     }
     await deps.db.transaction().execute(async (trx) => {
       const locked = await lockOrder(trx, order.id)
-      if (!locked || locked.status !== 'processing' || locked.placementStatus !== 'submitting') return
+      if (!locked || locked.status !== 'processing' || locked.placementStatus !== 'submitting')
+        return
       if (answer.status === 'rejected' || answer.status === 'cancelled') {
-        const failed = await applyOrderEvent(commerce, trx, locked, { type: 'failed', reason: answer.reason }, {
-          placement_status: 'failed',
-          placement_error: answer.reason,
-          provider_order_ref: answer.providerOrderRef,
-        }, undefined)
+        const failed = await applyOrderEvent(
+          commerce,
+          trx,
+          locked,
+          { type: 'failed', reason: answer.reason },
+          {
+            placement_status: 'failed',
+            placement_error: answer.reason,
+            provider_order_ref: answer.providerOrderRef,
+          },
+          undefined,
+        )
         await openRefund(commerce, trx, failed, undefined)
         return
       }
-      await applyOrderEvent(commerce, trx, locked, { type: 'placed' }, {
-        placement_status: 'submitted',
-        placement_next_at: null,
-        placement_error: null,
-        provider_order_ref: answer.providerOrderRef,
-      }, undefined)
+      await applyOrderEvent(
+        commerce,
+        trx,
+        locked,
+        { type: 'placed' },
+        {
+          placement_status: 'submitted',
+          placement_next_at: null,
+          placement_error: null,
+          provider_order_ref: answer.providerOrderRef,
+        },
+        undefined,
+      )
     })
   }
   if (settled.length > 0 || claimed.length > 0) notifyCommitted(deps)

@@ -207,12 +207,23 @@ export async function insertOrder(db: Executor, input: NewOrder): Promise<Order>
     })
     .returningAll()
     .executeTakeFirstOrThrow()
-  await appendTimeline(db, input.id, 'pending_payment', 'Order created, awaiting payment', input.now)
+  await appendTimeline(
+    db,
+    input.id,
+    'pending_payment',
+    'Order created, awaiting payment',
+    input.now,
+  )
   return toOrder(row)
 }
 
 /** Scoped read: another merchant's or environment's order is simply not found. */
-export async function findOrder(db: Executor, merchantId: bigint, environment: Environment, id: string): Promise<Order | undefined> {
+export async function findOrder(
+  db: Executor,
+  merchantId: bigint,
+  environment: Environment,
+  id: string,
+): Promise<Order | undefined> {
   const row = await db
     .selectFrom('commerce_order')
     .selectAll()
@@ -225,11 +236,21 @@ export async function findOrder(db: Executor, merchantId: bigint, environment: E
 
 /** Row lock for a state change; the caller holds a transaction. */
 export async function lockOrder(db: Executor, id: string): Promise<Order | undefined> {
-  const row = await db.selectFrom('commerce_order').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+  const row = await db
+    .selectFrom('commerce_order')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst()
   return row ? toOrder(row) : undefined
 }
 
-export async function findOrderByInvoice(db: Executor, merchantId: bigint, environment: Environment, invoiceId: string): Promise<Order | undefined> {
+export async function findOrderByInvoice(
+  db: Executor,
+  merchantId: bigint,
+  environment: Environment,
+  invoiceId: string,
+): Promise<Order | undefined> {
   const row = await db
     .selectFrom('commerce_order')
     .selectAll()
@@ -243,14 +264,33 @@ export async function findOrderByInvoice(db: Executor, merchantId: bigint, envir
 export type OrderPatch = Partial<
   Pick<
     OrderRow,
-    | 'status' | 'substatus' | 'payment_network' | 'payment_token_id' | 'payment_token_symbol' | 'payment_tx_hash'
-    | 'payment_wallet_address' | 'paid_at' | 'settlement_status' | 'settlement_tx_hash' | 'settlement_network'
-    | 'placement_status' | 'placement_attempts' | 'placement_next_at' | 'placement_error' | 'provider_order_ref'
-    | 'cancellation_status' | 'refund_destination_bsc'
+    | 'status'
+    | 'substatus'
+    | 'payment_network'
+    | 'payment_token_id'
+    | 'payment_token_symbol'
+    | 'payment_tx_hash'
+    | 'payment_wallet_address'
+    | 'paid_at'
+    | 'settlement_status'
+    | 'settlement_tx_hash'
+    | 'settlement_network'
+    | 'placement_status'
+    | 'placement_attempts'
+    | 'placement_next_at'
+    | 'placement_error'
+    | 'provider_order_ref'
+    | 'cancellation_status'
+    | 'refund_destination_bsc'
   >
 >
 
-export async function updateOrder(db: Executor, id: string, patch: OrderPatch, now: Date): Promise<Order> {
+export async function updateOrder(
+  db: Executor,
+  id: string,
+  patch: OrderPatch,
+  now: Date,
+): Promise<Order> {
   const row = await db
     .updateTable('commerce_order')
     .set({ ...patch, updated_at: now })
@@ -260,14 +300,25 @@ export async function updateOrder(db: Executor, id: string, patch: OrderPatch, n
   return toOrder(row)
 }
 
-export async function appendTimeline(db: Executor, orderId: string, status: string, message: string, at: Date): Promise<void> {
+export async function appendTimeline(
+  db: Executor,
+  orderId: string,
+  status: string,
+  message: string,
+  at: Date,
+): Promise<void> {
   await sql`
     INSERT INTO commerce_order_timeline (order_id, seq, status, message, at)
     SELECT ${orderId}::uuid, coalesce(max(seq), 0) + 1, ${status}, ${message}, ${at}
     FROM commerce_order_timeline WHERE order_id = ${orderId}::uuid`.execute(db)
 }
 
-export async function insertShipment(db: Executor, orderId: string, shipment: Shipment, now: Date): Promise<void> {
+export async function insertShipment(
+  db: Executor,
+  orderId: string,
+  shipment: Shipment,
+  now: Date,
+): Promise<void> {
   await db
     .insertInto('commerce_shipment')
     .values({
@@ -291,16 +342,39 @@ export async function insertShipment(db: Executor, orderId: string, shipment: Sh
     .execute()
 }
 
-export async function markShipmentsDelivered(db: Executor, orderId: string, now: Date): Promise<void> {
-  await db.updateTable('commerce_shipment').set({ delivery_status: 'Delivered', updated_at: now }).where('order_id', '=', orderId).execute()
+export async function markShipmentsDelivered(
+  db: Executor,
+  orderId: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('commerce_shipment')
+    .set({ delivery_status: 'Delivered', updated_at: now })
+    .where('order_id', '=', orderId)
+    .execute()
 }
 
 export async function loadOrderView(db: Executor, order: Order): Promise<OrderView> {
   const [invoice, timeline, shipments, refund] = await Promise.all([
     db.selectFrom('invoice').select('status').where('id', '=', order.invoiceId).executeTakeFirst(),
-    db.selectFrom('commerce_order_timeline').selectAll().where('order_id', '=', order.id).orderBy('seq').execute(),
-    db.selectFrom('commerce_shipment').selectAll().where('order_id', '=', order.id).orderBy('obtained_at').orderBy('id').execute(),
-    db.selectFrom('commerce_refund').selectAll().where('order_id', '=', order.id).executeTakeFirst(),
+    db
+      .selectFrom('commerce_order_timeline')
+      .selectAll()
+      .where('order_id', '=', order.id)
+      .orderBy('seq')
+      .execute(),
+    db
+      .selectFrom('commerce_shipment')
+      .selectAll()
+      .where('order_id', '=', order.id)
+      .orderBy('obtained_at')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('commerce_refund')
+      .selectAll()
+      .where('order_id', '=', order.id)
+      .executeTakeFirst(),
   ])
   return {
     order,
@@ -344,8 +418,10 @@ function filteredOrders(db: Executor, filter: OrderFilter) {
     .where('merchant_id', '=', filter.merchantId.toString())
     .where('environment', '=', filter.environment)
   if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId)
-  if (filter.walletAddress !== undefined) query = query.where('wallet_address', '=', filter.walletAddress)
-  if (filter.walletNetwork !== undefined) query = query.where('wallet_network', '=', filter.walletNetwork)
+  if (filter.walletAddress !== undefined)
+    query = query.where('wallet_address', '=', filter.walletAddress)
+  if (filter.walletNetwork !== undefined)
+    query = query.where('wallet_network', '=', filter.walletNetwork)
   if (filter.status !== undefined) query = query.where('status', '=', filter.status)
   if (filter.retailer !== undefined) query = query.where('retailer', '=', filter.retailer)
   if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom)
@@ -362,15 +438,21 @@ export async function listOrders(
   const rows = await filteredOrders(db, filter)
     .selectAll()
     .select([
-      sql<string>`(SELECT count(*) FROM commerce_shipment s WHERE s.order_id = commerce_order.id)`.as('shipment_count'),
-      sql<Date | null>`(SELECT max(s.obtained_at) FROM commerce_shipment s WHERE s.order_id = commerce_order.id)`.as('last_tracking_at'),
+      sql<string>`(SELECT count(*) FROM commerce_shipment s WHERE s.order_id = commerce_order.id)`.as(
+        'shipment_count',
+      ),
+      sql<Date | null>`(SELECT max(s.obtained_at) FROM commerce_shipment s WHERE s.order_id = commerce_order.id)`.as(
+        'last_tracking_at',
+      ),
     ])
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(page.limit)
     .offset(page.offset)
     .execute()
-  const total = await filteredOrders(db, filter).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()
+  const total = await filteredOrders(db, filter)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirst()
   return {
     rows: rows.map((row) => ({
       order: toOrder(row),
@@ -381,7 +463,12 @@ export async function listOrders(
   }
 }
 
-export async function findOrders(db: Executor, merchantId: bigint, environment: Environment, ids: string[]): Promise<Order[]> {
+export async function findOrders(
+  db: Executor,
+  merchantId: bigint,
+  environment: Environment,
+  ids: string[],
+): Promise<Order[]> {
   if (ids.length === 0) return []
   const rows = await db
     .selectFrom('commerce_order')
@@ -393,9 +480,16 @@ export async function findOrders(db: Executor, merchantId: bigint, environment: 
   return rows.map(toOrder)
 }
 
-export async function invoiceStatuses(db: Executor, invoiceIds: string[]): Promise<Map<string, InvoiceStatus>> {
+export async function invoiceStatuses(
+  db: Executor,
+  invoiceIds: string[],
+): Promise<Map<string, InvoiceStatus>> {
   if (invoiceIds.length === 0) return new Map()
-  const rows = await db.selectFrom('invoice').select(['id', 'status']).where('id', 'in', invoiceIds).execute()
+  const rows = await db
+    .selectFrom('invoice')
+    .select(['id', 'status'])
+    .where('id', 'in', invoiceIds)
+    .execute()
   return new Map(rows.map((r) => [r.id, r.status]))
 }
 
@@ -415,7 +509,11 @@ export async function findSettledAwaitingOrders(
     WHERE c.placement_status = 'awaiting_settlement' AND c.status = 'processing' AND p.settlement_status = 'settled'
     ORDER BY c.id, p.settled_at DESC NULLS LAST
     LIMIT ${limit}`.execute(db)
-  return rows.rows.map((r) => ({ orderId: r.order_id, settlementTxHash: r.settlement_tx_hash, network: r.network }))
+  return rows.rows.map((r) => ({
+    orderId: r.order_id,
+    settlementTxHash: r.settlement_tx_hash,
+    network: r.network,
+  }))
 }
 
 /**
@@ -436,17 +534,31 @@ export async function findOrdersBehindInvoice(
     .orderBy('o.created_at')
     .limit(limit)
     .execute()
-  return rows.map((r) => ({ orderId: r.order_id, invoiceStatus: r.invoice_status, paidAt: r.paid_at }))
+  return rows.map((r) => ({
+    orderId: r.order_id,
+    invoiceStatus: r.invoice_status,
+    paidAt: r.paid_at,
+  }))
 }
 
 /**
  * Claims orders due for the retailer call and leases them (`submitting` until `leaseUntil`):
  * the call happens outside any transaction, and a crashed caller's lease simply expires.
  */
-export async function claimDuePlacements(db: Executor, now: Date, leaseUntil: Date, limit: number): Promise<Order[]> {
+export async function claimDuePlacements(
+  db: Executor,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): Promise<Order[]> {
   const rows = await db
     .updateTable('commerce_order')
-    .set({ placement_status: 'submitting', placement_next_at: leaseUntil, placement_attempts: sql`placement_attempts + 1`, updated_at: now })
+    .set({
+      placement_status: 'submitting',
+      placement_next_at: leaseUntil,
+      placement_attempts: sql`placement_attempts + 1`,
+      updated_at: now,
+    })
     .where('id', 'in', (eb) =>
       eb
         .selectFrom('commerce_order')
@@ -496,20 +608,39 @@ export async function insertRefund(db: Executor, input: NewRefund): Promise<Refu
     })
     .onConflict((oc) => oc.column('order_id').doNothing())
     .execute()
-  const row = await db.selectFrom('commerce_refund').selectAll().where('order_id', '=', input.orderId).executeTakeFirstOrThrow()
+  const row = await db
+    .selectFrom('commerce_refund')
+    .selectAll()
+    .where('order_id', '=', input.orderId)
+    .executeTakeFirstOrThrow()
   return toRefund(row)
 }
 
 export async function findRefund(db: Executor, orderId: string): Promise<Refund | undefined> {
-  const row = await db.selectFrom('commerce_refund').selectAll().where('order_id', '=', orderId).executeTakeFirst()
+  const row = await db
+    .selectFrom('commerce_refund')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .executeTakeFirst()
   return row ? toRefund(row) : undefined
 }
 
 /** Claims refunds due for the chain call, leased like placements. */
-export async function claimDueRefunds(db: Executor, now: Date, leaseUntil: Date, limit: number, orderId?: string): Promise<Refund[]> {
+export async function claimDueRefunds(
+  db: Executor,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+  orderId?: string,
+): Promise<Refund[]> {
   const rows = await db
     .updateTable('commerce_refund')
-    .set({ status: 'sending', next_attempt_at: leaseUntil, attempts: sql`attempts + 1`, updated_at: now })
+    .set({
+      status: 'sending',
+      next_attempt_at: leaseUntil,
+      attempts: sql`attempts + 1`,
+      updated_at: now,
+    })
     .where('order_id', 'in', (eb) => {
       let q = eb
         .selectFrom('commerce_refund')
@@ -527,7 +658,12 @@ export async function claimDueRefunds(db: Executor, now: Date, leaseUntil: Date,
 export async function updateRefund(
   db: Executor,
   orderId: string,
-  patch: Partial<Pick<Selectable<CommerceRefundTable>, 'status' | 'token_id' | 'tx_hash' | 'next_attempt_at' | 'last_error' | 'sent_at'>> & { amount_units?: string },
+  patch: Partial<
+    Pick<
+      Selectable<CommerceRefundTable>,
+      'status' | 'token_id' | 'tx_hash' | 'next_attempt_at' | 'last_error' | 'sent_at'
+    >
+  > & { amount_units?: string },
   now: Date,
 ): Promise<Refund> {
   const row = await db
@@ -565,11 +701,19 @@ export async function findStableToken(
 }
 
 export async function findPaymentTokenId(db: Executor, orderId: string): Promise<number | null> {
-  const row = await db.selectFrom('commerce_order').select('payment_token_id').where('id', '=', orderId).executeTakeFirst()
+  const row = await db
+    .selectFrom('commerce_order')
+    .select('payment_token_id')
+    .where('id', '=', orderId)
+    .executeTakeFirst()
   return row?.payment_token_id ?? null
 }
 
 export async function findTokenSymbol(db: Executor, tokenId: number): Promise<string | null> {
-  const row = await db.selectFrom('token').select('symbol').where('id', '=', tokenId).executeTakeFirst()
+  const row = await db
+    .selectFrom('token')
+    .select('symbol')
+    .where('id', '=', tokenId)
+    .executeTakeFirst()
   return row?.symbol ?? null
 }

@@ -21,7 +21,8 @@ export function refundStatusOf(refund: Refund | undefined): WireRefundStatus {
 /** Where a refund goes: the checkout/cancel destination, else the payer's BSC wallet. */
 export function refundDestination(order: Order): string | null {
   if (order.refundDestinationBsc) return order.refundDestinationBsc
-  if (order.paymentNetwork === 'bsc' && order.paymentWalletAddress) return order.paymentWalletAddress
+  if (order.paymentNetwork === 'bsc' && order.paymentWalletAddress)
+    return order.paymentWalletAddress
   if (order.walletNetwork === 'bsc' && order.walletAddress) return order.walletAddress
   return null
 }
@@ -42,13 +43,21 @@ export function serializeOrder(view: OrderView): CommerceOrderSnapshot {
     status: order.status,
     substatus: order.substatus,
     actions: { canCancel: canCancel(order.status) },
-    timeline: view.timeline.map((t) => ({ status: t.status, timestamp: epochSeconds(t.at), message: t.message })),
+    timeline: view.timeline.map((t) => ({
+      status: t.status,
+      timestamp: epochSeconds(t.at),
+      message: t.message,
+    })),
     payment: {
       status: view.invoiceStatus,
       txHash: order.paymentTxHash,
       network: order.paymentNetwork,
       paidAt: order.paidAt ? epochSeconds(order.paidAt) : null,
-      settlement: { status: order.settlementStatus, txHash: order.settlementTxHash, network: order.settlementNetwork },
+      settlement: {
+        status: order.settlementStatus,
+        txHash: order.settlementTxHash,
+        network: order.settlementNetwork,
+      },
     },
     fulfillment: {
       shipments: view.shipments.map((s) => ({
@@ -90,7 +99,6 @@ export function serializeOrder(view: OrderView): CommerceOrderSnapshot {
     },
   }
 }
-
 
 export function serializeOrderListItem(row: OrderListRow) {
   const o = row.order

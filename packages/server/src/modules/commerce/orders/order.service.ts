@@ -47,10 +47,24 @@ export async function applyOrderEvent(
   const next = transition(order.status, event)
   if (!next.ok) throw new AppError(next.code, next.message)
   const now = commerce.deps.clock.now()
-  const updated = await updateOrder(trx, order.id, { ...patch, status: next.status, substatus: next.substatus }, now)
+  const updated = await updateOrder(
+    trx,
+    order.id,
+    { ...patch, status: next.status, substatus: next.substatus },
+    now,
+  )
   await appendTimeline(trx, order.id, next.status, next.message, now)
   const view = await loadOrderView(trx, updated)
-  await appendEvent(trx, orderEvent(view, 'commerce.order.updated', { status: order.status, substatus: order.substatus }, ctx), now)
+  await appendEvent(
+    trx,
+    orderEvent(
+      view,
+      'commerce.order.updated',
+      { status: order.status, substatus: order.substatus },
+      ctx,
+    ),
+    now,
+  )
   return view
 }
 
@@ -59,15 +73,34 @@ export async function applyOrderEvent(
  * refund worker then calls the chain with `refund:<orderId>` as idempotency key). Without a
  * known BSC destination nothing is created and the order says so in its substatus.
  */
-export async function openRefund(commerce: Commerce, trx: Executor, view: OrderView, ctx: RequestContext | undefined): Promise<OrderView> {
+export async function openRefund(
+  commerce: Commerce,
+  trx: Executor,
+  view: OrderView,
+  ctx: RequestContext | undefined,
+): Promise<OrderView> {
   const order = view.order
   if (!owesRefund(order.status, order.paidAt !== null) || view.refund) return view
   const destination = refundDestination(order)
   const now = commerce.deps.clock.now()
   if (destination === null) {
-    const updated = await updateOrder(trx, order.id, { substatus: 'REFUND_DESTINATION_REQUIRED' }, now)
+    const updated = await updateOrder(
+      trx,
+      order.id,
+      { substatus: 'REFUND_DESTINATION_REQUIRED' },
+      now,
+    )
     const next = await loadOrderView(trx, updated)
-    await appendEvent(trx, orderEvent(next, 'commerce.order.updated', { status: order.status, substatus: order.substatus }, ctx), now)
+    await appendEvent(
+      trx,
+      orderEvent(
+        next,
+        'commerce.order.updated',
+        { status: order.status, substatus: order.substatus },
+        ctx,
+      ),
+      now,
+    )
     return next
   }
   await insertRefund(trx, {
@@ -81,9 +114,24 @@ export async function openRefund(commerce: Commerce, trx: Executor, view: OrderV
     network: REFUND_NETWORK,
     now,
   })
-  await appendTimeline(trx, order.id, order.status, `Refund of ${centsText(order.totalUsdMillis)} USD to ${destination} on BSC requested`, now)
+  await appendTimeline(
+    trx,
+    order.id,
+    order.status,
+    `Refund of ${centsText(order.totalUsdMillis)} USD to ${destination} on BSC requested`,
+    now,
+  )
   const next = await loadOrderView(trx, order)
-  await appendEvent(trx, orderEvent(next, 'commerce.order.updated', { status: order.status, substatus: order.substatus }, ctx), now)
+  await appendEvent(
+    trx,
+    orderEvent(
+      next,
+      'commerce.order.updated',
+      { status: order.status, substatus: order.substatus },
+      ctx,
+    ),
+    now,
+  )
   return next
 }
 
@@ -97,40 +145,77 @@ export function invoiceStatusHook(commerce: Commerce) {
   return async (trx: Executor, change: InvoiceStatusChange): Promise<void> => {
     if (change.invoiceType !== 'commerce' || change.commerceOrderId === null) return
     const order = await lockOrder(trx, change.commerceOrderId)
-    if (!order || order.merchantId !== change.merchantId || order.invoiceId !== change.invoiceId) return
+    if (!order || order.merchantId !== change.merchantId || order.invoiceId !== change.invoiceId)
+      return
     if (change.status === 'paid' && order.status === 'pending_payment') {
       const payment = change.payment
-      const tokenSymbol = payment?.tokenId != null ? await findTokenSymbol(trx, payment.tokenId) : null
-      await applyOrderEvent(commerce, trx, order, { type: 'payment_confirmed' }, {
-        payment_network: payment?.network ?? null,
-        payment_token_id: payment?.tokenId ?? null,
-        payment_token_symbol: tokenSymbol,
-        payment_tx_hash: payment?.txHash ?? null,
-        payment_wallet_address: payment?.fromAddress?.toLowerCase() ?? null,
-        paid_at: change.at,
-        // settlement unlocks placement with the retailer
-        placement_status: 'awaiting_settlement',
-        placement_next_at: change.at,
-      }, undefined)
+      const tokenSymbol =
+        payment?.tokenId != null ? await findTokenSymbol(trx, payment.tokenId) : null
+      await applyOrderEvent(
+        commerce,
+        trx,
+        order,
+        { type: 'payment_confirmed' },
+        {
+          payment_network: payment?.network ?? null,
+          payment_token_id: payment?.tokenId ?? null,
+          payment_token_symbol: tokenSymbol,
+          payment_tx_hash: payment?.txHash ?? null,
+          payment_wallet_address: payment?.fromAddress?.toLowerCase() ?? null,
+          paid_at: change.at,
+          // settlement unlocks placement with the retailer
+          placement_status: 'awaiting_settlement',
+          placement_next_at: change.at,
+        },
+        undefined,
+      )
       return
     }
-    if ((change.status === 'expired' || change.status === 'canceled') && order.status === 'pending_payment') {
-      await applyOrderEvent(commerce, trx, order, { type: 'payment_voided', reason: change.status }, {}, undefined)
+    if (
+      (change.status === 'expired' || change.status === 'canceled') &&
+      order.status === 'pending_payment'
+    ) {
+      await applyOrderEvent(
+        commerce,
+        trx,
+        order,
+        { type: 'payment_voided', reason: change.status },
+        {},
+        undefined,
+      )
       return
     }
-    if (change.previousStatus === 'paid' && change.status !== 'paid' && order.status === 'processing') {
-      await applyOrderEvent(commerce, trx, order, { type: 'payment_reverted' }, { paid_at: null, placement_status: 'none', placement_next_at: null }, undefined)
+    if (
+      change.previousStatus === 'paid' &&
+      change.status !== 'paid' &&
+      order.status === 'processing'
+    ) {
+      await applyOrderEvent(
+        commerce,
+        trx,
+        order,
+        { type: 'payment_reverted' },
+        { paid_at: null, placement_status: 'none', placement_next_at: null },
+        undefined,
+      )
       return
     }
     if (change.previousStatus === 'paid' && change.status !== 'paid') {
-      commerce.deps.log.warn({ orderId: order.id, status: order.status }, 'invoice payment reverted after the order left processing')
+      commerce.deps.log.warn(
+        { orderId: order.id, status: order.status },
+        'invoice payment reverted after the order left processing',
+      )
     }
   }
 }
 
 // ------------------------------------------------------------------ reads
 
-export async function getOrderView(commerce: Commerce, tenant: Tenant, orderId: string): Promise<OrderView> {
+export async function getOrderView(
+  commerce: Commerce,
+  tenant: Tenant,
+  orderId: string,
+): Promise<OrderView> {
   const order = await findOrder(commerce.deps.db, tenant.merchantId, tenant.environment, orderId)
   if (!order) throw new NotFoundError('order')
   return loadOrderView(commerce.deps.db, order)
@@ -157,14 +242,22 @@ export async function cancelOrder(
   const check = transition(current.status, { type: 'cancel', by: 'merchant' })
   if (!check.ok) throw new AppError(check.code, check.message)
   const isPaid = current.paidAt !== null
-  const destination = body.refundDestinationWalletAddressBsc?.toLowerCase() ?? refundDestination(current)
+  const destination =
+    body.refundDestinationWalletAddressBsc?.toLowerCase() ?? refundDestination(current)
   if (isPaid && destination === null) {
-    throw fieldError('refundDestinationWalletAddressBsc', 'required: no BSC refund destination is known for this order')
+    throw fieldError(
+      'refundDestinationWalletAddressBsc',
+      'required: no BSC refund destination is known for this order',
+    )
   }
   if (current.status === 'placed' && current.providerOrderRef) {
     // the retailer is called outside any transaction, before we commit the cancellation
     const answer = await commerce.provider.cancelOrder(current.providerOrderRef)
-    if (!answer.accepted) throw new AppError('ORDER_NOT_CANCELLABLE', `the retailer refused the cancellation: ${answer.reason ?? 'no reason given'}`)
+    if (!answer.accepted)
+      throw new AppError(
+        'ORDER_NOT_CANCELLABLE',
+        `the retailer refused the cancellation: ${answer.reason ?? 'no reason given'}`,
+      )
   }
   const response = await deps.db.transaction().execute(async (trx) => {
     const order = await lockOrder(trx, orderId)
@@ -173,17 +266,37 @@ export async function cancelOrder(
     if (order.status === 'pending_payment') {
       const invoice = await lockInvoice(trx, order.invoiceId)
       if (invoice && (invoice.status === 'unpaid' || invoice.status === 'underpaid')) {
-        if (invoice.status === 'underpaid') throw new AppError('ORDER_NOT_CANCELLABLE', 'a partial payment has arrived; wait for the invoice to settle')
-        const updated = await updateInvoice(trx, invoice.id, { status: 'canceled', canceled_at: now, updated_at: now })
+        if (invoice.status === 'underpaid')
+          throw new AppError(
+            'ORDER_NOT_CANCELLABLE',
+            'a partial payment has arrived; wait for the invoice to settle',
+          )
+        const updated = await updateInvoice(trx, invoice.id, {
+          status: 'canceled',
+          canceled_at: now,
+          updated_at: now,
+        })
         await appendEvent(trx, invoiceEvent(updated, 'invoice.updated', invoice, ctx), now)
       }
     }
-    let view = await applyOrderEvent(commerce, trx, order, { type: 'cancel', by: 'merchant' }, {
-      cancellation_status: 'cancelled',
-      placement_status: order.placementStatus === 'submitted' || order.placementStatus === 'simulated' ? order.placementStatus : 'none',
-      placement_next_at: null,
-      ...(body.refundDestinationWalletAddressBsc !== undefined && { refund_destination_bsc: body.refundDestinationWalletAddressBsc.toLowerCase() }),
-    }, ctx)
+    let view = await applyOrderEvent(
+      commerce,
+      trx,
+      order,
+      { type: 'cancel', by: 'merchant' },
+      {
+        cancellation_status: 'cancelled',
+        placement_status:
+          order.placementStatus === 'submitted' || order.placementStatus === 'simulated'
+            ? order.placementStatus
+            : 'none',
+        placement_next_at: null,
+        ...(body.refundDestinationWalletAddressBsc !== undefined && {
+          refund_destination_bsc: body.refundDestinationWalletAddressBsc.toLowerCase(),
+        }),
+      },
+      ctx,
+    )
     view = await openRefund(commerce, trx, view, ctx)
     const o = view.order
     const result = {
@@ -227,7 +340,16 @@ export async function simulateTransition(
   orderId: string,
   body: {
     transitionTo: SimulateTransition
-    tracking?: { carrier?: string | undefined; trackingNumber?: string | undefined; carrierTrackingUrl?: string | undefined; deliveryStatus?: string | undefined; retailerTrackingNumber?: string | undefined; retailerTrackingUrl?: string | undefined } | undefined
+    tracking?:
+      | {
+          carrier?: string | undefined
+          trackingNumber?: string | undefined
+          carrierTrackingUrl?: string | undefined
+          deliveryStatus?: string | undefined
+          retailerTrackingNumber?: string | undefined
+          retailerTrackingUrl?: string | undefined
+        }
+      | undefined
     walletNetwork?: string | undefined
     walletAddress?: string | undefined
     reason?: string | undefined
@@ -235,11 +357,15 @@ export async function simulateTransition(
   ctx: RequestContext,
 ): Promise<OrderView> {
   const deps = commerce.deps
-  if (tenant.environment !== 'devnet') throw new AppError('DEVNET_ONLY', 'the order simulator only runs with a devnet commerce key')
+  if (tenant.environment !== 'devnet')
+    throw new AppError('DEVNET_ONLY', 'the order simulator only runs with a devnet commerce key')
   const current = await findOrder(deps.db, tenant.merchantId, tenant.environment, orderId)
   if (!current) throw new NotFoundError('order')
   if ((body.walletAddress === undefined) !== (body.walletNetwork === undefined)) {
-    throw fieldError(body.walletAddress === undefined ? 'walletAddress' : 'walletNetwork', 'walletAddress and walletNetwork go together')
+    throw fieldError(
+      body.walletAddress === undefined ? 'walletAddress' : 'walletNetwork',
+      'walletAddress and walletNetwork go together',
+    )
   }
   let wallet: { network: string; address: string } | null = null
   if (body.walletAddress !== undefined && body.walletNetwork !== undefined) {
@@ -247,14 +373,29 @@ export async function simulateTransition(
     if (!checked.ok) throw fieldError('walletAddress', checked.message)
     wallet = { network: body.walletNetwork, address: checked.address }
   }
-  const providerRef = body.transitionTo === 'placed'
-    ? await commerce.provider.placeOrder({
-        orderId: current.id,
-        retailer: current.retailer,
-        items: current.lineItems.map((l) => ({ productId: l.productId, offerId: l.offerId, quantity: l.quantity, priceUsdMillis: BigInt(l.priceUsdMillis) })),
-        shippingAddress: current.shippingAddress ?? { firstName: '', lastName: '', addressLine1: '', addressLine2: '', city: '', state: '', zipCode: '', country: 'US' },
-      })
-    : undefined
+  const providerRef =
+    body.transitionTo === 'placed'
+      ? await commerce.provider.placeOrder({
+          orderId: current.id,
+          retailer: current.retailer,
+          items: current.lineItems.map((l) => ({
+            productId: l.productId,
+            offerId: l.offerId,
+            quantity: l.quantity,
+            priceUsdMillis: BigInt(l.priceUsdMillis),
+          })),
+          shippingAddress: current.shippingAddress ?? {
+            firstName: '',
+            lastName: '',
+            addressLine1: '',
+            addressLine2: '',
+            city: '',
+            state: '',
+            zipCode: '',
+            country: 'US',
+          },
+        })
+      : undefined
 
   const view = await deps.db.transaction().execute(async (trx) => {
     const order = await lockOrder(trx, orderId)
@@ -299,44 +440,72 @@ export async function simulateTransition(
         return loadOrderView(trx, after ?? order)
       }
       case 'payment_settled':
-        return applyOrderEvent(commerce, trx, order, { type: 'payment_settled' }, {
-          settlement_status: 'settled',
-          settlement_tx_hash: simulatedHash('settlement', order.id),
-          settlement_network: REFUND_NETWORK,
-          // from here the simulator, not the placement worker, moves the order
-          placement_status: 'simulated',
-          placement_next_at: null,
-        }, ctx)
-      case 'placed':
-        if (providerRef && providerRef.status !== 'placed' && providerRef.status !== 'submitted') {
-          throw new AppError('ORDER_TRANSITION_NOT_ALLOWED', `the retailer did not accept the order (${providerRef.status})`)
-        }
-        return applyOrderEvent(commerce, trx, order, { type: 'placed' }, {
-          provider_order_ref: providerRef?.providerOrderRef ?? null,
-          placement_status: 'submitted',
-          placement_next_at: null,
-          ...(order.settlementStatus === 'pending' && {
+        return applyOrderEvent(
+          commerce,
+          trx,
+          order,
+          { type: 'payment_settled' },
+          {
             settlement_status: 'settled',
             settlement_tx_hash: simulatedHash('settlement', order.id),
             settlement_network: REFUND_NETWORK,
-          }),
-        }, ctx)
+            // from here the simulator, not the placement worker, moves the order
+            placement_status: 'simulated',
+            placement_next_at: null,
+          },
+          ctx,
+        )
+      case 'placed':
+        if (providerRef && providerRef.status !== 'placed' && providerRef.status !== 'submitted') {
+          throw new AppError(
+            'ORDER_TRANSITION_NOT_ALLOWED',
+            `the retailer did not accept the order (${providerRef.status})`,
+          )
+        }
+        return applyOrderEvent(
+          commerce,
+          trx,
+          order,
+          { type: 'placed' },
+          {
+            provider_order_ref: providerRef?.providerOrderRef ?? null,
+            placement_status: 'submitted',
+            placement_next_at: null,
+            ...(order.settlementStatus === 'pending' && {
+              settlement_status: 'settled',
+              settlement_tx_hash: simulatedHash('settlement', order.id),
+              settlement_network: REFUND_NETWORK,
+            }),
+          },
+          ctx,
+        )
       case 'shipped': {
         const carrier = body.tracking?.carrier ?? 'UPS'
         const check = transition(order.status, { type: 'shipped', carrier })
         if (!check.ok) throw new AppError(check.code, check.message)
-        const digest = createHash('sha256').update(`${order.id}:${now.getTime()}`).digest('hex').toUpperCase()
+        const digest = createHash('sha256')
+          .update(`${order.id}:${now.getTime()}`)
+          .digest('hex')
+          .toUpperCase()
         const trackingNumber = body.tracking?.trackingNumber ?? `1Z${digest.slice(0, 16)}`
-        await insertShipment(trx, order.id, {
-          id: `ship_${digest.slice(0, 20).toLowerCase()}`,
-          carrier,
-          trackingNumber,
-          carrierTrackingUrl: body.tracking?.carrierTrackingUrl ?? `https://t.17track.net/en#nums=${encodeURIComponent(trackingNumber)}`,
-          deliveryStatus: body.tracking?.deliveryStatus ?? 'In Transit',
-          retailerTrackingNumber: body.tracking?.retailerTrackingNumber ?? `TBA${digest.slice(16, 28)}`,
-          retailerTrackingUrl: body.tracking?.retailerTrackingUrl ?? null,
-          obtainedAt: now,
-        }, now)
+        await insertShipment(
+          trx,
+          order.id,
+          {
+            id: `ship_${digest.slice(0, 20).toLowerCase()}`,
+            carrier,
+            trackingNumber,
+            carrierTrackingUrl:
+              body.tracking?.carrierTrackingUrl ??
+              `https://t.17track.net/en#nums=${encodeURIComponent(trackingNumber)}`,
+            deliveryStatus: body.tracking?.deliveryStatus ?? 'In Transit',
+            retailerTrackingNumber:
+              body.tracking?.retailerTrackingNumber ?? `TBA${digest.slice(16, 28)}`,
+            retailerTrackingUrl: body.tracking?.retailerTrackingUrl ?? null,
+            obtainedAt: now,
+          },
+          now,
+        )
         return applyOrderEvent(commerce, trx, order, { type: 'shipped', carrier }, {}, ctx)
       }
       case 'delivery_confirmed': {
@@ -346,32 +515,63 @@ export async function simulateTransition(
         return applyOrderEvent(commerce, trx, order, { type: 'delivered' }, {}, ctx)
       }
       case 'failed': {
-        const failed = await applyOrderEvent(commerce, trx, order, { type: 'failed', reason: body.reason ?? 'the retailer could not fulfil the order' }, {
-          placement_status: 'failed',
-          placement_next_at: null,
-          ...(wallet?.network === 'bsc' && { refund_destination_bsc: wallet.address }),
-        }, ctx)
+        const failed = await applyOrderEvent(
+          commerce,
+          trx,
+          order,
+          { type: 'failed', reason: body.reason ?? 'the retailer could not fulfil the order' },
+          {
+            placement_status: 'failed',
+            placement_next_at: null,
+            ...(wallet?.network === 'bsc' && { refund_destination_bsc: wallet.address }),
+          },
+          ctx,
+        )
         return openRefund(commerce, trx, failed, ctx)
       }
       case 'cancelled': {
-        const cancelled = await applyOrderEvent(commerce, trx, order, { type: 'cancel', by: 'retailer' }, {
-          cancellation_status: 'cancelled',
-          ...(wallet?.network === 'bsc' && { refund_destination_bsc: wallet.address }),
-        }, ctx)
+        const cancelled = await applyOrderEvent(
+          commerce,
+          trx,
+          order,
+          { type: 'cancel', by: 'retailer' },
+          {
+            cancellation_status: 'cancelled',
+            ...(wallet?.network === 'bsc' && { refund_destination_bsc: wallet.address }),
+          },
+          ctx,
+        )
         return openRefund(commerce, trx, cancelled, ctx)
       }
       case 'refunded': {
-        if (order.paidAt === null) throw new AppError('ORDER_NOT_PAID', 'only a paid order can be refunded')
-        if (wallet !== null && wallet.network !== 'bsc') throw fieldError('walletNetwork', 'refunds are sent on bsc')
-        const withDestination = wallet ? await updateOrder(trx, order.id, { refund_destination_bsc: wallet.address }, now) : order
+        if (order.paidAt === null)
+          throw new AppError('ORDER_NOT_PAID', 'only a paid order can be refunded')
+        if (wallet !== null && wallet.network !== 'bsc')
+          throw fieldError('walletNetwork', 'refunds are sent on bsc')
+        const withDestination = wallet
+          ? await updateOrder(trx, order.id, { refund_destination_bsc: wallet.address }, now)
+          : order
         if (refundDestination(withDestination) === null) {
-          throw fieldError('walletAddress', 'refunded requires a BSC refund destination: capture refundDestinationWalletAddressBsc at checkout or pass walletNetwork=bsc and walletAddress')
+          throw fieldError(
+            'walletAddress',
+            'refunded requires a BSC refund destination: capture refundDestinationWalletAddressBsc at checkout or pass walletNetwork=bsc and walletAddress',
+          )
         }
         let current = await loadOrderView(trx, withDestination)
         if (withDestination.status === 'processing' || withDestination.status === 'placed') {
-          current = await applyOrderEvent(commerce, trx, withDestination, { type: 'cancel', by: 'merchant' }, { cancellation_status: 'cancelled', placement_status: 'none', placement_next_at: null }, ctx)
+          current = await applyOrderEvent(
+            commerce,
+            trx,
+            withDestination,
+            { type: 'cancel', by: 'merchant' },
+            { cancellation_status: 'cancelled', placement_status: 'none', placement_next_at: null },
+            ctx,
+          )
         } else if (withDestination.status !== 'cancelled' && withDestination.status !== 'failed') {
-          throw new AppError('ORDER_TRANSITION_NOT_ALLOWED', `an order that is ${withDestination.status} cannot be refunded`)
+          throw new AppError(
+            'ORDER_TRANSITION_NOT_ALLOWED',
+            `an order that is ${withDestination.status} cannot be refunded`,
+          )
         }
         return openRefund(commerce, trx, current, ctx)
       }

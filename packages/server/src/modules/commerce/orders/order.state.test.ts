@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { canCancel, ORDER_STATUSES, owesRefund, transition, type OrderEvent, type OrderStatus } from './order.state.ts'
+import {
+  canCancel,
+  ORDER_STATUSES,
+  owesRefund,
+  transition,
+  type OrderEvent,
+  type OrderStatus,
+} from './order.state.ts'
 
 const EVENTS: OrderEvent[] = [
   { type: 'payment_confirmed' },
@@ -51,7 +58,11 @@ describe('order state machine', () => {
           assert.ok(result.message.length > 0)
         } else {
           assert.equal(result.ok, false)
-          if (!result.ok) assert.equal(result.code, event.type === 'cancel' ? 'ORDER_NOT_CANCELLABLE' : 'ORDER_TRANSITION_NOT_ALLOWED')
+          if (!result.ok)
+            assert.equal(
+              result.code,
+              event.type === 'cancel' ? 'ORDER_NOT_CANCELLABLE' : 'ORDER_TRANSITION_NOT_ALLOWED',
+            )
         }
       })
     }
@@ -59,11 +70,20 @@ describe('order state machine', () => {
 
   it('uses the documented substatus and timeline messages', () => {
     const paid = transition('pending_payment', { type: 'payment_confirmed' })
-    assert.deepEqual(paid, { ok: true, status: 'processing', substatus: 'AWAITING_SETTLEMENT', message: 'Payment received, processing order' })
+    assert.deepEqual(paid, {
+      ok: true,
+      status: 'processing',
+      substatus: 'AWAITING_SETTLEMENT',
+      message: 'Payment received, processing order',
+    })
     const settled = transition('processing', { type: 'payment_settled' })
     assert.ok(settled.ok && settled.substatus === 'PROVIDER_PLACEMENT_SUBMITTED')
     const placed = transition('processing', { type: 'placed' })
-    assert.ok(placed.ok && placed.substatus === 'AWAITING_TRACKING' && placed.message === 'Order placed with retailer')
+    assert.ok(
+      placed.ok &&
+        placed.substatus === 'AWAITING_TRACKING' &&
+        placed.message === 'Order placed with retailer',
+    )
   })
 
   it('lets the merchant cancel only before shipping', () => {
@@ -71,7 +91,13 @@ describe('order state machine', () => {
   })
 
   it('owes a refund only for paid orders that ended cancelled or failed', () => {
-    assert.deepEqual(ORDER_STATUSES.filter((s) => owesRefund(s, true)), ['cancelled', 'failed'])
-    assert.deepEqual(ORDER_STATUSES.filter((s) => owesRefund(s, false)), [])
+    assert.deepEqual(
+      ORDER_STATUSES.filter((s) => owesRefund(s, true)),
+      ['cancelled', 'failed'],
+    )
+    assert.deepEqual(
+      ORDER_STATUSES.filter((s) => owesRefund(s, false)),
+      [],
+    )
   })
 })

@@ -28,56 +28,127 @@ export type Transition =
   | { ok: false; code: 'ORDER_TRANSITION_NOT_ALLOWED' | 'ORDER_NOT_CANCELLABLE'; message: string }
 
 export const ORDER_STATUSES: readonly OrderStatus[] = [
-  'pending_payment', 'processing', 'placed', 'shipped', 'delivered', 'cancelled', 'failed', 'refunded',
+  'pending_payment',
+  'processing',
+  'placed',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'failed',
+  'refunded',
 ]
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['delivered', 'refunded']
 
 function refuse(from: OrderStatus, event: OrderEvent): Transition {
   if (event.type === 'cancel') {
-    return { ok: false, code: 'ORDER_NOT_CANCELLABLE', message: `an order that is ${from} cannot be cancelled` }
+    return {
+      ok: false,
+      code: 'ORDER_NOT_CANCELLABLE',
+      message: `an order that is ${from} cannot be cancelled`,
+    }
   }
-  return { ok: false, code: 'ORDER_TRANSITION_NOT_ALLOWED', message: `${event.type} is not allowed from status ${from}` }
+  return {
+    ok: false,
+    code: 'ORDER_TRANSITION_NOT_ALLOWED',
+    message: `${event.type} is not allowed from status ${from}`,
+  }
 }
 
 export function transition(from: OrderStatus, event: OrderEvent): Transition {
   switch (event.type) {
     case 'payment_confirmed':
       if (from !== 'pending_payment') return refuse(from, event)
-      return { ok: true, status: 'processing', substatus: 'AWAITING_SETTLEMENT', message: 'Payment received, processing order' }
+      return {
+        ok: true,
+        status: 'processing',
+        substatus: 'AWAITING_SETTLEMENT',
+        message: 'Payment received, processing order',
+      }
     case 'payment_voided':
       if (from !== 'pending_payment') return refuse(from, event)
       return event.reason === 'expired'
-        ? { ok: true, status: 'cancelled', substatus: 'PAYMENT_EXPIRED', message: 'Invoice expired before payment; order cancelled' }
-        : { ok: true, status: 'cancelled', substatus: 'INVOICE_CANCELED', message: 'Invoice canceled before payment; order cancelled' }
+        ? {
+            ok: true,
+            status: 'cancelled',
+            substatus: 'PAYMENT_EXPIRED',
+            message: 'Invoice expired before payment; order cancelled',
+          }
+        : {
+            ok: true,
+            status: 'cancelled',
+            substatus: 'INVOICE_CANCELED',
+            message: 'Invoice canceled before payment; order cancelled',
+          }
     case 'payment_reverted':
       // a reorg removed the payment before the retailer had the order
       if (from !== 'processing') return refuse(from, event)
-      return { ok: true, status: 'pending_payment', substatus: 'PAYMENT_REVERTED', message: 'Payment reverted by a chain reorganisation; awaiting payment' }
+      return {
+        ok: true,
+        status: 'pending_payment',
+        substatus: 'PAYMENT_REVERTED',
+        message: 'Payment reverted by a chain reorganisation; awaiting payment',
+      }
     case 'payment_settled':
       if (from !== 'processing') return refuse(from, event)
-      return { ok: true, status: 'processing', substatus: 'PROVIDER_PLACEMENT_SUBMITTED', message: 'Payment settled, order submitted to the retailer' }
+      return {
+        ok: true,
+        status: 'processing',
+        substatus: 'PROVIDER_PLACEMENT_SUBMITTED',
+        message: 'Payment settled, order submitted to the retailer',
+      }
     case 'placed':
       if (from !== 'processing') return refuse(from, event)
-      return { ok: true, status: 'placed', substatus: 'AWAITING_TRACKING', message: 'Order placed with retailer' }
+      return {
+        ok: true,
+        status: 'placed',
+        substatus: 'AWAITING_TRACKING',
+        message: 'Order placed with retailer',
+      }
     case 'shipped':
       if (from !== 'placed' && from !== 'shipped') return refuse(from, event)
-      return { ok: true, status: 'shipped', substatus: 'IN_TRANSIT', message: `Order shipped via ${event.carrier}` }
+      return {
+        ok: true,
+        status: 'shipped',
+        substatus: 'IN_TRANSIT',
+        message: `Order shipped via ${event.carrier}`,
+      }
     case 'delivered':
       if (from !== 'shipped') return refuse(from, event)
       return { ok: true, status: 'delivered', substatus: null, message: 'Order delivered' }
     case 'failed':
       // only before the retailer has the order: afterwards it is cancelled or returned, not failed
       if (from !== 'processing') return refuse(from, event)
-      return { ok: true, status: 'failed', substatus: 'FULFILLMENT_FAILED', message: `Order failed: ${event.reason}` }
+      return {
+        ok: true,
+        status: 'failed',
+        substatus: 'FULFILLMENT_FAILED',
+        message: `Order failed: ${event.reason}`,
+      }
     case 'cancel':
       if (event.by === 'retailer') {
         if (from !== 'placed') return refuse(from, event)
-        return { ok: true, status: 'cancelled', substatus: 'CANCELLED_BY_RETAILER', message: 'Order cancelled by the retailer' }
+        return {
+          ok: true,
+          status: 'cancelled',
+          substatus: 'CANCELLED_BY_RETAILER',
+          message: 'Order cancelled by the retailer',
+        }
       }
-      if (from === 'pending_payment') return { ok: true, status: 'cancelled', substatus: 'CANCELLED_BEFORE_PAYMENT', message: 'Order cancelled before payment' }
+      if (from === 'pending_payment')
+        return {
+          ok: true,
+          status: 'cancelled',
+          substatus: 'CANCELLED_BEFORE_PAYMENT',
+          message: 'Order cancelled before payment',
+        }
       if (from === 'processing' || from === 'placed') {
-        return { ok: true, status: 'cancelled', substatus: 'CANCELLED_BY_MERCHANT', message: 'Order cancelled by the merchant' }
+        return {
+          ok: true,
+          status: 'cancelled',
+          substatus: 'CANCELLED_BY_MERCHANT',
+          message: 'Order cancelled by the merchant',
+        }
       }
       return refuse(from, event)
     case 'refund_sent':

@@ -9,7 +9,8 @@ export const MILLIS_PER_CENT = 10n
  * at most two decimals, at least `minMillis`.
  */
 export function parseUsdPrice(value: number | string, field: string, minMillis = 10n): bigint {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'invalid') : value.trim()
+  const text =
+    typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'invalid') : value.trim()
   let millis: bigint
   try {
     millis = parseUsdToMillis(text, 2)

@@ -4,7 +4,17 @@ import { csvRecords, parseImport, parseImportRow } from './catalog-import.ts'
 
 describe('merchant catalog import rows', () => {
   it('parses a full row exactly into integers', () => {
-    const result = parseImportRow({ productId: 'SKU-1', title: 'Mug', price: '18.50', listPrice: 20, shipping: '4.99', rating: '4.5', numReviews: '12', prime: 'yes', condition: 'New' })
+    const result = parseImportRow({
+      productId: 'SKU-1',
+      title: 'Mug',
+      price: '18.50',
+      listPrice: 20,
+      shipping: '4.99',
+      rating: '4.5',
+      numReviews: '12',
+      prime: 'yes',
+      condition: 'New',
+    })
     assert.ok('product' in result)
     assert.equal(result.product.priceUsdMillis, 18_500n)
     assert.equal(result.product.listPriceUsdMillis, 20_000n)
@@ -23,7 +33,10 @@ describe('merchant catalog import rows', () => {
     [{ productId: 'a', title: 'x', price: 1, listPrice: 0.5 }, 'listPrice'],
     [{ productId: 'a', title: 'x', price: 1, rating: 6 }, 'rating'],
     [{ productId: 'a', title: 'x', price: 1, numReviews: -2 }, 'numReviews'],
-    [{ productId: 'a', title: 'x', price: 1, handlingDaysMin: 5, handlingDaysMax: 2 }, 'handlingDaysMax'],
+    [
+      { productId: 'a', title: 'x', price: 1, handlingDaysMin: 5, handlingDaysMax: 2 },
+      'handlingDaysMax',
+    ],
     [{ productId: 'a', title: 'x', price: 1, imageUrl: 'javascript:alert(1)' }, 'imageUrl'],
     [{ productId: 'a', title: 'x', price: 1, price2: 3 }, 'price2'],
   ]
@@ -31,7 +44,10 @@ describe('merchant catalog import rows', () => {
     it(`rejects ${JSON.stringify(record)} naming ${field}`, () => {
       const result = parseImportRow(record)
       assert.ok('errors' in result)
-      assert.ok(result.errors.some((e) => e.field === field), JSON.stringify(result.errors))
+      assert.ok(
+        result.errors.some((e) => e.field === field),
+        JSON.stringify(result.errors),
+      )
     })
   }
 
@@ -41,7 +57,9 @@ describe('merchant catalog import rows', () => {
     const result = parseImport(parsed.records)
     assert.equal(result.accepted.length, 1)
     assert.equal(result.accepted[0]?.title, 'Mug, big')
-    assert.deepEqual(result.rejected, [{ row: 2, productId: 'A', errors: [{ field: 'productId', message: 'duplicate of row 1' }] }])
+    assert.deepEqual(result.rejected, [
+      { row: 2, productId: 'A', errors: [{ field: 'productId', message: 'duplicate of row 1' }] },
+    ])
   })
 
   it('reports an unreadable CSV as one error', () => {

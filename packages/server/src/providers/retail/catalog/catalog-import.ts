@@ -30,12 +30,30 @@ export interface ImportParse {
 }
 
 export const IMPORT_COLUMNS = [
-  'productId', 'title', 'price', 'brand', 'category', 'description', 'imageUrl', 'productUrl', 'listPrice', 'shipping',
-  'rating', 'numReviews', 'prime', 'condition', 'handlingDaysMin', 'handlingDaysMax', 'transitDays', 'available',
+  'productId',
+  'title',
+  'price',
+  'brand',
+  'category',
+  'description',
+  'imageUrl',
+  'productUrl',
+  'listPrice',
+  'shipping',
+  'rating',
+  'numReviews',
+  'prime',
+  'condition',
+  'handlingDaysMin',
+  'handlingDaysMax',
+  'transitDays',
+  'available',
 ] as const
 
 /** Reads CSV text with a header row into records; a malformed file is one error, not a crash. */
-export function csvRecords(text: string): { records: Record<string, string>[] } | { error: string } {
+export function csvRecords(
+  text: string,
+): { records: Record<string, string>[] } | { error: string } {
   try {
     const records = parseCsv<Record<string, string>>(text, {
       columns: (header: string[]) => header.map((h) => h.trim()),
@@ -58,7 +76,12 @@ function text(value: unknown): string | undefined {
   return undefined
 }
 
-function money(value: unknown, field: string, errors: RowError[], options: { required: boolean; min: bigint }): bigint | undefined {
+function money(
+  value: unknown,
+  field: string,
+  errors: RowError[],
+  options: { required: boolean; min: bigint },
+): bigint | undefined {
   const raw = text(value)
   if (raw === undefined) {
     if (options.required) errors.push({ field, message: 'required' })
@@ -75,12 +98,20 @@ function money(value: unknown, field: string, errors: RowError[], options: { req
     errors.push({ field, message: 'must be a USD amount with at most two decimals' })
     return undefined
   }
-  if (millis < options.min) errors.push({ field, message: `must be at least ${options.min === 0n ? '0' : '0.01'}` })
+  if (millis < options.min)
+    errors.push({ field, message: `must be at least ${options.min === 0n ? '0' : '0.01'}` })
   else if (millis > MAX_PRICE_MILLIS) errors.push({ field, message: 'must be at most 100000' })
   return millis
 }
 
-function integer(value: unknown, field: string, errors: RowError[], min: number, max: number, fallback: number): number {
+function integer(
+  value: unknown,
+  field: string,
+  errors: RowError[],
+  min: number,
+  max: number,
+  fallback: number,
+): number {
   const raw = text(value)
   if (raw === undefined) return fallback
   if (!/^\d+$/.test(raw)) {
@@ -102,22 +133,43 @@ function boolean(value: unknown, field: string, errors: RowError[], fallback: bo
   return fallback
 }
 
-function url(value: unknown, field: string, errors: RowError[], allowDataImage: boolean): string | null {
+function url(
+  value: unknown,
+  field: string,
+  errors: RowError[],
+  allowDataImage: boolean,
+): string | null {
   const raw = text(value)
   if (raw === undefined) return null
-  if (allowDataImage && /^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(raw) && raw.length <= 4096) return raw
+  if (
+    allowDataImage &&
+    /^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(raw) &&
+    raw.length <= 4096
+  )
+    return raw
   try {
     const parsed = new URL(raw)
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme')
   } catch {
-    errors.push({ field, message: allowDataImage ? 'must be an http(s) URL or a small data:image URI' : 'must be an http(s) URL' })
+    errors.push({
+      field,
+      message: allowDataImage
+        ? 'must be an http(s) URL or a small data:image URI'
+        : 'must be an http(s) URL',
+    })
     return null
   }
   if (raw.length > 2048) errors.push({ field, message: 'must be at most 2048 characters' })
   return raw
 }
 
-function bounded(value: unknown, field: string, errors: RowError[], max: number, required: boolean): string {
+function bounded(
+  value: unknown,
+  field: string,
+  errors: RowError[],
+  max: number,
+  required: boolean,
+): string {
   const raw = text(value)
   if (raw === undefined) {
     if (required) errors.push({ field, message: 'required' })
@@ -128,31 +180,49 @@ function bounded(value: unknown, field: string, errors: RowError[], max: number,
 }
 
 /** Validates one record into a product, or collects every problem of the row. */
-export function parseImportRow(record: Record<string, unknown>): { product: ImportedProduct } | { errors: RowError[] } {
+export function parseImportRow(
+  record: Record<string, unknown>,
+): { product: ImportedProduct } | { errors: RowError[] } {
   const errors: RowError[] = []
   for (const key of Object.keys(record)) {
-    if (!(IMPORT_COLUMNS as readonly string[]).includes(key)) errors.push({ field: key, message: 'unknown column' })
+    if (!(IMPORT_COLUMNS as readonly string[]).includes(key))
+      errors.push({ field: key, message: 'unknown column' })
   }
   const productId = text(record['productId'])
   if (productId === undefined) errors.push({ field: 'productId', message: 'required' })
-  else if (!PRODUCT_ID.test(productId)) errors.push({ field: 'productId', message: 'must be 1-64 characters of letters, digits, . _ -' })
+  else if (!PRODUCT_ID.test(productId))
+    errors.push({
+      field: 'productId',
+      message: 'must be 1-64 characters of letters, digits, . _ -',
+    })
   const title = bounded(record['title'], 'title', errors, 500, true)
   const price = money(record['price'], 'price', errors, { required: true, min: 10n })
   const listPrice = money(record['listPrice'], 'listPrice', errors, { required: false, min: 10n })
-  if (price !== undefined && listPrice !== undefined && listPrice < price) errors.push({ field: 'listPrice', message: 'must not be below price' })
+  if (price !== undefined && listPrice !== undefined && listPrice < price)
+    errors.push({ field: 'listPrice', message: 'must not be below price' })
   const shipping = money(record['shipping'], 'shipping', errors, { required: false, min: 0n }) ?? 0n
   let ratingTenths = 0
   const ratingText = text(record['rating'])
   if (ratingText !== undefined) {
-    if (!/^\d(\.\d)?$/.test(ratingText) || Number(ratingText) > 5) errors.push({ field: 'rating', message: 'must be from 0 to 5 with at most one decimal' })
+    if (!/^\d(\.\d)?$/.test(ratingText) || Number(ratingText) > 5)
+      errors.push({ field: 'rating', message: 'must be from 0 to 5 with at most one decimal' })
     else ratingTenths = Math.round(Number(ratingText) * 10)
   }
   const reviewCount = integer(record['numReviews'], 'numReviews', errors, 0, 100_000_000, 0)
   const condition = text(record['condition']) ?? 'New'
-  if (condition !== 'New' && condition !== 'Used' && condition !== 'Refurbished') errors.push({ field: 'condition', message: 'must be New, Used or Refurbished' })
+  if (condition !== 'New' && condition !== 'Used' && condition !== 'Refurbished')
+    errors.push({ field: 'condition', message: 'must be New, Used or Refurbished' })
   const handlingDaysMin = integer(record['handlingDaysMin'], 'handlingDaysMin', errors, 0, 30, 1)
-  const handlingDaysMax = integer(record['handlingDaysMax'], 'handlingDaysMax', errors, 0, 30, Math.max(handlingDaysMin, 2))
-  if (handlingDaysMax < handlingDaysMin) errors.push({ field: 'handlingDaysMax', message: 'must not be below handlingDaysMin' })
+  const handlingDaysMax = integer(
+    record['handlingDaysMax'],
+    'handlingDaysMax',
+    errors,
+    0,
+    30,
+    Math.max(handlingDaysMin, 2),
+  )
+  if (handlingDaysMax < handlingDaysMin)
+    errors.push({ field: 'handlingDaysMax', message: 'must not be below handlingDaysMin' })
   const transitDays = integer(record['transitDays'], 'transitDays', errors, 0, 30, 3)
   const product: ImportedProduct = {
     productId: productId ?? '',
@@ -192,7 +262,11 @@ export function parseImport(records: Record<string, unknown>[]): ImportParse {
     }
     const first = seen.get(result.product.productId)
     if (first !== undefined) {
-      rejected.push({ row, productId, errors: [{ field: 'productId', message: `duplicate of row ${first}` }] })
+      rejected.push({
+        row,
+        productId,
+        errors: [{ field: 'productId', message: `duplicate of row ${first}` }],
+      })
       return
     }
     seen.set(result.product.productId, row)

@@ -56,7 +56,8 @@ function toProduct(row: RawProduct): ProductRow {
     ratingTenths: row.rating_tenths,
     reviewCount: row.review_count,
     priceUsdMillis: BigInt(row.price_usd_millis),
-    listPriceUsdMillis: row.list_price_usd_millis === null ? null : BigInt(row.list_price_usd_millis),
+    listPriceUsdMillis:
+      row.list_price_usd_millis === null ? null : BigInt(row.list_price_usd_millis),
     isPrime: row.is_prime,
     createdAt: row.created_at,
   }
@@ -103,7 +104,9 @@ export async function correctionCandidates(
             ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT ${MAX_CANDIDATES}) AS candidates
     FROM (VALUES ${sql.join(words.map((w) => sql`(${w}::text)`))}) AS q(w)`.execute(db)
   for (const row of rows.rows) {
-    const candidates = Array.isArray(row.candidates) ? row.candidates : parseTextArray(row.candidates)
+    const candidates = Array.isArray(row.candidates)
+      ? row.candidates
+      : parseTextArray(row.candidates)
     result.set(row.w, { known: row.known, candidates })
   }
   return result
@@ -112,17 +115,23 @@ export async function correctionCandidates(
 /** `{a,b}` → ['a', 'b'] for drivers that hand arrays over as text (words hold no commas or quotes). */
 function parseTextArray(text: string | null): string[] {
   if (text === null || text === '{}') return []
-  return text.replace(/^\{|\}$/g, '').split(',').map((w) => w.replace(/^"|"$/g, ''))
+  return text
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .map((w) => w.replace(/^"|"$/g, ''))
 }
 
 function filters(query: SearchQuery): Expression<SqlBool>[] {
   const out: Expression<SqlBool>[] = []
   if (query.retailer) out.push(sql<SqlBool>`p.retailer = ${query.retailer}`)
   if (query.category) out.push(sql<SqlBool>`lower(p.category) = lower(${query.category})`)
-  if (query.minPriceUsdMillis !== undefined) out.push(sql<SqlBool>`p.price_usd_millis >= ${query.minPriceUsdMillis.toString()}::bigint`)
-  if (query.maxPriceUsdMillis !== undefined) out.push(sql<SqlBool>`p.price_usd_millis <= ${query.maxPriceUsdMillis.toString()}::bigint`)
+  if (query.minPriceUsdMillis !== undefined)
+    out.push(sql<SqlBool>`p.price_usd_millis >= ${query.minPriceUsdMillis.toString()}::bigint`)
+  if (query.maxPriceUsdMillis !== undefined)
+    out.push(sql<SqlBool>`p.price_usd_millis <= ${query.maxPriceUsdMillis.toString()}::bigint`)
   if (query.isPrime !== undefined) out.push(sql<SqlBool>`p.is_prime = ${query.isPrime}`)
-  if (query.minRatingTenths !== undefined) out.push(sql<SqlBool>`p.rating_tenths >= ${query.minRatingTenths}`)
+  if (query.minRatingTenths !== undefined)
+    out.push(sql<SqlBool>`p.rating_tenths >= ${query.minRatingTenths}`)
   return out
 }
 
@@ -135,7 +144,9 @@ function orderBy(query: SearchQuery, rank: ReturnType<typeof sql> | null) {
     case 'rating':
       return sql`p.rating_tenths DESC, p.review_count DESC, p.id ASC`
     case 'relevance':
-      return rank ? sql`${rank} DESC, p.rating_tenths DESC, p.review_count DESC, p.id ASC` : sql`p.review_count DESC, p.id ASC`
+      return rank
+        ? sql`${rank} DESC, p.rating_tenths DESC, p.review_count DESC, p.id ASC`
+        : sql`p.review_count DESC, p.id ASC`
   }
 }
 
@@ -157,7 +168,10 @@ export async function searchByText(
     WHERE ${sql.join(conditions, sql` AND `)}
     ORDER BY ${orderBy(query, rank)}
     LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
-  return { rows: rows.rows.slice(0, query.limit).map(toProduct), hasMore: rows.rows.length > query.limit }
+  return {
+    rows: rows.rows.slice(0, query.limit).map(toProduct),
+    hasMore: rows.rows.length > query.limit,
+  }
 }
 
 /** Typo-tolerant fallback when no word matched: trigram word similarity against titles. */
@@ -174,7 +188,10 @@ export async function searchBySimilarity(
     WHERE ${sql.join(conditions, sql` AND `)}
     ORDER BY ${orderBy(query, rank)}
     LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
-  return { rows: rows.rows.slice(0, query.limit).map(toProduct), hasMore: rows.rows.length > query.limit }
+  return {
+    rows: rows.rows.slice(0, query.limit).map(toProduct),
+    hasMore: rows.rows.length > query.limit,
+  }
 }
 
 /** Browsing without words: filters only, most reviewed first. */
@@ -189,7 +206,10 @@ export async function browseProducts(
     WHERE ${sql.join(conditions, sql` AND `)}
     ORDER BY ${orderBy(query, null)}
     LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
-  return { rows: rows.rows.slice(0, query.limit).map(toProduct), hasMore: rows.rows.length > query.limit }
+  return {
+    rows: rows.rows.slice(0, query.limit).map(toProduct),
+    hasMore: rows.rows.length > query.limit,
+  }
 }
 
 /** A product visible in the scope; a merchant's own product wins over a sandbox one with the same id. */
@@ -210,7 +230,12 @@ export async function findProduct(
 }
 
 export async function listOffers(db: Executor, productPk: bigint): Promise<Offer[]> {
-  const rows = await db.selectFrom('commerce_offer').selectAll().where('product_pk', '=', productPk.toString()).orderBy('id').execute()
+  const rows = await db
+    .selectFrom('commerce_offer')
+    .selectAll()
+    .where('product_pk', '=', productPk.toString())
+    .orderBy('id')
+    .execute()
   return rows.map((r) => ({
     offerId: r.offer_id,
     sellerId: r.seller_id,
@@ -231,7 +256,9 @@ export async function listOffers(db: Executor, productPk: bigint): Promise<Offer
 
 export async function listCategories(db: Executor, scope: CatalogScope): Promise<string[]> {
   const rows = await sql<{ category: string }>`
-    SELECT DISTINCT p.category FROM commerce_product p WHERE ${inScope(scope)} AND p.category <> '' ORDER BY 1 LIMIT 200`.execute(db)
+    SELECT DISTINCT p.category FROM commerce_product p WHERE ${inScope(scope)} AND p.category <> '' ORDER BY 1 LIMIT 200`.execute(
+    db,
+  )
   return rows.rows.map((r) => r.category)
 }
 
@@ -273,7 +300,9 @@ export async function upsertMerchantProducts(
   for (let i = 0; i < products.length; i += 500) {
     const chunk = products.slice(i, i + 500)
     const values = chunk.map(
-      (p) => sql`(${p.productId}::text, ${p.title}::text, ${p.brand}::text, ${p.category}::text, ${p.description}::text,
+      (
+        p,
+      ) => sql`(${p.productId}::text, ${p.title}::text, ${p.brand}::text, ${p.category}::text, ${p.description}::text,
         ${p.imageUrl}::text, ${p.productUrl}::text, ${p.ratingTenths}::smallint, ${p.reviewCount}::int,
         ${p.priceUsdMillis.toString()}::bigint, ${p.listPriceUsdMillis?.toString() ?? null}::bigint, ${p.isPrime}::boolean)`,
     )
@@ -300,7 +329,8 @@ export async function upsertMerchantProducts(
       else updated += 1
     }
     const pks = [...pkById.values()]
-    if (pks.length > 0) await db.deleteFrom('commerce_offer').where('product_pk', 'in', pks).execute()
+    if (pks.length > 0)
+      await db.deleteFrom('commerce_offer').where('product_pk', 'in', pks).execute()
     await db
       .insertInto('commerce_offer')
       .values(

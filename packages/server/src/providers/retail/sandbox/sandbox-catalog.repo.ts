@@ -32,7 +32,12 @@ const SEARCH_VECTOR = sql`setweight(to_tsvector('english', unaccent(title)), 'A'
  * from md5 of the index and of the product id, so the catalog is identical on PGlite and
  * Postgres and across runs; `ON CONFLICT DO NOTHING` makes a repeated batch harmless.
  */
-export async function insertSandboxProducts(db: Executor, from: number, to: number, now: Date): Promise<number> {
+export async function insertSandboxProducts(
+  db: Executor,
+  from: number,
+  to: number,
+  now: Date,
+): Promise<number> {
   // the planner overestimates this statement and Postgres would spend seconds JIT-compiling it
   await sql`SET LOCAL jit = off`.execute(db)
   const h = sql<string>`x.h`
@@ -138,7 +143,10 @@ export async function insertSandboxProducts(db: Executor, from: number, to: numb
 
 function firstPartyCase(column: string, index: 0 | 1): string {
   const branches = Object.entries(FIRST_PARTY_SELLERS)
-    .map(([retailer, seller]) => `WHEN ${column} = '${retailer}' THEN '${seller[index].replaceAll("'", "''")}'`)
+    .map(
+      ([retailer, seller]) =>
+        `WHEN ${column} = '${retailer}' THEN '${seller[index].replaceAll("'", "''")}'`,
+    )
     .join(' ')
   return `CASE ${branches} ELSE 'SELLER' END`
 }
@@ -163,14 +171,32 @@ export async function insertShowcaseProducts(db: Executor, now: Date): Promise<v
       .values(
         p.eligible
           ? {
-              product_pk: id, offer_id: `offer_${p.productId}_1`, seller_id: 'ATVPDKIKX0DER', seller_name: 'Amazon.com',
-              price_usd_millis: priceMillis.toString(), shipping_usd_millis: '0', is_prime: true, fulfillment: 'prime',
-              condition: 'New', handling_days_min: 0, handling_days_max: 2, transit_days: 2,
+              product_pk: id,
+              offer_id: `offer_${p.productId}_1`,
+              seller_id: 'ATVPDKIKX0DER',
+              seller_name: 'Amazon.com',
+              price_usd_millis: priceMillis.toString(),
+              shipping_usd_millis: '0',
+              is_prime: true,
+              fulfillment: 'prime',
+              condition: 'New',
+              handling_days_min: 0,
+              handling_days_max: 2,
+              transit_days: 2,
             }
           : {
-              product_pk: id, offer_id: `offer_${p.productId}_1`, seller_id: 'A6CANYONOUT', seller_name: 'Canyon Outlet',
-              price_usd_millis: priceMillis.toString(), shipping_usd_millis: '5990', is_prime: false, fulfillment: 'seller',
-              condition: 'Used', handling_days_min: 3, handling_days_max: 5, transit_days: 7,
+              product_pk: id,
+              offer_id: `offer_${p.productId}_1`,
+              seller_id: 'A6CANYONOUT',
+              seller_name: 'Canyon Outlet',
+              price_usd_millis: priceMillis.toString(),
+              shipping_usd_millis: '5990',
+              is_prime: false,
+              fulfillment: 'seller',
+              condition: 'Used',
+              handling_days_min: 3,
+              handling_days_max: 5,
+              transit_days: 7,
             },
       )
       .onConflict((oc) => oc.columns(['product_pk', 'offer_id']).doNothing())
@@ -178,7 +204,11 @@ export async function insertShowcaseProducts(db: Executor, now: Date): Promise<v
   }
 }
 
-export async function insertSearchWords(db: Executor, scope: string, words: string[]): Promise<void> {
+export async function insertSearchWords(
+  db: Executor,
+  scope: string,
+  words: string[],
+): Promise<void> {
   if (words.length === 0) return
   for (let i = 0; i < words.length; i += 500) {
     await db
@@ -199,7 +229,11 @@ export interface CatalogState {
 }
 
 export async function findCatalogState(db: Executor): Promise<CatalogState | undefined> {
-  const row = await db.selectFrom('commerce_catalog_state').selectAll().where('name', '=', 'sandbox').executeTakeFirst()
+  const row = await db
+    .selectFrom('commerce_catalog_state')
+    .selectAll()
+    .where('name', '=', 'sandbox')
+    .executeTakeFirst()
   if (!row) return undefined
   return {
     seedVersion: row.seed_version,
@@ -222,7 +256,14 @@ export async function claimSeedingLease(
   const until = new Date(input.now.getTime() + input.leaseMs)
   await db
     .insertInto('commerce_catalog_state')
-    .values({ name: 'sandbox', seed_version: SEED_VERSION, target_size: input.targetSize, seeded_count: 0, status: 'seeding', started_at: input.now })
+    .values({
+      name: 'sandbox',
+      seed_version: SEED_VERSION,
+      target_size: input.targetSize,
+      seeded_count: 0,
+      status: 'seeding',
+      started_at: input.now,
+    })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute()
   const row = await db
@@ -232,10 +273,18 @@ export async function claimSeedingLease(
       lease_until: until,
       // a bigger configured size extends an existing catalog; a smaller one keeps what exists
       target_size: sql<number>`greatest(target_size, ${input.targetSize}::int)`,
-      status: sql<'seeding' | 'ready'>`CASE WHEN seeded_count >= greatest(target_size, ${input.targetSize}::int) THEN 'ready' ELSE 'seeding' END`,
+      status: sql<
+        'seeding' | 'ready'
+      >`CASE WHEN seeded_count >= greatest(target_size, ${input.targetSize}::int) THEN 'ready' ELSE 'seeding' END`,
     })
     .where('name', '=', 'sandbox')
-    .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', input.owner), eb('lease_until', '<', input.now)]))
+    .where((eb) =>
+      eb.or([
+        eb('lease_owner', 'is', null),
+        eb('lease_owner', '=', input.owner),
+        eb('lease_until', '<', input.now),
+      ]),
+    )
     .returningAll()
     .executeTakeFirst()
   if (!row) return undefined

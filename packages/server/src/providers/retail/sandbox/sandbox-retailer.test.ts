@@ -13,7 +13,8 @@ describe('typo correction', () => {
     ['chiar', 'car', 2],
     ['', 'abc', 3],
   ]
-  for (const [a, b, d] of distances) it(`measures ${a} → ${b} as ${d} edits`, () => assert.equal(editDistance(a, b), d))
+  for (const [a, b, d] of distances)
+    it(`measures ${a} → ${b} as ${d} edits`, () => assert.equal(editDistance(a, b), d))
 
   it('picks the fewest-edits candidate, not the most similar trigram set', () => {
     assert.equal(nearestWord('chiar', ['car', 'chair', 'chairs']), 'chair')
@@ -28,11 +29,17 @@ describe('typo correction', () => {
 
 describe('sandbox catalog vocabulary', () => {
   it('tokenizes like the search does: lowercase, accent-free, two letters or more', () => {
-    assert.deepEqual(searchWords('Crème Brûlée 4K-Monitor, a'), ['creme', 'brulee', '4k', 'monitor'])
+    assert.deepEqual(searchWords('Crème Brûlée 4K-Monitor, a'), [
+      'creme',
+      'brulee',
+      '4k',
+      'monitor',
+    ])
   })
   it('knows every generated title word', () => {
     const words = new Set(sandboxWords())
-    for (const w of ['wireless', 'headphones', 'northwind', 'charcoal', 'espresso', 'echo']) assert.ok(words.has(w), w)
+    for (const w of ['wireless', 'headphones', 'northwind', 'charcoal', 'espresso', 'echo'])
+      assert.ok(words.has(w), w)
   })
   it('draws the same small SVG image for the same product every time', () => {
     const a = productImageDataUri('B08N5WRWNW', 'Echo Dot')
@@ -44,9 +51,20 @@ describe('sandbox catalog vocabulary', () => {
 
 describe('remote ZIP delivery', () => {
   const offer = {
-    offerId: 'o', sellerId: 's', sellerName: 'S', priceUsdMillis: 10_000n, shippingUsdMillis: 0n, isPrime: false, isPrimeOnly: false,
-    fulfillment: 'marketplace' as const, condition: 'New' as const, handlingDaysMin: 1, handlingDaysMax: 2, transitDays: 3,
-    isInternational: false, isAvailable: true,
+    offerId: 'o',
+    sellerId: 's',
+    sellerName: 'S',
+    priceUsdMillis: 10_000n,
+    shippingUsdMillis: 0n,
+    isPrime: false,
+    isPrimeOnly: false,
+    fulfillment: 'marketplace' as const,
+    condition: 'New' as const,
+    handlingDaysMin: 1,
+    handlingDaysMax: 2,
+    transitDays: 3,
+    isInternational: false,
+    isAvailable: true,
   }
   it('slows and charges non-Prime offers to Alaska, leaves the mainland alone', () => {
     assert.deepEqual(adjustOfferForZip(offer, '33101'), offer)

@@ -37,10 +37,13 @@ function isRemoteZip(zip: string): boolean {
   const prefix = Number(zip.slice(0, 3))
   return (
     (prefix >= 995 && prefix <= 999) || // Alaska
-    prefix === 967 || prefix === 968 || // Hawaii
+    prefix === 967 ||
+    prefix === 968 || // Hawaii
     (prefix >= 6 && prefix <= 9) || // Puerto Rico, Virgin Islands
     prefix === 969 || // Guam and the Pacific territories
-    (prefix >= 90 && prefix <= 99) || prefix === 340 || (prefix >= 962 && prefix <= 966) // military mail
+    (prefix >= 90 && prefix <= 99) ||
+    prefix === 340 ||
+    (prefix >= 962 && prefix <= 966) // military mail
   )
 }
 
@@ -58,14 +61,21 @@ export function adjustOfferForZip(offer: Offer, zipCode: string | undefined): Of
  * the typos shoppers make are a missing, an extra, a wrong or a swapped letter.
  */
 export function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
   for (let i = 1; i <= a.length; i += 1) {
     for (let j = 1; j <= b.length; j += 1) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
       const row = rows[i] as number[]
       const above = rows[i - 1] as number[]
-      let best = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1)
+      let best = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + cost,
+      )
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1)
       row[j] = best
     }
   }
@@ -78,7 +88,8 @@ export function nearestWord(word: string, candidates: string[]): string | undefi
   let best: { word: string; distance: number } | undefined
   for (const candidate of candidates) {
     const distance = editDistance(word, candidate)
-    if (distance <= limit && (best === undefined || distance < best.distance)) best = { word: candidate, distance }
+    if (distance <= limit && (best === undefined || distance < best.distance))
+      best = { word: candidate, distance }
   }
   return best?.word
 }
@@ -112,19 +123,33 @@ const REVIEW_LINES: [number, string, string][] = [
 function details(row: ProductRow): ProductDetails {
   const digest = createHash('sha256').update(row.productId).digest()
   const reviews = [0, 1, 2].map((k) => {
-    const [rating, title, body] = REVIEW_LINES[((digest[k] ?? 0) + k) % REVIEW_LINES.length] ?? [5, 'Great', 'Works well.']
-    return { author: REVIEW_AUTHORS[(digest[k + 3] ?? 0) % REVIEW_AUTHORS.length] ?? 'Customer', rating, title, body }
+    const [rating, title, body] = REVIEW_LINES[((digest[k] ?? 0) + k) % REVIEW_LINES.length] ?? [
+      5,
+      'Great',
+      'Works well.',
+    ]
+    return {
+      author: REVIEW_AUTHORS[(digest[k + 3] ?? 0) % REVIEW_AUTHORS.length] ?? 'Customer',
+      rating,
+      title,
+      body,
+    }
   })
   const base = summary(row)
   return {
     ...base,
     description: row.description,
     productUrl: row.productUrl,
-    images: row.imageUrl ? [row.imageUrl] : [base.imageUrl, productImageDataUri(row.productId, row.title, 1)],
+    images: row.imageUrl
+      ? [row.imageUrl]
+      : [base.imageUrl, productImageDataUri(row.productId, row.title, 1)],
     specifications: {
       Brand: row.brand,
       Category: row.category,
-      ...(row.merchantId === null && { Model: row.productId, Warranty: `${1 + ((digest[6] ?? 0) % 3)} year limited` }),
+      ...(row.merchantId === null && {
+        Model: row.productId,
+        Warranty: `${1 + ((digest[6] ?? 0) % 3)} year limited`,
+      }),
     },
     reviews: row.reviewCount > 0 ? reviews : [],
   }
@@ -151,7 +176,10 @@ export class SandboxRetailer implements RetailProvider {
       return { products: page.rows.map(summary), hasMore: page.hasMore, corrections: [] }
     }
     const unknown = words.filter((w) => !SANDBOX_WORDS.has(w))
-    const known = unknown.length === 0 ? new Map<string, { known: boolean; candidates: string[] }>() : await correctionCandidates(this.#db, scope, unknown)
+    const known =
+      unknown.length === 0
+        ? new Map<string, { known: boolean; candidates: string[] }>()
+        : await correctionCandidates(this.#db, scope, unknown)
     const corrections: { from: string; to: string }[] = []
     // each word must match (AND); an unknown word also matches its nearest catalog word (OR)
     const groups = words.map((word) => {
@@ -171,7 +199,11 @@ export class SandboxRetailer implements RetailProvider {
     return { products: page.rows.map(summary), hasMore: page.hasMore, corrections }
   }
 
-  async getProduct(scope: CatalogScope, productId: string, retailer?: Retailer): Promise<ProductDetails | undefined> {
+  async getProduct(
+    scope: CatalogScope,
+    productId: string,
+    retailer?: Retailer,
+  ): Promise<ProductDetails | undefined> {
     const row = await findProduct(this.#db, scope, productId, retailer)
     return row ? details(row) : undefined
   }
@@ -183,14 +215,17 @@ export class SandboxRetailer implements RetailProvider {
   ): Promise<{ product: ProductSummary; offers: Offer[] } | undefined> {
     const row = await findProduct(this.#db, scope, productId, options.retailer)
     if (!row) return undefined
-    const offers = (await listOffers(this.#db, row.pk)).map((o) => adjustOfferForZip(o, options.zipCode)).sort(compareOffers)
+    const offers = (await listOffers(this.#db, row.pk))
+      .map((o) => adjustOfferForZip(o, options.zipCode))
+      .sort(compareOffers)
     return { product: summary(row), offers }
   }
 
   placeOrder(request: PlaceOrderRequest): Promise<ProviderOrderStatus> {
     // deterministic in our order id: placing the same order twice yields the same retailer order
     const ref = `SBX-${createHash('sha256').update(request.orderId).digest('hex').slice(0, 16).toUpperCase()}`
-    if (request.items.length === 0) return Promise.resolve({ status: 'rejected', providerOrderRef: ref, reason: 'no items' })
+    if (request.items.length === 0)
+      return Promise.resolve({ status: 'rejected', providerOrderRef: ref, reason: 'no items' })
     return Promise.resolve({ status: 'placed', providerOrderRef: ref })
   }
 

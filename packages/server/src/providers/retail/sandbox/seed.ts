@@ -30,7 +30,11 @@ export interface SeedProgress {
 export async function catalogProgress(db: Kysely<DB>): Promise<SeedProgress> {
   const state = await findCatalogState(db)
   if (!state) return { status: 'not_started', seeded: 0, target: 0 }
-  return { status: state.status, seeded: Math.min(state.seededCount, state.targetSize), target: state.targetSize }
+  return {
+    status: state.status,
+    seeded: Math.min(state.seededCount, state.targetSize),
+    target: state.targetSize,
+  }
 }
 
 /**
@@ -43,7 +47,12 @@ export async function seedSandboxCatalog(
   options: { targetSize: number; owner: string; batchSize?: number; signal?: AbortSignal },
 ): Promise<CatalogState | undefined> {
   const batch = options.batchSize ?? DEFAULT_BATCH
-  const claimed = await claimSeedingLease(deps.db, { owner: options.owner, targetSize: options.targetSize, now: deps.clock.now(), leaseMs: LEASE_MS })
+  const claimed = await claimSeedingLease(deps.db, {
+    owner: options.owner,
+    targetSize: options.targetSize,
+    now: deps.clock.now(),
+    leaseMs: LEASE_MS,
+  })
   if (!claimed) return findCatalogState(deps.db)
   try {
     if (claimed.seededCount === 0) {
@@ -63,13 +72,25 @@ export async function seedSandboxCatalog(
       const to = Math.min(target, seeded + batch)
       await deps.db.transaction().execute(async (trx) => {
         await insertSandboxProducts(trx, from, to, deps.clock.now())
-        await recordSeedProgress(trx, { owner: options.owner, seededCount: to, targetSize: target, now: deps.clock.now(), leaseMs: LEASE_MS })
+        await recordSeedProgress(trx, {
+          owner: options.owner,
+          seededCount: to,
+          targetSize: target,
+          now: deps.clock.now(),
+          leaseMs: LEASE_MS,
+        })
       })
       seeded = to
       await yieldToEventLoop()
     }
     if (seeded >= target && target > started) {
-      await recordSeedProgress(deps.db, { owner: options.owner, seededCount: seeded, targetSize: target, now: deps.clock.now(), leaseMs: LEASE_MS })
+      await recordSeedProgress(deps.db, {
+        owner: options.owner,
+        seededCount: seeded,
+        targetSize: target,
+        now: deps.clock.now(),
+        leaseMs: LEASE_MS,
+      })
       await analyzeCatalog(deps.db)
       deps.log.info({ products: seeded }, 'sandbox catalog ready')
     }

@@ -78,22 +78,85 @@ export const PRODUCT_TYPES: readonly (readonly [string, string, number, number])
 ]
 
 export const BRANDS: readonly string[] = [
-  'Acme', 'Northwind', 'Contoso', 'Fabrikam', 'Globex', 'Initech', 'Umbra', 'Vertex', 'Lumina', 'Solara',
-  'Aurora', 'Nimbus', 'Zenith', 'Apex', 'Orion', 'Polaris', 'Cobalt', 'Ember', 'Halcyon', 'Kestrel',
-  'Meridian', 'Nova', 'Pinnacle', 'Quasar', 'Riviera', 'Sequoia', 'Tundra', 'Vanguard', 'Willow', 'Yukon',
+  'Acme',
+  'Northwind',
+  'Contoso',
+  'Fabrikam',
+  'Globex',
+  'Initech',
+  'Umbra',
+  'Vertex',
+  'Lumina',
+  'Solara',
+  'Aurora',
+  'Nimbus',
+  'Zenith',
+  'Apex',
+  'Orion',
+  'Polaris',
+  'Cobalt',
+  'Ember',
+  'Halcyon',
+  'Kestrel',
+  'Meridian',
+  'Nova',
+  'Pinnacle',
+  'Quasar',
+  'Riviera',
+  'Sequoia',
+  'Tundra',
+  'Vanguard',
+  'Willow',
+  'Yukon',
 ]
 
 export const ADJECTIVES: readonly string[] = [
-  'Premium', 'Compact', 'Portable', 'Ergonomic', 'Smart', 'Classic', 'Pro', 'Ultra', 'Eco', 'Deluxe',
-  'Essential', 'Lightweight', 'Heavy-Duty', 'Slim', 'Advanced', 'Foldable',
+  'Premium',
+  'Compact',
+  'Portable',
+  'Ergonomic',
+  'Smart',
+  'Classic',
+  'Pro',
+  'Ultra',
+  'Eco',
+  'Deluxe',
+  'Essential',
+  'Lightweight',
+  'Heavy-Duty',
+  'Slim',
+  'Advanced',
+  'Foldable',
 ]
 
 export const COLORS: readonly string[] = [
-  'Black', 'White', 'Silver', 'Navy Blue', 'Red', 'Forest Green', 'Charcoal Gray', 'Rose Gold', 'Beige',
-  'Teal', 'Orange', 'Purple',
+  'Black',
+  'White',
+  'Silver',
+  'Navy Blue',
+  'Red',
+  'Forest Green',
+  'Charcoal Gray',
+  'Rose Gold',
+  'Beige',
+  'Teal',
+  'Orange',
+  'Purple',
 ]
 
-export const VARIANTS: readonly string[] = ['', '', '', '2-Pack', 'Large', 'Small', 'Gen 2', '2025 Edition', 'XL', 'Mini', 'Bundle']
+export const VARIANTS: readonly string[] = [
+  '',
+  '',
+  '',
+  '2-Pack',
+  'Large',
+  'Small',
+  'Gen 2',
+  '2025 Edition',
+  'XL',
+  'Mini',
+  'Bundle',
+]
 
 /** [seller id, seller name] of the retailer itself, per retailer (offer 1, the buy box). */
 export const FIRST_PARTY_SELLERS: Readonly<Record<string, readonly [string, string]>> = {
@@ -151,8 +214,40 @@ export const SHOWCASE_PRODUCTS: readonly {
   priceCents: number
   eligible: boolean
 }[] = [
-  { productId: 'B08N5WRWNW', retailer: 'amazon', title: 'Echo (4th Gen) Smart Speaker, Charcoal', brand: 'Echo', category: 'Electronics', priceCents: 9999, eligible: true },
-  { productId: 'B000NPYY04', retailer: 'amazon', title: 'Wireless Headphones, Over-Ear, Noise Cancelling', brand: 'Acme', category: 'Electronics', priceCents: 12999, eligible: true },
-  { productId: 'B0B844T634', retailer: 'amazon', title: 'Insulated Stainless Steel Water Bottle, 32 oz', brand: 'Tundra', category: 'Sports & Outdoors', priceCents: 2499, eligible: true },
-  { productId: 'B000000000', retailer: 'amazon', title: 'Vintage Film Camera (Used)', brand: 'Orion', category: 'Electronics', priceCents: 8900, eligible: false },
+  {
+    productId: 'B08N5WRWNW',
+    retailer: 'amazon',
+    title: 'Echo (4th Gen) Smart Speaker, Charcoal',
+    brand: 'Echo',
+    category: 'Electronics',
+    priceCents: 9999,
+    eligible: true,
+  },
+  {
+    productId: 'B000NPYY04',
+    retailer: 'amazon',
+    title: 'Wireless Headphones, Over-Ear, Noise Cancelling',
+    brand: 'Acme',
+    category: 'Electronics',
+    priceCents: 12999,
+    eligible: true,
+  },
+  {
+    productId: 'B0B844T634',
+    retailer: 'amazon',
+    title: 'Insulated Stainless Steel Water Bottle, 32 oz',
+    brand: 'Tundra',
+    category: 'Sports & Outdoors',
+    priceCents: 2499,
+    eligible: true,
+  },
+  {
+    productId: 'B000000000',
+    retailer: 'amazon',
+    title: 'Vintage Film Camera (Used)',
+    brand: 'Orion',
+    category: 'Electronics',
+    priceCents: 8900,
+    eligible: false,
+  },
 ]
