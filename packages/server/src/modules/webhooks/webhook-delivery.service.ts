@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { AppError, monotonicMs } from '@pepay/core'
@@ -7,7 +7,7 @@ import type { ListDeliveriesQuery } from '@pepay/contracts'
 import type { Deps } from '../../deps.ts'
 import type { Principal } from '../../http/auth.ts'
 import { NotFoundError } from '../../http/errors.ts'
-import { appendEvent, findEvent } from '../events/event.repo.ts'
+import { appendEvent, type StoredEvent } from '../events/event.repo.ts'
 import { serializeEvent } from '../events/event.serialize.ts'
 import { hmacHex } from '../platform/secrets.ts'
 import { checkWebhookUrl, isStrict, resolveDestination, type Resolver } from './webhook-destination.service.ts'
@@ -15,7 +15,9 @@ import { endpointScope, type WebhookRuntime } from './webhook-endpoint.service.t
 import { planRetry, shouldDisable } from './webhook-retry.state.ts'
 import {
   attemptsFor,
+  clearFailingSince,
   findDelivery,
+  loadEvents,
   findEndpoint,
   insertAttempt,
   listDeliveries,
@@ -42,6 +44,10 @@ export interface DeliveryOptions {
 }
 
 const EXCERPT_BYTES = 1024
+// keep-alive: a busy endpoint is not paid a TCP (and TLS) handshake per delivery; a pooled
+// socket was checked against the SSRF rules when it connected
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 })
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 })
 const USER_AGENT = 'Pepay-Webhooks/1.0'
 
 /** Hex HMAC-SHA256 over `${timestamp_ms}.${raw_body}`, as receivers verify it. */
@@ -62,7 +68,8 @@ function post(url: URL, address: { address: string; family: 4 | 6 }, headers: Re
     if (options.all) callback(null, [{ address: address.address, family: address.family }])
     else callback(null, address.address, address.family)
   }
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+  const secure = url.protocol === 'https:'
+  const send = secure ? httpsRequest : httpRequest
   return new Promise((resolve) => {
     let settled = false
     const finish = (result: PostResult): void => {
@@ -74,6 +81,7 @@ function post(url: URL, address: { address: string; family: 4 | 6 }, headers: Re
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       lookup,
+      agent: secure ? httpsAgent : httpAgent,
       signal: AbortSignal.timeout(timeoutMs),
     }, (res: IncomingMessage) => {
       const chunks: Buffer[] = []
@@ -117,13 +125,14 @@ export async function deliverDue(deps: Deps, options: DeliveryOptions): Promise<
   // the lease outlives the attempt's own deadline, so a live worker never loses its row
   const leaseUntil = new Date(now.getTime() + options.timeoutMs * 2 + 30_000)
   const claimed = await claimDueDeliveries(deps.db, { now, leaseUntil, leaseId, limit: options.batchSize })
-  await Promise.all(claimed.map((c) => attempt(deps, options, c, leaseId)))
+  if (claimed.length === 0) return 0
+  const events = await loadEvents(deps.db, claimed.map((c) => c.delivery.eventId))
+  await Promise.all(claimed.map((c) => attempt(deps, options, c, leaseId, events.get(c.delivery.eventId))))
   return claimed.length
 }
 
-async function attempt(deps: Deps, options: DeliveryOptions, claimed: ClaimedDelivery, leaseId: string): Promise<void> {
+async function attempt(deps: Deps, options: DeliveryOptions, claimed: ClaimedDelivery, leaseId: string, event: StoredEvent | undefined): Promise<void> {
   const { delivery, endpoint } = claimed
-  const event = await findEvent(deps.db, delivery.eventId)
   const startedAt = deps.clock.now()
   let result: PostResult
   const started = monotonicMs()
@@ -182,13 +191,14 @@ async function recordAttempt(
       error: result.error,
       responseExcerpt: result.excerpt,
     }
-    const endpoint = await lockEndpointById(trx, delivery.endpointId)
     if (result.outcome === 'succeeded') {
       if (!(await settleDelivery(trx, { id: delivery.id, leaseId, status: 'succeeded', nextAttemptAt: null, lastStatusCode: result.statusCode, lastError: null, attemptedAt: input.startedAt, now }))) return
       await insertAttempt(trx, record)
-      if (endpoint?.failingSince) await updateEndpoint(trx, endpoint.id, { failing_since: null, updated_at: now })
+      await clearFailingSince(trx, delivery.endpointId, now)
       return
     }
+    // failures lock the endpoint: the failing streak and the disable decision are per endpoint
+    const endpoint = await lockEndpointById(trx, delivery.endpointId)
     const plan = input.eventMissing
       ? ({ kind: 'give_up' } as const)
       : planRetry({ attempt: delivery.attemptCount, windowStartedAt: delivery.windowStartedAt, now, random: options.random() })

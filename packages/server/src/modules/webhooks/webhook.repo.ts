@@ -1,6 +1,7 @@
 import type { Environment } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { toStoredEvent, type StoredEvent } from '../events/event.repo.ts'
 import type { AttemptOutcome, DeliveryStatus, WebhookAttemptTable, WebhookDeliveryTable, WebhookEndpointTable } from './webhooks.table.ts'
 
 export interface WebhookEndpointRecord {
@@ -389,6 +390,30 @@ export async function settleDelivery(
     .where('lease_id', '=', input.leaseId)
     .executeTakeFirst()
   return result.numUpdatedRows > 0n
+}
+
+/** The events of a claimed batch in one read, with their live pending_webhooks counts. */
+export async function loadEvents(db: Executor, ids: string[]): Promise<Map<string, StoredEvent>> {
+  const out = new Map<string, StoredEvent>()
+  if (ids.length === 0) return out
+  const rows = await db
+    .selectFrom('event')
+    .selectAll()
+    .select(sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`.as('pending_webhooks'))
+    .where('id', 'in', [...new Set(ids)])
+    .execute()
+  for (const row of rows) out.set(row.id, toStoredEvent(row))
+  return out
+}
+
+/** A success ends the endpoint's failing streak (a no-op, without a row lock, when there is none). */
+export async function clearFailingSince(db: Executor, endpointId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('webhook_endpoint')
+    .set({ failing_since: null, updated_at: now })
+    .where('id', '=', endpointId)
+    .where('failing_since', 'is not', null)
+    .execute()
 }
 
 /** Locks the endpoint row for the failure bookkeeping of one attempt. */
