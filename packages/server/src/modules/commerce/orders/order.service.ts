@@ -21,6 +21,7 @@ import {
   lockOrder,
   markShipmentsDelivered,
   updateOrder,
+  updateRefund,
   type Order,
   type OrderPatch,
   type OrderView,
@@ -114,6 +115,15 @@ export async function openRefund(
     network: REFUND_NETWORK,
     now,
   })
+  if (!commerce.deps.chain) {
+    // persisted and visible: the refund worker sends it once the chain layer runs
+    await updateRefund(
+      trx,
+      order.id,
+      { last_error: 'chain services are not running; the refund is sent when they are' },
+      now,
+    )
+  }
   await appendTimeline(
     trx,
     order.id,
