@@ -17,7 +17,9 @@ function run(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tsc, ...args], { cwd: root, stdio: 'inherit' })
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc ${args.join(' ')} exited with ${code}`))))
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`tsc ${args.join(' ')} exited with ${code}`)),
+    )
   })
 }
 
@@ -35,7 +37,10 @@ function files(dir: string): string[] {
 // SDK's contract imports at the vendored contract declarations
 for (const file of files(dist)) {
   if (!file.endsWith('.d.ts')) continue
-  let text = readFileSync(file, 'utf8').replace(/((?:from\s+|import\()['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2')
+  let text = readFileSync(file, 'utf8').replace(
+    /((?:from\s+|import\()['"]\.{1,2}\/[^'"]+)\.ts(['"])/g,
+    '$1.js$2',
+  )
   if (text.includes("'@pepay/contracts'")) {
     let target = relative(dirname(file), join(dist, 'contracts', 'index.js')).replaceAll('\\', '/')
     if (!target.startsWith('.')) target = `./${target}`

@@ -1,5 +1,10 @@
 import { PepayError } from './errors.ts'
-import { isBrowserRuntime, resolveFetch, type FetchLike, type WebSocketConstructor } from './platform/runtime.ts'
+import {
+  isBrowserRuntime,
+  resolveFetch,
+  type FetchLike,
+  type WebSocketConstructor,
+} from './platform/runtime.ts'
 import { Requester, type Credentials } from './request.ts'
 import { Access } from './resources/access.ts'
 import { ApiKeys } from './resources/api-keys.ts'
@@ -53,11 +58,10 @@ export interface PepayOptions extends PepayAuthOptions {
   WebSocket?: WebSocketConstructor
 }
 
-const AUTH_KEYS = ['apiKey', 'commerceApiKey', 'bearerToken', 'userAccessToken', 'sessionToken', 'signature', 'dangerouslyAllowBrowser'] as const
-
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
-  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a non-negative number`)
+  if (!Number.isFinite(value) || value < 0)
+    throw new TypeError(`${name} must be a non-negative number`)
   return value
 }
 
@@ -93,7 +97,11 @@ export class Pepay {
 
   constructor(options: PepayOptions = {}) {
     const serverCredential = options.apiKey ?? options.commerceApiKey ?? options.bearerToken
-    if (serverCredential !== undefined && isBrowserRuntime() && options.dangerouslyAllowBrowser !== true) {
+    if (
+      serverCredential !== undefined &&
+      isBrowserRuntime() &&
+      options.dangerouslyAllowBrowser !== true
+    ) {
       throw new PepayError({
         code: 'BROWSER_CREDENTIALS_REFUSED',
         message:
@@ -143,8 +151,16 @@ export class Pepay {
 
   /** A client with these credentials (replacing all of this client's) and the same settings. */
   withAuth(auth: PepayAuthOptions): Pepay {
-    const settings: PepayOptions = { ...this.options }
-    for (const key of AUTH_KEYS) delete settings[key]
+    const {
+      apiKey: _apiKey,
+      commerceApiKey: _commerceApiKey,
+      bearerToken: _bearerToken,
+      userAccessToken: _userAccessToken,
+      sessionToken: _sessionToken,
+      signature: _signature,
+      dangerouslyAllowBrowser: _dangerouslyAllowBrowser,
+      ...settings
+    } = this.options
     return new Pepay({ ...settings, ...auth })
   }
 

@@ -57,7 +57,8 @@ export class ConnectionError extends PepayError {}
 
 /** The error class for an HTTP status. */
 export function errorClassFor(status: number): typeof PepayError {
-  if (status === 400 || status === 410 || status === 413 || status === 415 || status === 422) return InvalidRequestError
+  if (status === 400 || status === 410 || status === 413 || status === 415 || status === 422)
+    return InvalidRequestError
   if (status === 401) return AuthenticationError
   if (status === 403) return PermissionError
   if (status === 404) return NotFoundError
@@ -70,11 +71,16 @@ export function errorClassFor(status: number): typeof PepayError {
  * Reads the three error envelopes the API answers with: `{success:false, error:{code,message,details}}`,
  * the legacy `{error, code}` and the rate-limit `{message, error_code}`.
  */
-export function parseErrorBody(body: unknown, status: number): { code: string; message: string; details?: unknown } {
+export function parseErrorBody(
+  body: unknown,
+  status: number,
+): { code: string; message: string; details?: unknown } {
   // a body without a code (a proxy's HTML page, an empty reply) still gets a stable code
   const fallback = { code: `HTTP_${status}`, message: `HTTP ${status}` }
   if (typeof body !== 'object' || body === null) {
-    return typeof body === 'string' && body.length > 0 ? { ...fallback, message: body.slice(0, 500) } : fallback
+    return typeof body === 'string' && body.length > 0
+      ? { ...fallback, message: body.slice(0, 500) }
+      : fallback
   }
   const b = body as Record<string, unknown>
   const error = b['error']
@@ -86,7 +92,17 @@ export function parseErrorBody(body: unknown, status: number): { code: string; m
       ...(e['details'] !== undefined && { details: e['details'] }),
     }
   }
-  const code = typeof b['code'] === 'string' ? b['code'] : typeof b['error_code'] === 'string' ? b['error_code'] : fallback.code
-  const message = typeof error === 'string' ? error : typeof b['message'] === 'string' ? b['message'] : fallback.message
+  const code =
+    typeof b['code'] === 'string'
+      ? b['code']
+      : typeof b['error_code'] === 'string'
+        ? b['error_code']
+        : fallback.code
+  const message =
+    typeof error === 'string'
+      ? error
+      : typeof b['message'] === 'string'
+        ? b['message']
+        : fallback.message
   return { code, message }
 }

@@ -27,7 +27,10 @@ export type ListPromise<Page, Item> = Promise<Page> &
 /** A page cap that no legitimate walk reaches; it bounds the loop if a server repeats a cursor. */
 const MAX_PAGES = 100_000
 
-export function listPromise<Page, Item>(first: Promise<Page>, paging: CursorPaging<Page, Item>): ListPromise<Page, Item> {
+export function listPromise<Page, Item>(
+  first: Promise<Page>,
+  paging: CursorPaging<Page, Item>,
+): ListPromise<Page, Item> {
   async function* iterate(): AsyncGenerator<Item> {
     let page = await first
     const seenCursors = new Set<string>()
@@ -42,7 +45,9 @@ export function listPromise<Page, Item>(first: Promise<Page>, paging: CursorPagi
       if (seenCursors.has(cursor)) throw new Error(`pagination cursor ${cursor} repeated; stopping`)
       seenCursors.add(cursor)
       page = await paging.fetch(
-        paging.direction === 'starting_after' ? { starting_after: cursor } : { ending_before: cursor },
+        paging.direction === 'starting_after'
+          ? { starting_after: cursor }
+          : { ending_before: cursor },
       )
     }
   }

@@ -5,7 +5,12 @@
  * `PaymentSessionStream` (payer) is realtime only: it resumes with `since` but has no REST backfill.
  */
 import { PepayError } from './errors.ts'
-import { resolveWebSocket, sleep, type WebSocketConstructor, type WebSocketLike } from './platform/runtime.ts'
+import {
+  resolveWebSocket,
+  sleep,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './platform/runtime.ts'
 import type { PepayEvent, WsControlFrame, WsErrorFrame } from './wire.ts'
 
 export interface ReconnectOptions {
@@ -121,7 +126,8 @@ abstract class ReconnectingStream<Events extends Record<string, unknown[]>> {
     // bounded: each pass either opens (resetting the count) or counts a failure
     while (!this.closedByUser) {
       const outcome = await this.connectOnce()
-      if (this.closedByUser) break
+      // `closed` (not the field) so the check reads the state after the await
+      if (this.closed) break
       if (outcome.terminal) {
         this.emitAny('error', outcome.error)
         break
@@ -129,11 +135,18 @@ abstract class ReconnectingStream<Events extends Record<string, unknown[]>> {
       if (outcome.opened) this.failures = 0
       else this.failures += 1
       if (this.failures >= maxAttempts) {
-        const error = new PepayError({ code: 'STREAM_RECONNECT_FAILED', message: `gave up after ${maxAttempts} failed connection attempts`, cause: outcome.error })
+        const error = new PepayError({
+          code: 'STREAM_RECONNECT_FAILED',
+          message: `gave up after ${maxAttempts} failed connection attempts`,
+          cause: outcome.error,
+        })
         this.emitAny('error', error)
         break
       }
-      const ceiling = Math.min(r.maxDelayMs ?? 10_000, (r.initialDelayMs ?? 250) * 2 ** this.failures)
+      const ceiling = Math.min(
+        r.maxDelayMs ?? 10_000,
+        (r.initialDelayMs ?? 250) * 2 ** this.failures,
+      )
       const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
       this.emitAny('reconnecting', { since: this.lastEventId, delayMs })
       try {
@@ -152,13 +165,18 @@ abstract class ReconnectingStream<Events extends Record<string, unknown[]>> {
       const t = this.internals.token
       token = typeof t === 'function' ? await t() : t
     } catch (cause) {
-      const error = cause instanceof PepayError ? cause : new PepayError({ code: 'WS_TOKEN_FAILED', message: String(cause), cause })
+      const error =
+        cause instanceof PepayError
+          ? cause
+          : new PepayError({ code: 'WS_TOKEN_FAILED', message: String(cause), cause })
       // a credential problem will not fix itself by retrying
-      const terminal = error.status === 401 || error.status === 403 || error.code === 'CREDENTIALS_MISSING'
+      const terminal =
+        error.status === 401 || error.status === 403 || error.code === 'CREDENTIALS_MISSING'
       return { opened: false, terminal, error }
     }
     const url = new URL(this.internals.url)
-    for (const [k, v] of Object.entries(this.internals.query)) if (v !== undefined) url.searchParams.set(k, v)
+    for (const [k, v] of Object.entries(this.internals.query))
+      if (v !== undefined) url.searchParams.set(k, v)
     if (token !== undefined) url.searchParams.set('token', token)
     if (this.lastEventId !== undefined) url.searchParams.set('since', this.lastEventId)
 
@@ -170,7 +188,11 @@ abstract class ReconnectingStream<Events extends Record<string, unknown[]>> {
       try {
         socket = new WS(url.toString())
       } catch (cause) {
-        resolve({ opened: false, terminal: true, error: new PepayError({ code: 'WS_CONNECT_FAILED', message: String(cause), cause }) })
+        resolve({
+          opened: false,
+          terminal: true,
+          error: new PepayError({ code: 'WS_CONNECT_FAILED', message: String(cause), cause }),
+        })
         return
       }
       this.socket = socket
@@ -205,20 +227,43 @@ abstract class ReconnectingStream<Events extends Record<string, unknown[]>> {
         if (this.socket === socket) this.socket = undefined
         const code = event.code
         if (lastError) {
-          const error = new PepayError({ code: lastError.code, message: lastError.message, details: lastError })
+          const error = new PepayError({
+            code: lastError.code,
+            message: lastError.message,
+            details: lastError,
+          })
           this.emitAny('error', error)
           resolve({ opened, terminal: !lastError.retryable, error })
           return
         }
-        if (TERMINAL_CLOSE_CODES.has(code) || (code === UNAUTHORIZED_CLOSE && typeof this.internals.token !== 'function')) {
+        if (
+          TERMINAL_CLOSE_CODES.has(code) ||
+          (code === UNAUTHORIZED_CLOSE && typeof this.internals.token !== 'function')
+        ) {
           resolve({
             opened,
             terminal: true,
-            error: new PepayError({ status: code - 4000, code: code === 4401 ? 'WS_UNAUTHORIZED' : code === 4403 ? 'WS_FORBIDDEN' : 'WS_BAD_REQUEST', message: event.reason || `connection closed with code ${code}` }),
+            error: new PepayError({
+              status: code - 4000,
+              code:
+                code === 4401
+                  ? 'WS_UNAUTHORIZED'
+                  : code === 4403
+                    ? 'WS_FORBIDDEN'
+                    : 'WS_BAD_REQUEST',
+              message: event.reason || `connection closed with code ${code}`,
+            }),
           })
           return
         }
-        resolve({ opened, terminal: false, error: new PepayError({ code: 'WS_CLOSED', message: `connection closed with code ${code}${event.reason ? `: ${event.reason}` : ''}` }) })
+        resolve({
+          opened,
+          terminal: false,
+          error: new PepayError({
+            code: 'WS_CLOSED',
+            message: `connection closed with code ${code}${event.reason ? `: ${event.reason}` : ''}`,
+          }),
+        })
       })
     })
   }
@@ -251,7 +296,10 @@ export class PepayEventStream extends ReconnectingStream<EventStreamEvents> {
     backfill(since).then(
       (events) => this.flush(generation, events),
       (cause: unknown) => {
-        const error = cause instanceof PepayError ? cause : new PepayError({ code: 'BACKFILL_FAILED', message: String(cause), cause })
+        const error =
+          cause instanceof PepayError
+            ? cause
+            : new PepayError({ code: 'BACKFILL_FAILED', message: String(cause), cause })
         this.emit('error', error)
         // the server's own replay from `since` still covers the gap
         this.flush(generation, [])

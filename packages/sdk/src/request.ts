@@ -71,7 +71,14 @@ export interface ApiResponse<T> {
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-const CREDENTIAL_HEADERS = new Set(['x-api-key', 'x-commerce-api-key', 'authorization', 'x-session-token', 'x-signature', 'user-authorization'])
+const CREDENTIAL_HEADERS = new Set([
+  'x-api-key',
+  'x-commerce-api-key',
+  'authorization',
+  'x-session-token',
+  'x-signature',
+  'user-authorization',
+])
 
 export function encodeQuery(query: Record<string, QueryValue> | undefined): string {
   if (!query) return ''
@@ -95,7 +102,10 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 }
 
 /** The one credential header set for an endpoint: the first accepted kind that is configured. */
-export function authHeaders(credentials: Credentials, accepted: readonly AuthKind[]): Record<string, string> | undefined {
+export function authHeaders(
+  credentials: Credentials,
+  accepted: readonly AuthKind[],
+): Record<string, string> | undefined {
   for (const kind of accepted) {
     switch (kind) {
       case 'apiKey':
@@ -109,7 +119,10 @@ export function authHeaders(credentials: Credentials, accepted: readonly AuthKin
         break
       case 'session':
         if (credentials.sessionToken && credentials.signature) {
-          return { 'x-session-token': credentials.sessionToken, 'x-signature': credentials.signature }
+          return {
+            'x-session-token': credentials.sessionToken,
+            'x-signature': credentials.signature,
+          }
         }
         break
     }
@@ -134,7 +147,10 @@ export class Requester {
 
   /** Backoff before retry `attempt` (0-based): exponential, capped, with equal jitter. */
   backoffMs(attempt: number): number {
-    const ceiling = Math.min(this.config.maxRetryDelayMs, this.config.initialRetryDelayMs * 2 ** attempt)
+    const ceiling = Math.min(
+      this.config.maxRetryDelayMs,
+      this.config.initialRetryDelayMs * 2 ** attempt,
+    )
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
   }
 
@@ -164,7 +180,10 @@ export class Requester {
     }
     if (WRITE_METHODS.has(req.method)) {
       // one key for every attempt of this call, so a retried write is applied once
-      headers.set('idempotency-key', options.idempotencyKey ?? headers.get('idempotency-key') ?? randomUuid())
+      headers.set(
+        'idempotency-key',
+        options.idempotencyKey ?? headers.get('idempotency-key') ?? randomUuid(),
+      )
     }
     const url = `${config.baseUrl}${req.path}${encodeQuery(req.query)}`
     const maxRetries = Math.max(0, Math.min(options.maxRetries ?? config.maxRetries, 10))
@@ -176,11 +195,20 @@ export class Requester {
       let response: Response
       let text: string
       try {
-        response = await config.fetch(url, { method: req.method, headers, ...(body !== undefined && { body }), signal })
+        response = await config.fetch(url, {
+          method: req.method,
+          headers,
+          ...(body !== undefined && { body }),
+          signal,
+        })
         text = await response.text()
       } catch (cause) {
         if (options.signal?.aborted) {
-          throw new ConnectionError({ code: 'REQUEST_ABORTED', message: `${req.method} ${req.path} was aborted`, cause })
+          throw new ConnectionError({
+            code: 'REQUEST_ABORTED',
+            message: `${req.method} ${req.path} was aborted`,
+            cause,
+          })
         }
         const timedOut = timeout.aborted
         const error = new ConnectionError({
@@ -195,7 +223,8 @@ export class Requester {
         continue
       }
 
-      const requestId = response.headers.get('x-request-id') ?? response.headers.get('request-id') ?? undefined
+      const requestId =
+        response.headers.get('x-request-id') ?? response.headers.get('request-id') ?? undefined
       let parsed: unknown = null
       if (text.length > 0) {
         try {
@@ -204,13 +233,24 @@ export class Requester {
           parsed = text
         }
       }
-      if (response.ok) return { body: parsed as T, status: response.status, headers: response.headers, requestId }
+      if (response.ok)
+        return { body: parsed as T, status: response.status, headers: response.headers, requestId }
 
       const { code, message, details } = parseErrorBody(parsed, response.status)
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now())
-      const init = { status: response.status, code, message, requestId, details, headers: response.headers }
+      const init = {
+        status: response.status,
+        code,
+        message,
+        requestId,
+        details,
+        headers: response.headers,
+      }
       const ErrorClass = errorClassFor(response.status)
-      const error = ErrorClass === RateLimitError ? new RateLimitError({ ...init, retryAfterMs }) : new ErrorClass(init)
+      const error =
+        ErrorClass === RateLimitError
+          ? new RateLimitError({ ...init, retryAfterMs })
+          : new ErrorClass(init)
       const retryable =
         config.retryableStatusCodes.includes(response.status) ||
         // another attempt with this key is still in flight: the same key will replay its outcome
@@ -229,8 +269,11 @@ export class Requester {
     try {
       await sleep(ms, signal)
     } catch (cause) {
-      throw new ConnectionError({ code: 'REQUEST_ABORTED', message: `${req.method} ${req.path} was aborted`, cause })
+      throw new ConnectionError({
+        code: 'REQUEST_ABORTED',
+        message: `${req.method} ${req.path} was aborted`,
+        cause,
+      })
     }
   }
 }
-

@@ -25,7 +25,8 @@ export interface VerifyInput {
   headers: WebhookHeaders
 }
 
-export type WebhookFailureReason = 'invalid_signature' | 'timestamp_out_of_range' | 'invalid_payload'
+export type WebhookFailureReason =
+  'invalid_signature' | 'timestamp_out_of_range' | 'invalid_payload'
 
 export type VerifyResult =
   | { valid: true; event: PepayEvent; reason?: undefined }
@@ -36,9 +37,12 @@ export interface WebhookVerifier {
 }
 
 function header(headers: WebhookHeaders, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined
+  if (typeof (headers as Headers).get === 'function')
+    return (headers as Headers).get(name) ?? undefined
   const wanted = name.toLowerCase()
-  for (const [key, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) {
+  for (const [key, value] of Object.entries(
+    headers as Record<string, string | readonly string[] | undefined>,
+  )) {
     if (key.toLowerCase() !== wanted || value === undefined) continue
     return typeof value === 'string' ? value : value[0]
   }
@@ -63,9 +67,11 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
   return {
     async verify({ rawBody, headers }: VerifyInput): Promise<VerifyResult> {
       const timestamp = header(headers, 'x-pepay-timestamp')?.trim()
-      if (!timestamp || !/^\d{1,16}$/.test(timestamp)) return { valid: false, reason: 'timestamp_out_of_range' }
+      if (!timestamp || !/^\d{1,16}$/.test(timestamp))
+        return { valid: false, reason: 'timestamp_out_of_range' }
       // a captured delivery replayed later fails here even though its signature is genuine
-      if (Math.abs(now() - Number(timestamp)) > toleranceMs) return { valid: false, reason: 'timestamp_out_of_range' }
+      if (Math.abs(now() - Number(timestamp)) > toleranceMs)
+        return { valid: false, reason: 'timestamp_out_of_range' }
       const received = [
         ...signatures(header(headers, 'x-pepay-signature')),
         ...signatures(header(headers, 'x-pepay-signature-previous')),
@@ -85,7 +91,11 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
       } catch {
         return { valid: false, reason: 'invalid_payload' }
       }
-      if (typeof event !== 'object' || event === null || typeof (event as { id?: unknown }).id !== 'string') {
+      if (
+        typeof event !== 'object' ||
+        event === null ||
+        typeof (event as { id?: unknown }).id !== 'string'
+      ) {
         return { valid: false, reason: 'invalid_payload' }
       }
       return { valid: true, event: event as PepayEvent }
@@ -128,7 +138,11 @@ export async function signWebhookPayload(input: SignWebhookInput): Promise<Signe
     'x-pepay-signature': signature,
   }
   if (input.previousSecret) {
-    headers['x-pepay-signature-previous'] = await hmacSha256Hex(input.previousSecret, `${timestampMs}.`, body)
+    headers['x-pepay-signature-previous'] = await hmacSha256Hex(
+      input.previousSecret,
+      `${timestampMs}.`,
+      body,
+    )
   }
   return { body, timestampMs, signature, headers }
 }

@@ -11,9 +11,11 @@ type In<S extends z.ZodType> = z.input<S>
 type Out<S extends z.ZodType> = z.output<S>
 
 /** Query parameters: numbers instead of coerced text, arrays allowed for comma-separated lists. */
-type QueryInput<T, Numeric extends keyof T = never, Lists extends { [K in keyof T]?: unknown } = {}> = {
-  [K in keyof T as K extends Numeric | keyof Lists ? never : K]?: T[K]
-} & { [K in Numeric]?: number } & { [K in keyof Lists]?: Lists[K] }
+type QueryInput<T, Numeric extends keyof T = never, Lists = never> = {
+  [K in keyof T as K extends Numeric | ListKeys<Lists> ? never : K]?: T[K]
+} & { [K in Numeric]?: number } & ListProps<Lists>
+type ListKeys<L> = [L] extends [never] ? never : keyof L
+type ListProps<L> = [L] extends [never] ? unknown : { [K in keyof L]?: L[K] }
 
 // ── common ────────────────────────────────────────────────────────────────────
 export type Environment = Out<typeof C.Environment>
@@ -39,8 +41,16 @@ type ListLists = {
 }
 export type ListInvoicesParams = QueryInput<ListInvoicesWire, 'limit' | 'payments_limit', ListLists>
 export type ListCustomerInvoicesParams = Omit<ListInvoicesParams, 'customer_id'>
-export type RetrieveInvoiceParams = QueryInput<In<typeof C.RetrieveInvoiceQuery>, 'payments_limit', Pick<ListLists, 'expand'>>
-export type InvoiceTotalsParams = QueryInput<In<typeof C.TotalsQuery>, never, Pick<ListLists, 'status' | 'invoice_type'>>
+export type RetrieveInvoiceParams = QueryInput<
+  In<typeof C.RetrieveInvoiceQuery>,
+  'payments_limit',
+  Pick<ListLists, 'expand'>
+>
+export type InvoiceTotalsParams = QueryInput<
+  In<typeof C.TotalsQuery>,
+  never,
+  Pick<ListLists, 'status' | 'invoice_type'>
+>
 
 // ── payment sessions (payor) ──────────────────────────────────────────────────
 export type SessionDetails = Out<typeof C.SessionDetails>
@@ -90,7 +100,9 @@ export type MerchantStreamFilters = StreamFilters<In<typeof C.MerchantStreamQuer
   types?: string | readonly string[]
   invoice_type?: string | readonly InvoiceType[]
 }
-export type CommerceStreamFilters = StreamFilters<In<typeof C.CommerceStreamQuery>> & { types?: string | readonly string[] }
+export type CommerceStreamFilters = StreamFilters<In<typeof C.CommerceStreamQuery>> & {
+  types?: string | readonly string[]
+}
 
 // ── webhook endpoints and deliveries ──────────────────────────────────────────
 export type WebhookEndpoint = Out<typeof C.WebhookEndpoint>
@@ -109,7 +121,11 @@ export type ListWebhookDeliveriesParams = QueryInput<In<typeof C.ListDeliveriesQ
 // ── chain: payable tokens, payment addresses, merchant tokens, settlement, wallets ──
 export type Network = Out<typeof C.Network>
 export type AvailableToken = Out<typeof C.AvailableToken>
-export type ListAvailableTokensParams = QueryInput<In<typeof C.AvailableTokensQuery>, never, { available_only: boolean | 'true' | 'false' }>
+export type ListAvailableTokensParams = QueryInput<
+  In<typeof C.AvailableTokensQuery>,
+  never,
+  { available_only: boolean | 'true' | 'false' }
+>
 export type CreatePaymentAddressParams = In<typeof C.PaymentAddressBody>
 export type PaymentAddress = Out<typeof C.PaymentAddressResponse>
 export type MerchantTokens = Out<typeof C.MerchantTokens>
@@ -144,7 +160,11 @@ export type DevnetPayResult = Out<typeof C.DevnetPayResponse>
 // ── commerce ──────────────────────────────────────────────────────────────────
 export type CommerceStatus = Out<typeof C.CommerceStatus>
 export type CommerceInfo = Out<typeof C.CommerceInfo>
-export type CommerceSearchParams = QueryInput<In<typeof C.CommerceSearchQuery>, 'limit' | 'offset' | 'minRating', { prime: boolean }>
+export type CommerceSearchParams = QueryInput<
+  In<typeof C.CommerceSearchQuery>,
+  'limit' | 'offset' | 'minRating',
+  { prime: boolean }
+>
 export type CommerceSearchResult = Out<typeof C.CommerceSearchResponse>
 export type ProductParams = In<typeof C.ProductQuery>
 export type ProductDetails = Out<typeof C.ProductDetailsResponse>
@@ -209,11 +229,19 @@ export type RampQuote = Out<typeof C.RampQuote>
 export type CreateOffRampParams = In<typeof C.CreateOffRampBody>
 export type OffRamp = Out<typeof C.OffRamp>
 export type OffRampList = Out<typeof C.OffRampList>
-export type ListOffRampsParams = QueryInput<In<typeof C.ListOffRampsQuery>, 'limit', { status: string | readonly Out<typeof C.OffRampStatus>[] }>
+export type ListOffRampsParams = QueryInput<
+  In<typeof C.ListOffRampsQuery>,
+  'limit',
+  { status: string | readonly Out<typeof C.OffRampStatus>[] }
+>
 export type CreateOnRampParams = In<typeof C.CreateOnRampBody>
 export type OnRamp = Out<typeof C.OnRamp>
 export type OnRampList = Out<typeof C.OnRampList>
-export type ListOnRampsParams = QueryInput<In<typeof C.ListOnRampsQuery>, 'limit', { status: string | readonly Out<typeof C.OnRampStatus>[] }>
+export type ListOnRampsParams = QueryInput<
+  In<typeof C.ListOnRampsQuery>,
+  'limit',
+  { status: string | readonly Out<typeof C.OnRampStatus>[] }
+>
 export type SimulateOnRampFundsParams = In<typeof C.SimulateOnRampFundsBody>
 export type RampBalances = Out<typeof C.RampBalances>
 export type LedgerEntry = Out<typeof C.LedgerEntry>

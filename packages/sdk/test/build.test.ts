@@ -11,7 +11,12 @@ const repoRoot = join(sdkRoot, '..', '..')
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
 function run(args: string[], cwd: string, command = process.execPath) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '' } })
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
   return { status: result.status, out: `${result.stdout}${result.stderr}` }
 }
 
@@ -30,7 +35,9 @@ function runAsync(args: string[], cwd: string): Promise<{ status: number | null;
 }
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]))
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  )
 }
 
 describe('the published package (npm run build -w pepay)', () => {
@@ -40,13 +47,25 @@ describe('the published package (npm run build -w pepay)', () => {
   })
 
   it('emits ESM JavaScript and declarations for every source file', () => {
-    for (const name of ['index.js', 'index.d.ts', 'client.js', 'webhooks.js', 'realtime.d.ts', 'contracts/index.d.ts']) {
+    for (const name of [
+      'index.js',
+      'index.d.ts',
+      'client.js',
+      'webhooks.js',
+      'realtime.d.ts',
+      'contracts/index.d.ts',
+    ]) {
       assert.ok(existsSync(join(sdkRoot, 'dist', name)), `dist/${name}`)
     }
     for (const file of files(join(sdkRoot, 'dist'))) {
       const text = readFileSync(file, 'utf8')
       assert.doesNotMatch(text, /from ['"]\.{1,2}\/[^'"]+\.ts['"]/, `${file} imports a .ts path`)
-      if (file.endsWith('.js')) assert.doesNotMatch(text, /@pepay\/contracts|from ['"]zod['"]/, `${file} has a run-time dependency`)
+      if (file.endsWith('.js'))
+        assert.doesNotMatch(
+          text,
+          /@pepay\/contracts|from ['"]zod['"]/,
+          `${file} has a run-time dependency`,
+        )
     }
   })
 
@@ -60,11 +79,17 @@ describe('the published package (npm run build -w pepay)', () => {
       const client = new Pepay({ apiKey: 'pk_test_x' })
       console.log(JSON.stringify({ url, valid: result.valid, pepay: typeof Pepay, invoices: typeof client.invoices.create, error: new PepayError({ code: 'X', message: 'm' }) instanceof Error }))
     `
-    const result = run(['--no-experimental-strip-types', '--input-type=module', '-e', script], repoRoot)
+    const result = run(
+      ['--no-experimental-strip-types', '--input-type=module', '-e', script],
+      repoRoot,
+    )
     assert.equal(result.status, 0, result.out)
     const out = JSON.parse(result.out.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>
     assert.match(String(out['url']), /\/packages\/sdk\/dist\/index\.js$/)
-    assert.deepEqual({ ...out, url: undefined }, { url: undefined, valid: true, pepay: 'function', invoices: 'function', error: true })
+    assert.deepEqual(
+      { ...out, url: undefined },
+      { url: undefined, valid: true, pepay: 'function', invoices: 'function', error: true },
+    )
   })
 
   it('passes the type-level tests against the built declarations and against the sources', async () => {
@@ -79,9 +104,18 @@ describe('the published package (npm run build -w pepay)', () => {
   it('packs dist, the README and package.json, and no sources', () => {
     const packed = run(['pack', '--dry-run', '--json', '--ignore-scripts'], sdkRoot, 'npm')
     assert.equal(packed.status, 0, packed.out)
-    const [manifest] = JSON.parse(packed.out.slice(packed.out.indexOf('['))) as { files: { path: string }[] }[]
+    const [manifest] = JSON.parse(packed.out.slice(packed.out.indexOf('['))) as {
+      files: { path: string }[]
+    }[]
     const paths = (manifest?.files ?? []).map((f) => f.path)
-    for (const p of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/contracts/index.d.ts']) assert.ok(paths.includes(p), p)
+    for (const p of [
+      'package.json',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/contracts/index.d.ts',
+    ])
+      assert.ok(paths.includes(p), p)
     assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), paths.join(', '))
   })
 })

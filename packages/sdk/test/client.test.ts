@@ -2,7 +2,14 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ApiError, AuthenticationError, InvalidRequestError, Pepay, PepayError, RateLimitError } from '../src/index.ts'
+import {
+  ApiError,
+  AuthenticationError,
+  InvalidRequestError,
+  Pepay,
+  PepayError,
+  RateLimitError,
+} from '../src/index.ts'
 import { authHeaders, encodeQuery, parseRetryAfter } from '../src/request.ts'
 import { parseErrorBody } from '../src/errors.ts'
 
@@ -25,17 +32,24 @@ describe('Pepay constructor', () => {
   for (const [name, options] of refused) {
     it(`refuses ${name} in a browser runtime`, () => {
       withWindow(() => {
-        assert.throws(() => new Pepay(options), (e: unknown) => e instanceof PepayError && e.code === 'BROWSER_CREDENTIALS_REFUSED')
+        assert.throws(
+          () => new Pepay(options),
+          (e: unknown) => e instanceof PepayError && e.code === 'BROWSER_CREDENTIALS_REFUSED',
+        )
       })
     })
   }
 
   it('accepts server credentials in a browser only with dangerouslyAllowBrowser', () => {
-    withWindow(() => assert.doesNotThrow(() => new Pepay({ apiKey: 'pk_test_x', dangerouslyAllowBrowser: true })))
+    withWindow(() =>
+      assert.doesNotThrow(() => new Pepay({ apiKey: 'pk_test_x', dangerouslyAllowBrowser: true })),
+    )
   })
 
   it('accepts payment-session credentials in a browser', () => {
-    withWindow(() => assert.doesNotThrow(() => new Pepay({ sessionToken: 'pst_x', signature: 'sig_x' })))
+    withWindow(() =>
+      assert.doesNotThrow(() => new Pepay({ sessionToken: 'pst_x', signature: 'sig_x' })),
+    )
   })
 
   it('refuses a server credential added through withAuth in a browser', () => {
@@ -62,17 +76,34 @@ describe('Pepay constructor', () => {
 
 describe('request helpers', () => {
   it('picks the first configured credential kind and only that one', () => {
-    const all = { apiKey: 'a', commerceApiKey: 'c', bearerToken: 'b', sessionToken: 's', signature: 'g' }
+    const all = {
+      apiKey: 'a',
+      commerceApiKey: 'c',
+      bearerToken: 'b',
+      sessionToken: 's',
+      signature: 'g',
+    }
     assert.deepEqual(authHeaders(all, ['apiKey', 'bearer']), { 'x-api-key': 'a' })
     assert.deepEqual(authHeaders(all, ['commerceApiKey', 'apiKey']), { 'x-commerce-api-key': 'c' })
-    assert.deepEqual(authHeaders({ bearerToken: 'b' }, ['apiKey', 'bearer']), { authorization: 'Bearer b' })
+    assert.deepEqual(authHeaders({ bearerToken: 'b' }, ['apiKey', 'bearer']), {
+      authorization: 'Bearer b',
+    })
     assert.deepEqual(authHeaders(all, ['session']), { 'x-session-token': 's', 'x-signature': 'g' })
     assert.equal(authHeaders({ sessionToken: 's' }, ['session']), undefined)
     assert.equal(authHeaders({}, ['apiKey']), undefined)
   })
 
   it('encodes queries: comma lists, booleans, skipped empties', () => {
-    assert.equal(encodeQuery({ status: ['paid', 'expired'], limit: 5, available_only: true, x: undefined, y: null }), '?status=paid%2Cexpired&limit=5&available_only=true')
+    assert.equal(
+      encodeQuery({
+        status: ['paid', 'expired'],
+        limit: 5,
+        available_only: true,
+        x: undefined,
+        y: null,
+      }),
+      '?status=paid%2Cexpired&limit=5&available_only=true',
+    )
     assert.equal(encodeQuery({ 'created[gte]': 1 }), '?created%5Bgte%5D=1')
     assert.equal(encodeQuery({}), '')
   })
@@ -86,10 +117,36 @@ describe('request helpers', () => {
   })
 
   it('reads the three documented error envelopes', () => {
-    assert.deepEqual(parseErrorBody({ success: false, error: { code: 'VALIDATION_ERROR', message: 'Invalid request data', details: [1] } }, 400), { code: 'VALIDATION_ERROR', message: 'Invalid request data', details: [1] })
-    assert.deepEqual(parseErrorBody({ error: 'Failed to fetch wallets', code: 'INTERNAL_SERVER_ERROR' }, 500), { code: 'INTERNAL_SERVER_ERROR', message: 'Failed to fetch wallets' })
-    assert.deepEqual(parseErrorBody({ success: false, message: 'Too many requests', error_code: 'RATE_LIMIT_EXCEEDED', retry_after: '15 minutes' }, 429), { code: 'RATE_LIMIT_EXCEEDED', message: 'Too many requests' })
-    assert.deepEqual(parseErrorBody('<html>bad gateway</html>', 502), { code: 'HTTP_502', message: '<html>bad gateway</html>' })
+    assert.deepEqual(
+      parseErrorBody(
+        {
+          success: false,
+          error: { code: 'VALIDATION_ERROR', message: 'Invalid request data', details: [1] },
+        },
+        400,
+      ),
+      { code: 'VALIDATION_ERROR', message: 'Invalid request data', details: [1] },
+    )
+    assert.deepEqual(
+      parseErrorBody({ error: 'Failed to fetch wallets', code: 'INTERNAL_SERVER_ERROR' }, 500),
+      { code: 'INTERNAL_SERVER_ERROR', message: 'Failed to fetch wallets' },
+    )
+    assert.deepEqual(
+      parseErrorBody(
+        {
+          success: false,
+          message: 'Too many requests',
+          error_code: 'RATE_LIMIT_EXCEEDED',
+          retry_after: '15 minutes',
+        },
+        429,
+      ),
+      { code: 'RATE_LIMIT_EXCEEDED', message: 'Too many requests' },
+    )
+    assert.deepEqual(parseErrorBody('<html>bad gateway</html>', 502), {
+      code: 'HTTP_502',
+      message: '<html>bad gateway</html>',
+    })
     assert.deepEqual(parseErrorBody(null, 503), { code: 'HTTP_503', message: 'HTTP 503' })
   })
 })
@@ -105,7 +162,10 @@ describe('request headers', () => {
         return new Response('[]', { status: 200 })
       },
     })
-    await client.apiKeys.create({ name: 'k', scope: 'merchant' }, { headers: { 'X-Api-Key': 'pk_sneaky', 'Idempotency-Key': 'k-1', 'X-Trace': 't' } })
+    await client.apiKeys.create(
+      { name: 'k', scope: 'merchant' },
+      { headers: { 'X-Api-Key': 'pk_sneaky', 'Idempotency-Key': 'k-1', 'X-Trace': 't' } },
+    )
     const [h] = seen
     assert.ok(h)
     assert.equal(h.get('x-api-key'), null)
@@ -123,7 +183,11 @@ describe('error classes by status against a scripted server', () => {
   before(async () => {
     server = createServer((_req, res) => {
       const next = answers.shift() ?? { status: 200, body: '{}' }
-      res.writeHead(next.status, { 'content-type': 'application/json', 'request-id': 'req_legacy', ...next.headers })
+      res.writeHead(next.status, {
+        'content-type': 'application/json',
+        'request-id': 'req_legacy',
+        ...next.headers,
+      })
       res.end(next.body)
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -135,10 +199,22 @@ describe('error classes by status against a scripted server', () => {
   })
 
   const table: [number, string, typeof PepayError][] = [
-    [400, '{"success":false,"error":{"code":"VALIDATION_ERROR","message":"bad"}}', InvalidRequestError],
+    [
+      400,
+      '{"success":false,"error":{"code":"VALIDATION_ERROR","message":"bad"}}',
+      InvalidRequestError,
+    ],
     [401, '{"error":"Invalid API key","code":"API_KEY_INVALID"}', AuthenticationError],
-    [410, '{"success":false,"error":{"code":"INVOICE_EXPIRED","message":"gone"}}', InvalidRequestError],
-    [429, '{"success":false,"message":"slow","error_code":"RATE_LIMIT_EXCEEDED","retry_after":"15 minutes"}', RateLimitError],
+    [
+      410,
+      '{"success":false,"error":{"code":"INVOICE_EXPIRED","message":"gone"}}',
+      InvalidRequestError,
+    ],
+    [
+      429,
+      '{"success":false,"message":"slow","error_code":"RATE_LIMIT_EXCEEDED","retry_after":"15 minutes"}',
+      RateLimitError,
+    ],
     [502, 'upstream down', ApiError],
   ]
   for (const [status, body, ErrorClass] of table) {

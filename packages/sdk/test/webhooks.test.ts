@@ -12,7 +12,9 @@ const event = {
   livemode: false,
   pending_webhooks: 1,
   request: { id: null, idempotency_key: null },
-  data: { object: { object: 'invoice', id: 'b3f1c2de-0000-4000-8000-000000000001', status: 'paid' } },
+  data: {
+    object: { object: 'invoice', id: 'b3f1c2de-0000-4000-8000-000000000001', status: 'paid' },
+  },
 }
 const NOW = 1_734_780_000_000
 const CURRENT = 'whsec_current_0123456789'
@@ -28,28 +30,177 @@ describe('createWebhookVerifier', () => {
 
   it('accepts a body signed with the current secret and returns the event', async () => {
     const body = JSON.stringify(event)
-    const headers = { 'X-Pepay-Timestamp': String(NOW), 'X-Pepay-Signature': documentedSignature(CURRENT, NOW, body) }
+    const headers = {
+      'X-Pepay-Timestamp': String(NOW),
+      'X-Pepay-Signature': documentedSignature(CURRENT, NOW, body),
+    }
     const result = await verifier.verify({ rawBody: Buffer.from(body), headers })
     assert.equal(result.valid, true)
     assert.equal(result.event?.id, event.id)
   })
 
-  const cases: [string, (body: string) => { rawBody: string | Uint8Array; headers: Record<string, string> | Headers }, string | null][] = [
-    ['a body signed with the previous secret', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature(PREVIOUS, NOW, b) } }), null],
-    ['the previous-secret signature header during a rotation', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature('whsec_new_unknown', NOW, b), 'x-pepay-signature-previous': documentedSignature(CURRENT, NOW, b) } }), null],
-    ['a Headers object and Uint8Array body', (b) => ({ rawBody: new TextEncoder().encode(b), headers: new Headers({ 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature(CURRENT, NOW, b) }) }), null],
-    ['a timestamp 4 minutes old', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW - 240_000), 'x-pepay-signature': documentedSignature(CURRENT, NOW - 240_000, b) } }), null],
-    ['a wrong secret', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature('whsec_wrong', NOW, b) } }), 'invalid_signature'],
-    ['a tampered body', (b) => ({ rawBody: b.replace('paid', 'unpaid'), headers: { 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature(CURRENT, NOW, b) } }), 'invalid_signature'],
-    ['a re-serialized body with different spacing', (b) => ({ rawBody: JSON.stringify(JSON.parse(b), null, 2), headers: { 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature(CURRENT, NOW, b) } }), 'invalid_signature'],
-    ['a timestamp changed after signing', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW + 1), 'x-pepay-signature': documentedSignature(CURRENT, NOW, b) } }), 'invalid_signature'],
-    ['a stale timestamp (6 minutes old)', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW - 360_000), 'x-pepay-signature': documentedSignature(CURRENT, NOW - 360_000, b) } }), 'timestamp_out_of_range'],
-    ['a timestamp 6 minutes in the future', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW + 360_000), 'x-pepay-signature': documentedSignature(CURRENT, NOW + 360_000, b) } }), 'timestamp_out_of_range'],
-    ['a timestamp in seconds instead of milliseconds', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW / 1000), 'x-pepay-signature': documentedSignature(CURRENT, NOW / 1000, b) } }), 'timestamp_out_of_range'],
-    ['a missing timestamp', (b) => ({ rawBody: b, headers: { 'x-pepay-signature': documentedSignature(CURRENT, NOW, b) } }), 'timestamp_out_of_range'],
-    ['a missing signature', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW) } }), 'invalid_signature'],
-    ['a truncated signature', (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature(CURRENT, NOW, b).slice(0, 63) } }), 'invalid_signature'],
-    ['a validly signed body that is not JSON', () => ({ rawBody: 'not json', headers: { 'x-pepay-timestamp': String(NOW), 'x-pepay-signature': documentedSignature(CURRENT, NOW, 'not json') } }), 'invalid_payload'],
+  const cases: [
+    string,
+    (body: string) => { rawBody: string | Uint8Array; headers: Record<string, string> | Headers },
+    string | null,
+  ][] = [
+    [
+      'a body signed with the previous secret',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature(PREVIOUS, NOW, b),
+        },
+      }),
+      null,
+    ],
+    [
+      'the previous-secret signature header during a rotation',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature('whsec_new_unknown', NOW, b),
+          'x-pepay-signature-previous': documentedSignature(CURRENT, NOW, b),
+        },
+      }),
+      null,
+    ],
+    [
+      'a Headers object and Uint8Array body',
+      (b) => ({
+        rawBody: new TextEncoder().encode(b),
+        headers: new Headers({
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW, b),
+        }),
+      }),
+      null,
+    ],
+    [
+      'a timestamp 4 minutes old',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW - 240_000),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW - 240_000, b),
+        },
+      }),
+      null,
+    ],
+    [
+      'a wrong secret',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature('whsec_wrong', NOW, b),
+        },
+      }),
+      'invalid_signature',
+    ],
+    [
+      'a tampered body',
+      (b) => ({
+        rawBody: b.replace('paid', 'unpaid'),
+        headers: {
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW, b),
+        },
+      }),
+      'invalid_signature',
+    ],
+    [
+      'a re-serialized body with different spacing',
+      (b) => ({
+        rawBody: JSON.stringify(JSON.parse(b), null, 2),
+        headers: {
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW, b),
+        },
+      }),
+      'invalid_signature',
+    ],
+    [
+      'a timestamp changed after signing',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW + 1),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW, b),
+        },
+      }),
+      'invalid_signature',
+    ],
+    [
+      'a stale timestamp (6 minutes old)',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW - 360_000),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW - 360_000, b),
+        },
+      }),
+      'timestamp_out_of_range',
+    ],
+    [
+      'a timestamp 6 minutes in the future',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW + 360_000),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW + 360_000, b),
+        },
+      }),
+      'timestamp_out_of_range',
+    ],
+    [
+      'a timestamp in seconds instead of milliseconds',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW / 1000),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW / 1000, b),
+        },
+      }),
+      'timestamp_out_of_range',
+    ],
+    [
+      'a missing timestamp',
+      (b) => ({
+        rawBody: b,
+        headers: { 'x-pepay-signature': documentedSignature(CURRENT, NOW, b) },
+      }),
+      'timestamp_out_of_range',
+    ],
+    [
+      'a missing signature',
+      (b) => ({ rawBody: b, headers: { 'x-pepay-timestamp': String(NOW) } }),
+      'invalid_signature',
+    ],
+    [
+      'a truncated signature',
+      (b) => ({
+        rawBody: b,
+        headers: {
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW, b).slice(0, 63),
+        },
+      }),
+      'invalid_signature',
+    ],
+    [
+      'a validly signed body that is not JSON',
+      () => ({
+        rawBody: 'not json',
+        headers: {
+          'x-pepay-timestamp': String(NOW),
+          'x-pepay-signature': documentedSignature(CURRENT, NOW, 'not json'),
+        },
+      }),
+      'invalid_payload',
+    ],
   ]
   for (const [label, build, reason] of cases) {
     it(`${reason === null ? 'accepts' : `rejects with ${reason}`} ${label}`, async () => {
@@ -68,7 +219,13 @@ describe('createWebhookVerifier', () => {
     const strict = createWebhookVerifier({ secrets: [CURRENT], toleranceMs: 1000, now: () => NOW })
     const body = JSON.stringify(event)
     const ts = NOW - 2000
-    const result = await strict.verify({ rawBody: body, headers: { 'x-pepay-timestamp': String(ts), 'x-pepay-signature': documentedSignature(CURRENT, ts, body) } })
+    const result = await strict.verify({
+      rawBody: body,
+      headers: {
+        'x-pepay-timestamp': String(ts),
+        'x-pepay-signature': documentedSignature(CURRENT, ts, body),
+      },
+    })
     assert.equal(result.reason, 'timestamp_out_of_range')
   })
 
@@ -80,13 +237,24 @@ describe('createWebhookVerifier', () => {
 
 describe('signWebhookPayload', () => {
   it('produces the documented headers and a signature the verifier accepts', async () => {
-    const signed = await signWebhookPayload({ payload: event, secret: CURRENT, previousSecret: PREVIOUS, timestampMs: NOW })
+    const signed = await signWebhookPayload({
+      payload: event,
+      secret: CURRENT,
+      previousSecret: PREVIOUS,
+      timestampMs: NOW,
+    })
     assert.equal(signed.body, JSON.stringify(event))
     assert.equal(signed.headers['x-pepay-timestamp'], String(NOW))
     assert.equal(signed.signature, documentedSignature(CURRENT, NOW, signed.body))
-    assert.equal(signed.headers['x-pepay-signature-previous'], documentedSignature(PREVIOUS, NOW, signed.body))
+    assert.equal(
+      signed.headers['x-pepay-signature-previous'],
+      documentedSignature(PREVIOUS, NOW, signed.body),
+    )
     const onlyPrevious = createWebhookVerifier({ secrets: [PREVIOUS], now: () => NOW })
-    assert.equal((await onlyPrevious.verify({ rawBody: signed.body, headers: signed.headers })).valid, true)
+    assert.equal(
+      (await onlyPrevious.verify({ rawBody: signed.body, headers: signed.headers })).valid,
+      true,
+    )
   })
 
   it('signs a string body byte for byte, including non-ASCII text', async () => {

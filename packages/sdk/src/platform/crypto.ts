@@ -39,7 +39,13 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Hex HMAC-SHA256 of the concatenated parts. */
 export async function hmacSha256Hex(secret: BinaryLike, ...parts: BinaryLike[]): Promise<string> {
-  const key = await subtle().importKey('raw', toBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await subtle().importKey(
+    'raw',
+    toBytes(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
   const signature = await subtle().sign('HMAC', key, concat(parts.map(toBytes)))
   return toHex(new Uint8Array(signature))
 }
@@ -59,7 +65,8 @@ export function timingSafeEqual(a: string, b: string): boolean {
 export function randomUuid(): string {
   const c = globalThis.crypto as Crypto | undefined
   if (c?.randomUUID) return c.randomUUID()
-  if (!c?.getRandomValues) throw new Error('crypto.getRandomValues is not available in this runtime')
+  if (!c?.getRandomValues)
+    throw new Error('crypto.getRandomValues is not available in this runtime')
   const b = c.getRandomValues(new Uint8Array(16))
   b[6] = ((b[6] ?? 0) & 0x0f) | 0x40
   b[8] = ((b[8] ?? 0) & 0x3f) | 0x80

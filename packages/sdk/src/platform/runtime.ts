@@ -10,7 +10,8 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
 export function resolveFetch(injected: FetchLike | undefined): FetchLike {
   if (injected) return injected
-  if (typeof globalThis.fetch !== 'function') throw new Error('fetch is not available in this runtime; pass `fetch` in the options')
+  if (typeof globalThis.fetch !== 'function')
+    throw new Error('fetch is not available in this runtime; pass `fetch` in the options')
   return (input, init) => globalThis.fetch(input, init)
 }
 
@@ -29,7 +30,8 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike
 export function resolveWebSocket(injected: WebSocketConstructor | undefined): WebSocketConstructor {
   if (injected) return injected
   const g = globalThis as { WebSocket?: WebSocketConstructor }
-  if (!g.WebSocket) throw new Error('WebSocket is not available in this runtime; pass `WebSocket` in the options')
+  if (!g.WebSocket)
+    throw new Error('WebSocket is not available in this runtime; pass `WebSocket` in the options')
   return g.WebSocket
 }
 

@@ -1,5 +1,11 @@
 import type { AuthKind, RequestOptions } from '../request.ts'
-import type { DevnetInfo, DevnetPayParams, DevnetPayResult, FaucetParams, FaucetResult } from '../wire.ts'
+import type {
+  DevnetInfo,
+  DevnetPayParams,
+  DevnetPayResult,
+  FaucetParams,
+  FaucetResult,
+} from '../wire.ts'
 import { Resource } from './resource.ts'
 
 const ANY_KEY: readonly AuthKind[] = ['apiKey', 'commerceApiKey', 'bearer']
@@ -12,11 +18,23 @@ export class Devnet extends Resource {
   }
 
   faucet(params: FaucetParams, options?: RequestOptions): Promise<FaucetResult> {
-    return this.call({ method: 'POST', path: '/api/v1/devnet/faucet', auth: ANY_KEY, body: params, options })
+    return this.call({
+      method: 'POST',
+      path: '/api/v1/devnet/faucet',
+      auth: ANY_KEY,
+      body: params,
+      options,
+    })
   }
 
   /** Pays an invoice from a funded devnet account (whole quoted amount unless `amount` is given). */
   pay(params: DevnetPayParams, options?: RequestOptions): Promise<DevnetPayResult> {
-    return this.call({ method: 'POST', path: '/api/v1/devnet/pay', auth: MERCHANT, body: params, options })
+    return this.call({
+      method: 'POST',
+      path: '/api/v1/devnet/pay',
+      auth: MERCHANT,
+      body: params,
+      options,
+    })
   }
 }

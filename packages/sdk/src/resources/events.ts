@@ -20,9 +20,18 @@ type Query = Record<string, QueryValue>
 /** `pepay.events`: the event log (`GET /api/v1/events`). */
 export class Events extends Resource {
   /** Lists events newest first (envelope B); the result is async-iterable over every event. */
-  list(params: ListEventsParams = {}, options?: RequestOptions): ListPromise<EventList, PepayEvent> {
+  list(
+    params: ListEventsParams = {},
+    options?: RequestOptions,
+  ): ListPromise<EventList, PepayEvent> {
     const fetch = (extra: Query) =>
-      this.call<EventList>({ method: 'GET', path: '/api/v1/events', auth: EVENTS_AUTH, query: { ...(params as Query), ...extra }, options })
+      this.call<EventList>({
+        method: 'GET',
+        path: '/api/v1/events',
+        auth: EVENTS_AUTH,
+        query: { ...(params as Query), ...extra },
+        options,
+      })
     return listPromise<EventList, PepayEvent>(fetch({}), {
       items: (page) => page.data.data,
       hasMore: (page) => page.data.has_more,
@@ -33,7 +42,12 @@ export class Events extends Resource {
   }
 
   retrieve(eventId: string, options?: RequestOptions): Promise<EventResponse> {
-    return this.call({ method: 'GET', path: `/api/v1/events/${segment(eventId)}`, auth: EVENTS_AUTH, options })
+    return this.call({
+      method: 'GET',
+      path: `/api/v1/events/${segment(eventId)}`,
+      auth: EVENTS_AUTH,
+      options,
+    })
   }
 
   /**
@@ -51,7 +65,11 @@ export class Events extends Resource {
         method: 'GET',
         path: '/api/v1/events',
         auth: EVENTS_AUTH,
-        query: { ...(options.filters as Query | undefined), limit: pageSize, ending_before: cursor },
+        query: {
+          ...(options.filters as Query | undefined),
+          limit: pageSize,
+          ending_before: cursor,
+        },
         options: options.signal ? { signal: options.signal } : undefined,
       })
       // a page after `ending_before` holds the oldest newer events, listed newest first

@@ -42,13 +42,28 @@ type Query = Record<string, QueryValue>
  */
 export class ManualVerifications extends Resource {
   /** Starts (or returns the running) verification job; answers 202 with the job. */
-  trigger(invoiceId: string, params: ManualVerificationParams = {}, options?: RequestOptions): Promise<ManualVerificationResponse> {
-    return this.call({ method: 'POST', path: `/api/v1/invoice/${segment(invoiceId)}/verify`, auth: ['session'], body: params, options })
+  trigger(
+    invoiceId: string,
+    params: ManualVerificationParams = {},
+    options?: RequestOptions,
+  ): Promise<ManualVerificationResponse> {
+    return this.call({
+      method: 'POST',
+      path: `/api/v1/invoice/${segment(invoiceId)}/verify`,
+      auth: ['session'],
+      body: params,
+      options,
+    })
   }
 
   /** The latest verification job of the invoice. */
   retrieve(invoiceId: string, options?: RequestOptions): Promise<ManualVerificationResponse> {
-    return this.call({ method: 'GET', path: `/api/v1/invoice/${segment(invoiceId)}/verify`, auth: ['session'], options })
+    return this.call({
+      method: 'GET',
+      path: `/api/v1/invoice/${segment(invoiceId)}/verify`,
+      auth: ['session'],
+      options,
+    })
   }
 }
 
@@ -63,53 +78,107 @@ export class Invoices extends Resource {
 
   /** Creates an invoice. An Idempotency-Key is generated unless `options.idempotencyKey` is given. */
   create(params: CreateInvoiceParams, options?: RequestOptions): Promise<CreatedInvoice> {
-    return this.call({ method: 'POST', path: '/api/v1/invoices', auth: MERCHANT, body: params, options })
+    return this.call({
+      method: 'POST',
+      path: '/api/v1/invoices',
+      auth: MERCHANT,
+      body: params,
+      options,
+    })
   }
 
   /** Lists invoices newest first; the result is also async-iterable across all pages. */
-  list(params: ListInvoicesParams = {}, options?: RequestOptions): ListPromise<InvoiceList, Invoice> {
+  list(
+    params: ListInvoicesParams = {},
+    options?: RequestOptions,
+  ): ListPromise<InvoiceList, Invoice> {
     const fetch = (extra: Query) =>
-      this.call<InvoiceList>({ method: 'GET', path: '/api/v1/invoices', auth: MERCHANT, query: { ...(params as Query), ...extra }, options })
+      this.call<InvoiceList>({
+        method: 'GET',
+        path: '/api/v1/invoices',
+        auth: MERCHANT,
+        query: { ...(params as Query), ...extra },
+        options,
+      })
     return invoicePages(fetch, params)
   }
 
   /** Lists one customer's invoices; async-iterable like `list`. */
-  listByCustomer(customerId: string, params: ListCustomerInvoicesParams = {}, options?: RequestOptions): ListPromise<InvoiceList, Invoice> {
+  listByCustomer(
+    customerId: string,
+    params: ListCustomerInvoicesParams = {},
+    options?: RequestOptions,
+  ): ListPromise<InvoiceList, Invoice> {
     const path = `/api/v1/invoices/customer/${segment(customerId)}`
     const fetch = (extra: Query) =>
-      this.call<InvoiceList>({ method: 'GET', path, auth: MERCHANT, query: { ...(params as Query), ...extra }, options })
+      this.call<InvoiceList>({
+        method: 'GET',
+        path,
+        auth: MERCHANT,
+        query: { ...(params as Query), ...extra },
+        options,
+      })
     return invoicePages(fetch, params)
   }
 
-  retrieve(invoiceId: string, params: RetrieveInvoiceParams = {}, options?: RequestOptions): Promise<Invoice> {
-    return this.call({ method: 'GET', path: `/api/v1/invoices/${segment(invoiceId)}`, auth: MERCHANT, query: params as Query, options })
+  retrieve(
+    invoiceId: string,
+    params: RetrieveInvoiceParams = {},
+    options?: RequestOptions,
+  ): Promise<Invoice> {
+    return this.call({
+      method: 'GET',
+      path: `/api/v1/invoices/${segment(invoiceId)}`,
+      auth: MERCHANT,
+      query: params,
+      options,
+    })
   }
 
   status(invoiceId: string, options?: RequestOptions): Promise<InvoiceStatusResponse> {
-    return this.call({ method: 'GET', path: `/api/v1/invoices/${segment(invoiceId)}/status`, auth: MERCHANT, options })
+    return this.call({
+      method: 'GET',
+      path: `/api/v1/invoices/${segment(invoiceId)}/status`,
+      auth: MERCHANT,
+      options,
+    })
   }
 
   totals(params: InvoiceTotalsParams = {}, options?: RequestOptions): Promise<InvoiceTotals> {
-    return this.call({ method: 'GET', path: '/api/v1/invoices/totals', auth: MERCHANT, query: params as Query, options })
+    return this.call({
+      method: 'GET',
+      path: '/api/v1/invoices/totals',
+      auth: MERCHANT,
+      query: params,
+      options,
+    })
   }
 
   /** Cancels an unpaid invoice. */
   cancel(invoiceId: string, options?: RequestOptions): Promise<Invoice> {
-    return this.call({ method: 'POST', path: `/api/v1/invoices/${segment(invoiceId)}/cancel`, auth: MERCHANT, options })
+    return this.call({
+      method: 'POST',
+      path: `/api/v1/invoices/${segment(invoiceId)}/cancel`,
+      auth: MERCHANT,
+      options,
+    })
   }
 
   /**
    * Polls `status(id)` until the invoice reaches a terminal status (or one of `statuses`) and
    * returns that status object. Throws a PepayError `WAIT_TIMEOUT` when `timeoutMs` passes first.
    */
-  async waitForStatus(invoiceId: string, options: WaitForStatusOptions = {}): Promise<InvoiceStatusResponse> {
+  async waitForStatus(
+    invoiceId: string,
+    options: WaitForStatusOptions = {},
+  ): Promise<InvoiceStatusResponse> {
     const timeoutMs = options.timeoutMs ?? 5 * 60 * 1000
     const intervalMs = Math.max(100, options.intervalMs ?? 2000)
     const wanted = options.statuses ?? TERMINAL_INVOICE_STATUSES
     const deadline = Date.now() + timeoutMs
     let last: InvoiceStatusResponse | undefined
     // bounded by the deadline; each poll is bounded by the request timeout
-    while (true) {
+    for (;;) {
       last = await this.status(invoiceId, options.signal ? { signal: options.signal } : undefined)
       if (wanted.includes(last.invoice.status)) return last
       const left = deadline - Date.now()
@@ -117,7 +186,11 @@ export class Invoices extends Resource {
       try {
         await sleep(Math.min(intervalMs, left), options.signal)
       } catch (cause) {
-        throw new PepayError({ code: 'REQUEST_ABORTED', message: 'waitForStatus was aborted', cause })
+        throw new PepayError({
+          code: 'REQUEST_ABORTED',
+          message: 'waitForStatus was aborted',
+          cause,
+        })
       }
     }
     throw new PepayError({

@@ -43,7 +43,8 @@ function cursorList<T extends { id: string }>(
   params: Query & { ending_before?: string | undefined },
   options: RequestOptions | undefined,
 ): ListPromise<CursorList<T>, T> {
-  const fetch = (extra: Query) => resource.get<CursorList<T>>(path, { ...params, ...extra }, options)
+  const fetch = (extra: Query) =>
+    resource.get<CursorList<T>>(path, { ...params, ...extra }, options)
   return listPromise<CursorList<T>, T>(fetch({}), {
     items: (page) => page.data,
     hasMore: (page) => page.has_more,
@@ -68,8 +69,11 @@ class Customers extends RampsResource {
     return this.post('/api/v1/ramps/customers', params, options)
   }
 
-  list(params: ListRampCustomersParams = {}, options?: RequestOptions): ListPromise<RampCustomerList, RampCustomer> {
-    return cursorList<RampCustomer>(this, '/api/v1/ramps/customers', params as Query, options)
+  list(
+    params: ListRampCustomersParams = {},
+    options?: RequestOptions,
+  ): ListPromise<RampCustomerList, RampCustomer> {
+    return cursorList<RampCustomer>(this, '/api/v1/ramps/customers', params, options)
   }
 
   retrieve(customerId: string, options?: RequestOptions): Promise<RampCustomer> {
@@ -79,26 +83,64 @@ class Customers extends RampsResource {
 
 class KycVerifications extends RampsResource {
   /** Starts a hosted verification at a level for a customer. */
-  create(customerId: string, params: CreateKycVerificationParams, options?: RequestOptions): Promise<KycVerification> {
-    return this.post(`/api/v1/ramps/customers/${segment(customerId)}/kyc-verifications`, params, options)
+  create(
+    customerId: string,
+    params: CreateKycVerificationParams,
+    options?: RequestOptions,
+  ): Promise<KycVerification> {
+    return this.post(
+      `/api/v1/ramps/customers/${segment(customerId)}/kyc-verifications`,
+      params,
+      options,
+    )
   }
 
-  list(customerId: string, params: RampListParams = {}, options?: RequestOptions): ListPromise<KycVerificationList, KycVerification> {
-    return cursorList<KycVerification>(this, `/api/v1/ramps/customers/${segment(customerId)}/kyc-verifications`, params as Query, options)
+  list(
+    customerId: string,
+    params: RampListParams = {},
+    options?: RequestOptions,
+  ): ListPromise<KycVerificationList, KycVerification> {
+    return cursorList<KycVerification>(
+      this,
+      `/api/v1/ramps/customers/${segment(customerId)}/kyc-verifications`,
+      params,
+      options,
+    )
   }
 
   retrieve(verificationId: string, options?: RequestOptions): Promise<KycVerification> {
-    return this.get(`/api/v1/ramps/kyc-verifications/${segment(verificationId)}`, undefined, options)
+    return this.get(
+      `/api/v1/ramps/kyc-verifications/${segment(verificationId)}`,
+      undefined,
+      options,
+    )
   }
 }
 
 class BankAccounts extends RampsResource {
-  create(customerId: string, params: CreateBankAccountParams, options?: RequestOptions): Promise<BankAccount> {
-    return this.post(`/api/v1/ramps/customers/${segment(customerId)}/bank-accounts`, params, options)
+  create(
+    customerId: string,
+    params: CreateBankAccountParams,
+    options?: RequestOptions,
+  ): Promise<BankAccount> {
+    return this.post(
+      `/api/v1/ramps/customers/${segment(customerId)}/bank-accounts`,
+      params,
+      options,
+    )
   }
 
-  list(customerId: string, params: RampListParams = {}, options?: RequestOptions): ListPromise<BankAccountList, BankAccount> {
-    return cursorList<BankAccount>(this, `/api/v1/ramps/customers/${segment(customerId)}/bank-accounts`, params as Query, options)
+  list(
+    customerId: string,
+    params: RampListParams = {},
+    options?: RequestOptions,
+  ): ListPromise<BankAccountList, BankAccount> {
+    return cursorList<BankAccount>(
+      this,
+      `/api/v1/ramps/customers/${segment(customerId)}/bank-accounts`,
+      params,
+      options,
+    )
   }
 
   retrieve(bankAccountId: string, options?: RequestOptions): Promise<BankAccount> {
@@ -106,7 +148,12 @@ class BankAccounts extends RampsResource {
   }
 
   remove(bankAccountId: string, options?: RequestOptions): Promise<DeletedBankAccount> {
-    return this.call({ method: 'DELETE', path: `/api/v1/ramps/bank-accounts/${segment(bankAccountId)}`, auth: MERCHANT, options })
+    return this.call({
+      method: 'DELETE',
+      path: `/api/v1/ramps/bank-accounts/${segment(bankAccountId)}`,
+      auth: MERCHANT,
+      options,
+    })
   }
 }
 
@@ -126,8 +173,11 @@ class OffRamps extends RampsResource {
     return this.post('/api/v1/ramps/off-ramps', params, options)
   }
 
-  list(params: ListOffRampsParams = {}, options?: RequestOptions): ListPromise<OffRampList, OffRamp> {
-    return cursorList<OffRamp>(this, '/api/v1/ramps/off-ramps', params as Query, options)
+  list(
+    params: ListOffRampsParams = {},
+    options?: RequestOptions,
+  ): ListPromise<OffRampList, OffRamp> {
+    return cursorList<OffRamp>(this, '/api/v1/ramps/off-ramps', params, options)
   }
 
   retrieve(offRampId: string, options?: RequestOptions): Promise<OffRamp> {
@@ -141,7 +191,7 @@ class OnRamps extends RampsResource {
   }
 
   list(params: ListOnRampsParams = {}, options?: RequestOptions): ListPromise<OnRampList, OnRamp> {
-    return cursorList<OnRamp>(this, '/api/v1/ramps/on-ramps', params as Query, options)
+    return cursorList<OnRamp>(this, '/api/v1/ramps/on-ramps', params, options)
   }
 
   retrieve(onRampId: string, options?: RequestOptions): Promise<OnRamp> {
@@ -149,14 +199,25 @@ class OnRamps extends RampsResource {
   }
 
   /** Devnet: the customer's fiat transfer arrives (default: the instructed amount). */
-  simulateFunds(onRampId: string, params: SimulateOnRampFundsParams = {}, options?: RequestOptions): Promise<OnRamp> {
-    return this.post(`/api/v1/ramps/devnet/on-ramps/${segment(onRampId)}/simulate-funds`, params, options)
+  simulateFunds(
+    onRampId: string,
+    params: SimulateOnRampFundsParams = {},
+    options?: RequestOptions,
+  ): Promise<OnRamp> {
+    return this.post(
+      `/api/v1/ramps/devnet/on-ramps/${segment(onRampId)}/simulate-funds`,
+      params,
+      options,
+    )
   }
 }
 
 class LedgerEntries extends RampsResource {
-  list(params: ListLedgerEntriesParams = {}, options?: RequestOptions): ListPromise<LedgerEntryList, LedgerEntry> {
-    return cursorList<LedgerEntry>(this, '/api/v1/ramps/ledger-entries', params as Query, options)
+  list(
+    params: ListLedgerEntriesParams = {},
+    options?: RequestOptions,
+  ): ListPromise<LedgerEntryList, LedgerEntry> {
+    return cursorList<LedgerEntry>(this, '/api/v1/ramps/ledger-entries', params, options)
   }
 }
 

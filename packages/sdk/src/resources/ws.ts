@@ -1,7 +1,19 @@
 import type { WebSocketConstructor } from '../platform/runtime.ts'
-import { PaymentSessionStream, PepayEventStream, toWebSocketBase, type ReconnectOptions } from '../realtime.ts'
+import {
+  PaymentSessionStream,
+  PepayEventStream,
+  toWebSocketBase,
+  type ReconnectOptions,
+} from '../realtime.ts'
 import type { AuthKind, QueryValue, Requester, RequestOptions } from '../request.ts'
-import type { CommerceStreamFilters, EventList, MerchantStreamFilters, PepayEvent, WsScope, WsTokenResponse } from '../wire.ts'
+import type {
+  CommerceStreamFilters,
+  EventList,
+  MerchantStreamFilters,
+  PepayEvent,
+  WsScope,
+  WsTokenResponse,
+} from '../wire.ts'
 import { Resource } from './resource.ts'
 
 const MAX_BACKFILL = 1000
@@ -38,12 +50,16 @@ class WsTokens extends Resource {
    * `commerceApiKey`, else `apiKey` (a commerce-scoped key passed as apiKey), else Bearer.
    */
   mint(params: MintWsTokenParams, options?: RequestOptions): Promise<WsTokenResponse> {
-    const auth: readonly AuthKind[] = params.scope === 'commerce' ? ['commerceApiKey', 'apiKey', 'bearer'] : ['apiKey', 'bearer']
+    const auth: readonly AuthKind[] =
+      params.scope === 'commerce' ? ['commerceApiKey', 'apiKey', 'bearer'] : ['apiKey', 'bearer']
     return this.call({
       method: 'POST',
       path: '/api/v1/ws/token',
       auth,
-      body: { scope: params.scope, ...(params.ttlSeconds !== undefined && { ttl_seconds: params.ttlSeconds }) },
+      body: {
+        scope: params.scope,
+        ...(params.ttlSeconds !== undefined && { ttl_seconds: params.ttlSeconds }),
+      },
       options,
     })
   }
@@ -60,7 +76,11 @@ export class Ws extends Resource {
   private readonly wsBaseUrl: string
   private readonly WebSocket: WebSocketConstructor | undefined
 
-  constructor(requester: Requester, wsBaseUrl: string | undefined, WebSocketImpl: WebSocketConstructor | undefined) {
+  constructor(
+    requester: Requester,
+    wsBaseUrl: string | undefined,
+    WebSocketImpl: WebSocketConstructor | undefined,
+  ) {
     super(requester)
     this.token = new WsTokens(requester)
     this.wsBaseUrl = (wsBaseUrl ?? toWebSocketBase(requester.config.baseUrl)).replace(/\/+$/, '')
@@ -73,12 +93,27 @@ export class Ws extends Resource {
     const backfillAuth: readonly AuthKind[] = ['apiKey', 'bearer']
     return new PepayEventStream({
       url: `${this.wsBaseUrl}/ws/merchant/events`,
-      query: { format: format ?? 'event_v1', types: list(types), invoice_type: list(invoice_type), ...filters },
+      query: {
+        format: format ?? 'event_v1',
+        types: list(types),
+        invoice_type: list(invoice_type),
+        ...filters,
+      },
       token: token ?? (async () => (await this.token.mint({ scope: 'merchant' })).data.token),
       WebSocket: this.WebSocket,
       reconnect,
       since,
-      backfill: this.backfiller(backfill, backfillAuth, { type: list(types), invoice_id: filters.invoice_id, customer_id: filters.customer_id, environment: filters.environment }, invoice_type),
+      backfill: this.backfiller(
+        backfill,
+        backfillAuth,
+        {
+          type: list(types),
+          invoice_id: filters.invoice_id,
+          customer_id: filters.customer_id,
+          environment: filters.environment,
+        },
+        invoice_type,
+      ),
     })
   }
 
@@ -96,7 +131,13 @@ export class Ws extends Resource {
       reconnect,
       since,
       backfill: restable
-        ? this.backfiller(backfill, backfillAuth, { type: list(types), order_id: filters.order_id, invoice_id: filters.invoice_id, customer_id: filters.customer_id, environment: filters.environment })
+        ? this.backfiller(backfill, backfillAuth, {
+            type: list(types),
+            order_id: filters.order_id,
+            invoice_id: filters.invoice_id,
+            customer_id: filters.customer_id,
+            environment: filters.environment,
+          })
         : undefined,
     })
   }
@@ -120,7 +161,15 @@ export class Ws extends Resource {
     invoiceTypes?: string | readonly string[],
   ): ((since: string) => Promise<PepayEvent[]>) | undefined {
     const c = this.requester.config.credentials
-    const hasKey = auth.some((k) => (k === 'apiKey' ? c.apiKey : k === 'commerceApiKey' ? c.commerceApiKey : k === 'bearer' ? c.bearerToken : undefined))
+    const hasKey = auth.some((k) =>
+      k === 'apiKey'
+        ? c.apiKey
+        : k === 'commerceApiKey'
+          ? c.commerceApiKey
+          : k === 'bearer'
+            ? c.bearerToken
+            : undefined,
+    )
     if (enabled === false || (enabled === undefined && !hasKey)) return undefined
     const wantedTypes = invoiceTypes === undefined ? undefined : list(invoiceTypes)?.split(',')
     return async (since) => {
@@ -128,7 +177,12 @@ export class Ws extends Resource {
       let cursor = since
       // bounded: at most MAX_BACKFILL events, 100 per page
       while (out.length < MAX_BACKFILL) {
-        const page = await this.call<EventList>({ method: 'GET', path: '/api/v1/events', auth, query: { ...filters, limit: 100, ending_before: cursor } })
+        const page = await this.call<EventList>({
+          method: 'GET',
+          path: '/api/v1/events',
+          auth,
+          query: { ...filters, limit: 100, ending_before: cursor },
+        })
         const chronological = [...page.data.data].reverse()
         out.push(...chronological)
         const newest = chronological[chronological.length - 1]

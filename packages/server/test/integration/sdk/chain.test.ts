@@ -1,7 +1,14 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { AuthenticationError, InvalidRequestError, NotFoundError, Pepay, PermissionError, type CreatedInvoice } from 'pepay'
+import {
+  AuthenticationError,
+  InvalidRequestError,
+  NotFoundError,
+  Pepay,
+  PermissionError,
+  type CreatedInvoice,
+} from 'pepay'
 import {
   AvailableTokens,
   ManualVerificationResponse,
@@ -28,27 +35,45 @@ describe('SDK chain namespaces on the devnet: payment addresses, tokens, settlem
   })
   after(async () => t.close())
 
-  const payerOf = (invoice: CreatedInvoice) => merchant.withAuth({ sessionToken: invoice.session_token, signature: invoice.signature })
+  const payerOf = (invoice: CreatedInvoice) =>
+    merchant.withAuth({ sessionToken: invoice.session_token, signature: invoice.signature })
 
   it('pays an invoice end to end: available tokens, payment address, devnet payment, waitForStatus', async () => {
     const invoice = await merchant.invoices.create({ amount_usd: 12.5 })
     const payer = payerOf(invoice)
-    const tokens = await payer.paymentSessions.listAvailableTokens({ network: 'base', mode: 'network', available_only: true })
+    const tokens = await payer.paymentSessions.listAvailableTokens({
+      network: 'base',
+      mode: 'network',
+      available_only: true,
+    })
     AvailableTokens.parse(tokens)
     const usdc = tokens.find((x) => x.token_symbol === 'USDC')
     assert.ok(usdc)
     assert.equal(usdc.availability_status, 'DEVNET')
-    const address = await payer.paymentSessions.createPaymentAddress({ network: 'base', tokenId: usdc.id })
+    const address = await payer.paymentSessions.createPaymentAddress({
+      network: 'base',
+      tokenId: usdc.id,
+    })
     PaymentAddressResponse.parse(address)
     assert.equal(address.quote_status, 'available')
     assert.equal(address.ws_connection.endpoint, '/ws/payment')
     assert.equal(address.usd_amount_millis, 12500)
-    const paid = await merchant.devnet.pay({ invoice_id: invoice.invoice_id, network: 'base', token_id: usdc.id })
+    const paid = await merchant.devnet.pay({
+      invoice_id: invoice.invoice_id,
+      network: 'base',
+      token_id: usdc.id,
+    })
     assert.equal(paid.data.to_address, address.temp_address)
-    const final = await merchant.invoices.waitForStatus(invoice.invoice_id, { timeoutMs: 20_000, intervalMs: 100 })
+    const final = await merchant.invoices.waitForStatus(invoice.invoice_id, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    })
     assert.equal(final.invoice.status, 'paid')
     assert.equal(final.latest_payment?.status, 'confirmed')
-    assert.deepEqual(await payer.paymentSessions.getPaymentStatus(), { status: 'paid', paid_at: final.invoice.paid_at })
+    assert.deepEqual(await payer.paymentSessions.getPaymentStatus(), {
+      status: 'paid',
+      paid_at: final.invoice.paid_at,
+    })
   })
 
   it('triggers and reads a manual verification with the payer credentials', async () => {
@@ -57,18 +82,26 @@ describe('SDK chain namespaces on the devnet: payment addresses, tokens, settlem
     const [token] = await payer.paymentSessions.listAvailableTokens({ network: 'base' })
     assert.ok(token)
     await payer.paymentSessions.createPaymentAddress({ network: 'base', tokenId: token.id })
-    const job = await payer.invoices.manualVerification.trigger(invoice.invoice_id, { network: 'base' })
+    const job = await payer.invoices.manualVerification.trigger(invoice.invoice_id, {
+      network: 'base',
+    })
     ManualVerificationResponse.parse(job)
     assert.equal(job.data.invoice_id, invoice.invoice_id)
     const read = await payer.invoices.manualVerification.retrieve(invoice.invoice_id)
     assert.equal(read.data.id, job.data.id)
-    await assert.rejects(merchant.invoices.manualVerification.retrieve(invoice.invoice_id), (e: unknown) => e instanceof AuthenticationError && e.code === 'CREDENTIALS_MISSING')
+    await assert.rejects(
+      merchant.invoices.manualVerification.retrieve(invoice.invoice_id),
+      (e: unknown) => e instanceof AuthenticationError && e.code === 'CREDENTIALS_MISSING',
+    )
     await assert.rejects(payer.invoices.manualVerification.retrieve(randomUUID()), PermissionError)
   })
 
   it('throws InvalidRequestError for a token id that does not exist', async () => {
     const payer = payerOf(await merchant.invoices.create({ amount_usd: 3 }))
-    await assert.rejects(payer.paymentSessions.createPaymentAddress({ network: 'base', tokenId: 999_999 }), InvalidRequestError)
+    await assert.rejects(
+      payer.paymentSessions.createPaymentAddress({ network: 'base', tokenId: 999_999 }),
+      InvalidRequestError,
+    )
   })
 
   it('lists, searches and blocks merchant tokens', async () => {
@@ -76,7 +109,12 @@ describe('SDK chain namespaces on the devnet: payment addresses, tokens, settlem
     MerchantTokens.parse(supported)
     const usdt = supported.tokens.find((x) => x.network === 'base' && x.token_symbol === 'USDT')
     assert.ok(usdt)
-    const search = await merchant.tokens.searchMerchantTokens({ search: 'usd', network: 'base', limit: 10, offset: 0 })
+    const search = await merchant.tokens.searchMerchantTokens({
+      search: 'usd',
+      network: 'base',
+      limit: 10,
+      offset: 0,
+    })
     TokenSearchResult.parse(search)
     assert.ok(search.tokens.length > 0 && search.tokens.every((x) => x.network === 'base'))
     const blocked = await merchant.tokens.blockOrUnblock(usdt.id, { blocked: true })
@@ -92,9 +130,14 @@ describe('SDK chain namespaces on the devnet: payment addresses, tokens, settlem
     SettlementPreference.parse(prefs)
     const stable = prefs.available_stable_tokens[0]
     assert.ok(stable)
-    const updated = await dashboard.settlement.updateSettlementToken({ settlement_token_id: stable.id })
+    const updated = await dashboard.settlement.updateSettlementToken({
+      settlement_token_id: stable.id,
+    })
     assert.equal(updated.settlement_token?.id, stable.id)
-    await assert.rejects(merchant.settlement.getPreferences(), (e: unknown) => e instanceof AuthenticationError && e.code === 'CREDENTIALS_MISSING')
+    await assert.rejects(
+      merchant.settlement.getPreferences(),
+      (e: unknown) => e instanceof AuthenticationError && e.code === 'CREDENTIALS_MISSING',
+    )
   })
 
   it('manages settlement wallets: create, list, deactivate, remove', async () => {
@@ -108,7 +151,10 @@ describe('SDK chain namespaces on the devnet: payment addresses, tokens, settlem
     assert.equal(off.is_active, false)
     await dashboard.wallets.remove(created.id)
     await assert.rejects(dashboard.wallets.remove(created.id), NotFoundError)
-    await assert.rejects(merchant.wallets.create({ network: 'base', wallet_address: address }), (e: unknown) => e instanceof AuthenticationError && e.code === 'CREDENTIALS_MISSING')
+    await assert.rejects(
+      merchant.wallets.create({ network: 'base', wallet_address: address }),
+      (e: unknown) => e instanceof AuthenticationError && e.code === 'CREDENTIALS_MISSING',
+    )
   })
 
   it('refuses devnet payments for an invoice of another merchant', async () => {

@@ -18,7 +18,12 @@ describe('SDK pepay.commerce', () => {
   let t: TestServer
   let shop: OnboardedMerchant
   let pepay: Pepay
-  let product: { productId: string; retailer: 'amazon' | 'walmart' | 'target' | 'ebay' | 'bestbuy' | 'other'; title: string; price: number }
+  let product: {
+    productId: string
+    retailer: 'amazon' | 'walmart' | 'target' | 'ebay' | 'bestbuy' | 'other'
+    title: string
+    price: number
+  }
 
   before(async () => {
     // a small sandbox catalog: enough to search, quick to seed
@@ -29,7 +34,12 @@ describe('SDK pepay.commerce', () => {
     const found = await pepay.commerce.search({ q: '', limit: 20 })
     const eligible = found.data.products.find((p) => p.price < 200)
     assert.ok(eligible, 'a product under $200 in the sandbox catalog')
-    product = { productId: eligible.productId, retailer: eligible.retailer, title: eligible.title, price: eligible.price }
+    product = {
+      productId: eligible.productId,
+      retailer: eligible.retailer,
+      title: eligible.title,
+      price: eligible.price,
+    }
   })
   after(async () => t.close())
 
@@ -41,7 +51,9 @@ describe('SDK pepay.commerce', () => {
     const search = await pepay.commerce.search({ q: product.title.split(' ')[0] ?? '', limit: 5 })
     CommerceSearchResponse.parse(search)
     assert.ok(search.data.products.length > 0)
-    const details = await pepay.commerce.products.retrieve(product.productId, { retailer: product.retailer })
+    const details = await pepay.commerce.products.retrieve(product.productId, {
+      retailer: product.retailer,
+    })
     assert.equal(details.data.productId, product.productId)
     const offers = await pepay.commerce.products.offers(product.productId, { zip_code: '94105' })
     assert.equal(offers.success, true)
@@ -49,7 +61,12 @@ describe('SDK pepay.commerce', () => {
 
   it('sends x-commerce-api-key only, even when a merchant key is configured too', async () => {
     const rec = recordingFetch()
-    const both = new Pepay({ baseUrl: t.url, apiKey: shop.merchantKey, commerceApiKey: shop.commerceKey, fetch: rec.fetch })
+    const both = new Pepay({
+      baseUrl: t.url,
+      apiKey: shop.merchantKey,
+      commerceApiKey: shop.commerceKey,
+      fetch: rec.fetch,
+    })
     await both.commerce.status()
     assert.equal(rec.calls[0]?.headers['x-commerce-api-key'], shop.commerceKey)
     assert.equal(rec.calls[0]?.headers['x-api-key'], undefined)
@@ -64,9 +81,17 @@ describe('SDK pepay.commerce', () => {
     const identity = { customer_id: `cust_${randomUUID()}` }
     const created = await pepay.commerce.merchantCart.create(identity)
     assert.equal(created.message, 'Cart initialized')
-    const added = await pepay.commerce.merchantCart.addItem({ ...identity, ...product, quantity: 1 })
+    const added = await pepay.commerce.merchantCart.addItem({
+      ...identity,
+      ...product,
+      quantity: 1,
+    })
     assert.equal(added.data.quantity, 1)
-    const again = await pepay.commerce.merchantCart.addItem({ ...identity, ...product, quantity: 2 })
+    const again = await pepay.commerce.merchantCart.addItem({
+      ...identity,
+      ...product,
+      quantity: 2,
+    })
     assert.equal(again.data.quantity, 3)
     const cart = await pepay.commerce.merchantCart.get(identity)
     CartResponse.parse(cart)
@@ -85,28 +110,49 @@ describe('SDK pepay.commerce', () => {
 
   it('checks out in three steps, then reads, simulates, pays and cancels orders', async () => {
     const identity = { customer_id: `cust_${randomUUID()}` }
-    const estimate = await pepay.commerce.checkout.estimate({ ...identity, items: [{ ...product, quantity: 1 }] })
+    const estimate = await pepay.commerce.checkout.estimate({
+      ...identity,
+      items: [{ ...product, quantity: 1 }],
+    })
     assert.equal(estimate.data.validItems.length, 1, JSON.stringify(estimate.data.invalidItems))
-    const address = await pepay.commerce.checkout.address({ ...identity, estimateId: estimate.data.estimateId, address: ADDRESS })
-    const invoice = await pepay.commerce.checkout.createInvoice({ ...identity, estimateId: estimate.data.estimateId, addressId: address.data.addressId })
+    const address = await pepay.commerce.checkout.address({
+      ...identity,
+      estimateId: estimate.data.estimateId,
+      address: ADDRESS,
+    })
+    const invoice = await pepay.commerce.checkout.createInvoice({
+      ...identity,
+      estimateId: estimate.data.estimateId,
+      addressId: address.data.addressId,
+    })
     CheckoutInvoiceResponse.parse(invoice)
     assert.equal(invoice.data.status, 'unpaid')
 
-    const orders = await pepay.commerce.orders.list({ customer_id: identity.customer_id, limit: 10 })
+    const orders = await pepay.commerce.orders.list({
+      customer_id: identity.customer_id,
+      limit: 10,
+    })
     ListOrdersResponse.parse(orders)
-    assert.deepEqual(orders.data.orders.map((o) => o.orderId), [invoice.data.orderId])
+    assert.deepEqual(
+      orders.data.orders.map((o) => o.orderId),
+      [invoice.data.orderId],
+    )
     const order = await pepay.commerce.orders.retrieve(invoice.data.orderId)
     OrderResponse.parse(order)
     assert.equal(order.data.status, 'pending_payment')
     const linked = await pepay.commerce.merchantInvoices.status(invoice.data.invoiceId)
     assert.equal(linked.data.orderId, invoice.data.orderId)
 
-    const simulated = await pepay.commerce.devnet.simulateOrder(invoice.data.orderId, { transitionTo: 'payment_confirmed' })
+    const simulated = await pepay.commerce.devnet.simulateOrder(invoice.data.orderId, {
+      transitionTo: 'payment_confirmed',
+    })
     assert.equal(simulated.data.order.status, 'processing')
     const paid = await pepay.commerce.payments.status(invoice.data.orderId)
     PaymentStatusResponse.parse(paid)
     assert.equal(paid.data.status, 'paid')
-    const bulk = await pepay.commerce.payments.bulkStatus({ orderIds: [invoice.data.orderId, randomUUID()] })
+    const bulk = await pepay.commerce.payments.bulkStatus({
+      orderIds: [invoice.data.orderId, randomUUID()],
+    })
     assert.equal(bulk.data.length, 2)
     assert.equal(bulk.data[0]?.status, 'paid')
     assert.ok(bulk.data[1]?.error)
@@ -120,9 +166,20 @@ describe('SDK pepay.commerce', () => {
 
   it('cancels an unpaid order once with a caller-chosen Idempotency-Key', async () => {
     const identity = { customer_id: `cust_${randomUUID()}` }
-    const estimate = await pepay.commerce.checkout.estimate({ ...identity, items: [{ ...product, quantity: 1 }] })
-    const address = await pepay.commerce.checkout.address({ ...identity, estimateId: estimate.data.estimateId, address: ADDRESS })
-    const invoice = await pepay.commerce.checkout.createInvoice({ ...identity, estimateId: estimate.data.estimateId, addressId: address.data.addressId })
+    const estimate = await pepay.commerce.checkout.estimate({
+      ...identity,
+      items: [{ ...product, quantity: 1 }],
+    })
+    const address = await pepay.commerce.checkout.address({
+      ...identity,
+      estimateId: estimate.data.estimateId,
+      address: ADDRESS,
+    })
+    const invoice = await pepay.commerce.checkout.createInvoice({
+      ...identity,
+      estimateId: estimate.data.estimateId,
+      addressId: address.data.addressId,
+    })
     const idempotencyKey = randomUUID()
     const first = await pepay.commerce.orders.cancel(invoice.data.orderId, {}, { idempotencyKey })
     const replay = await pepay.commerce.orders.cancel(invoice.data.orderId, {}, { idempotencyKey })
@@ -133,29 +190,64 @@ describe('SDK pepay.commerce', () => {
   it('throws typed errors: PermissionError for a merchant key, InvalidRequestError without identity, NotFoundError for an unknown order', async () => {
     const merchantOnly = new Pepay({ baseUrl: t.url, apiKey: shop.merchantKey, maxRetries: 0 })
     await assert.rejects(merchantOnly.commerce.status(), PermissionError)
-    await assert.rejects(pepay.commerce.merchantCart.get({}), (e: unknown) => e instanceof InvalidRequestError && e.status === 400)
+    await assert.rejects(
+      pepay.commerce.merchantCart.get({}),
+      (e: unknown) => e instanceof InvalidRequestError && e.status === 400,
+    )
     await assert.rejects(pepay.commerce.orders.retrieve(randomUUID()), NotFoundError)
     const outsider = await t.onboard('Outsider')
     const identity = { customer_id: `cust_${randomUUID()}` }
-    const estimate = await pepay.commerce.checkout.estimate({ ...identity, items: [{ ...product, quantity: 1 }] })
-    const address = await pepay.commerce.checkout.address({ ...identity, estimateId: estimate.data.estimateId, address: ADDRESS })
-    const invoice = await pepay.commerce.checkout.createInvoice({ ...identity, estimateId: estimate.data.estimateId, addressId: address.data.addressId })
-    await assert.rejects(pepay.withAuth({ commerceApiKey: outsider.commerceKey }).commerce.orders.retrieve(invoice.data.orderId), NotFoundError)
+    const estimate = await pepay.commerce.checkout.estimate({
+      ...identity,
+      items: [{ ...product, quantity: 1 }],
+    })
+    const address = await pepay.commerce.checkout.address({
+      ...identity,
+      estimateId: estimate.data.estimateId,
+      address: ADDRESS,
+    })
+    const invoice = await pepay.commerce.checkout.createInvoice({
+      ...identity,
+      estimateId: estimate.data.estimateId,
+      addressId: address.data.addressId,
+    })
+    await assert.rejects(
+      pepay
+        .withAuth({ commerceApiKey: outsider.commerceKey })
+        .commerce.orders.retrieve(invoice.data.orderId),
+      NotFoundError,
+    )
   })
 
   it('imports catalog rows in dry-run mode', async () => {
-    const result = await pepay.commerce.catalog.import({ format: 'json', dryRun: true, products: [{ productId: 'SKU-1', title: 'Mug', price: '12.50' }] })
+    const result = await pepay.commerce.catalog.import({
+      format: 'json',
+      dryRun: true,
+      products: [{ productId: 'SKU-1', title: 'Mug', price: '12.50' }],
+    })
     assert.equal(result.data.dryRun, true)
     assert.equal(result.data.totalRows, 1)
   })
 
   it('manages commerce API keys with the dashboard token', async () => {
     const dashboard = pepay.withAuth({ bearerToken: shop.dashboardToken })
-    const created = await dashboard.commerce.apiKeys.create({ name: 'Commerce Server Key', expiresAt: null })
+    const created = await dashboard.commerce.apiKeys.create({
+      name: 'Commerce Server Key',
+      expiresAt: null,
+    })
     assert.equal(created.scope, 'commerce')
     const keys = await dashboard.commerce.apiKeys.list()
-    assert.ok(keys.every((k) => k.scope === 'commerce') && keys.some((k) => k.key_id === created.key_id))
+    assert.ok(
+      keys.every((k) => k.scope === 'commerce') && keys.some((k) => k.key_id === created.key_id),
+    )
     await dashboard.commerce.apiKeys.revoke(created.key_id)
-    await assert.rejects(new Pepay({ baseUrl: t.url, commerceApiKey: created.api_key, maxRetries: 0 }).commerce.status(), (e: unknown) => e instanceof Error && (e as { status?: number }).status === 401)
+    await assert.rejects(
+      new Pepay({
+        baseUrl: t.url,
+        commerceApiKey: created.api_key,
+        maxRetries: 0,
+      }).commerce.status(),
+      (e: unknown) => e instanceof Error && (e as { status?: number }).status === 401,
+    )
   })
 })

@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface RecordedCall {
@@ -52,16 +58,32 @@ export async function startFaultProxy(upstream: string) {
   const hanging = new Set<ServerResponse>()
   const started = performance.now()
 
-  function forward(req: IncomingMessage, body: Buffer, onResponse: (status: number, headers: IncomingMessage['headers'], payload: Buffer) => void) {
+  function forward(
+    req: IncomingMessage,
+    body: Buffer,
+    onResponse: (status: number, headers: IncomingMessage['headers'], payload: Buffer) => void,
+  ) {
     const upstreamReq = httpRequest(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => onResponse(res.statusCode ?? 502, res.headers, Buffer.concat(chunks)))
       },
     )
-    upstreamReq.on('error', () => onResponse(502, {}, Buffer.from('{"success":false,"error":{"code":"BAD_GATEWAY","message":"upstream failed"}}')))
+    upstreamReq.on('error', () =>
+      onResponse(
+        502,
+        {},
+        Buffer.from('{"success":false,"error":{"code":"BAD_GATEWAY","message":"upstream failed"}}'),
+      ),
+    )
     upstreamReq.end(body)
   }
 
@@ -70,7 +92,13 @@ export async function startFaultProxy(upstream: string) {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const fault = plan.shift() ?? { kind: 'pass' }
-      seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, fault: fault.kind, atMs: performance.now() - started })
+      seen.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        fault: fault.kind,
+        atMs: performance.now() - started,
+      })
       const body = Buffer.concat(chunks)
       switch (fault.kind) {
         case 'drop':
@@ -81,8 +109,19 @@ export async function startFaultProxy(upstream: string) {
           res.on('close', () => hanging.delete(res))
           return
         case 'status':
-          res.writeHead(fault.status, { 'content-type': 'application/json', 'x-request-id': 'req_proxy', ...fault.headers })
-          res.end(JSON.stringify(fault.body ?? { success: false, error: { code: 'INTERNAL_SERVER_ERROR', message: 'injected' } }))
+          res.writeHead(fault.status, {
+            'content-type': 'application/json',
+            'x-request-id': 'req_proxy',
+            ...fault.headers,
+          })
+          res.end(
+            JSON.stringify(
+              fault.body ?? {
+                success: false,
+                error: { code: 'INTERNAL_SERVER_ERROR', message: 'injected' },
+              },
+            ),
+          )
           return
         case 'drop-after':
           forward(req, body, () => req.socket.destroy())
@@ -133,13 +172,20 @@ export const US_ADDRESS = {
 }
 
 /** Waits until the sandbox catalog is seeded (bounded by `timeoutMs`). */
-export async function waitForCatalog(baseUrl: string, commerceKey: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForCatalog(
+  baseUrl: string,
+  commerceKey: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs
   for (;;) {
-    const res = await fetch(`${baseUrl}/api/commerce/status`, { headers: { 'x-commerce-api-key': commerceKey } })
+    const res = await fetch(`${baseUrl}/api/commerce/status`, {
+      headers: { 'x-commerce-api-key': commerceKey },
+    })
     const body = (await res.json()) as { data?: { catalog?: { status?: string } } }
     if (res.status === 200 && body.data?.catalog?.status === 'ready') return
-    if (performance.now() > deadline) throw new Error(`sandbox catalog not seeded within ${timeoutMs} ms (HTTP ${res.status})`)
+    if (performance.now() > deadline)
+      throw new Error(`sandbox catalog not seeded within ${timeoutMs} ms (HTTP ${res.status})`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

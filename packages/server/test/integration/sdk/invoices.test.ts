@@ -10,7 +10,13 @@ import {
   PermissionError,
   type Invoice,
 } from 'pepay'
-import { InvoiceList, InvoiceStatusResponse, InvoiceTotals, Invoice as InvoiceSchema, CreateInvoiceResponse } from '@pepay/contracts'
+import {
+  InvoiceList,
+  InvoiceStatusResponse,
+  InvoiceTotals,
+  Invoice as InvoiceSchema,
+  CreateInvoiceResponse,
+} from '@pepay/contracts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { recordingFetch } from './helpers.ts'
@@ -30,7 +36,11 @@ describe('SDK pepay.invoices', () => {
   after(async () => t.close())
 
   it('creates an invoice and retrieves it in usd_millis', async () => {
-    const created = await pepay.invoices.create({ amount_usd: 49.99, description: 'Starter plan', metadata: { order_id: 'ORD-1' } })
+    const created = await pepay.invoices.create({
+      amount_usd: 49.99,
+      description: 'Starter plan',
+      metadata: { order_id: 'ORD-1' },
+    })
     CreateInvoiceResponse.parse(created)
     assert.match(created.session_token, /^pst_/)
     const invoice = await pepay.invoices.retrieve(created.invoice_id)
@@ -47,7 +57,10 @@ describe('SDK pepay.invoices', () => {
     const created = await client.invoices.create({ amount_usd: 3 })
     await client.invoices.retrieve(created.invoice_id)
     const [write, read] = rec.calls
-    assert.match(write?.headers['idempotency-key'] ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    assert.match(
+      write?.headers['idempotency-key'] ?? '',
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    )
     assert.equal(read?.headers['idempotency-key'], undefined)
   })
 
@@ -86,7 +99,10 @@ describe('SDK pepay.invoices', () => {
   it('iterates every page of a list with starting_after and stops at the end', async () => {
     const customer = `cust_${randomUUID()}`
     const ids: string[] = []
-    for (let i = 0; i < 7; i++) ids.push((await pepay.invoices.create({ amount_usd: i + 1, customer_id: customer })).invoice_id)
+    for (let i = 0; i < 7; i++)
+      ids.push(
+        (await pepay.invoices.create({ amount_usd: i + 1, customer_id: customer })).invoice_id,
+      )
     const newestFirst = [...ids].reverse()
 
     const firstPage = await pepay.invoices.list({ customer_id: customer, limit: 3 })
@@ -94,23 +110,39 @@ describe('SDK pepay.invoices', () => {
     assert.equal(firstPage.has_more, true)
 
     const seen: string[] = []
-    for await (const invoice of pepay.invoices.list({ customer_id: customer, limit: 3 })) seen.push(invoice.id)
+    for await (const invoice of pepay.invoices.list({ customer_id: customer, limit: 3 }))
+      seen.push(invoice.id)
     assert.deepEqual(seen, newestFirst)
 
     const byCustomer: Invoice[] = []
-    for await (const invoice of pepay.invoices.listByCustomer(customer, { limit: 2 })) byCustomer.push(invoice)
-    assert.deepEqual(byCustomer.map((i) => i.id), newestFirst)
+    for await (const invoice of pepay.invoices.listByCustomer(customer, { limit: 2 }))
+      byCustomer.push(invoice)
+    assert.deepEqual(
+      byCustomer.map((i) => i.id),
+      newestFirst,
+    )
 
-    const five = await pepay.invoices.list({ customer_id: customer, limit: 2 }).autoPagingToArray({ limit: 5 })
-    assert.deepEqual(five.map((i) => i.id), newestFirst.slice(0, 5))
+    const five = await pepay.invoices
+      .list({ customer_id: customer, limit: 2 })
+      .autoPagingToArray({ limit: 5 })
+    assert.deepEqual(
+      five.map((i) => i.id),
+      newestFirst.slice(0, 5),
+    )
   })
 
   it('iterates towards newer invoices when the list starts with ending_before', async () => {
     const customer = `cust_${randomUUID()}`
     const ids: string[] = []
-    for (let i = 0; i < 5; i++) ids.push((await pepay.invoices.create({ amount_usd: 1, customer_id: customer })).invoice_id)
+    for (let i = 0; i < 5; i++)
+      ids.push((await pepay.invoices.create({ amount_usd: 1, customer_id: customer })).invoice_id)
     const seen: string[] = []
-    for await (const invoice of pepay.invoices.list({ customer_id: customer, limit: 2, ending_before: ids[0] })) seen.push(invoice.id)
+    for await (const invoice of pepay.invoices.list({
+      customer_id: customer,
+      limit: 2,
+      ending_before: ids[0],
+    }))
+      seen.push(invoice.id)
     assert.deepEqual([...seen].sort(), ids.slice(1).sort())
     assert.equal(new Set(seen).size, 4)
   })
@@ -120,8 +152,15 @@ describe('SDK pepay.invoices', () => {
     const created = await pepay.invoices.create({ amount_usd: 2, customer_id: customer })
     await pepay.invoices.cancel(created.invoice_id)
     await pepay.invoices.create({ amount_usd: 2, customer_id: customer })
-    const canceled = await pepay.invoices.list({ customer_id: customer, status: ['canceled', 'expired'], expand: ['latest_payment'] })
-    assert.deepEqual(canceled.data.map((i) => i.id), [created.invoice_id])
+    const canceled = await pepay.invoices.list({
+      customer_id: customer,
+      status: ['canceled', 'expired'],
+      expand: ['latest_payment'],
+    })
+    assert.deepEqual(
+      canceled.data.map((i) => i.id),
+      [created.invoice_id],
+    )
     assert.equal(canceled.data[0]?.latest_payment, null)
     const totals = await pepay.invoices.totals({ customer_id: customer })
     InvoiceTotals.parse(totals)
@@ -142,7 +181,10 @@ describe('SDK pepay.invoices', () => {
 
   it('waitForStatus resolves when the invoice reaches a terminal status', async () => {
     const created = await pepay.invoices.create({ amount_usd: 5 })
-    const waiting = pepay.invoices.waitForStatus(created.invoice_id, { timeoutMs: 10_000, intervalMs: 100 })
+    const waiting = pepay.invoices.waitForStatus(created.invoice_id, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    })
     await pepay.invoices.cancel(created.invoice_id)
     const final = await waiting
     assert.equal(final.invoice.status, 'canceled')
@@ -151,12 +193,15 @@ describe('SDK pepay.invoices', () => {
   it('waitForStatus throws WAIT_TIMEOUT carrying the last status when the deadline passes', async () => {
     const created = await pepay.invoices.create({ amount_usd: 5 })
     const started = performance.now()
-    await assert.rejects(pepay.invoices.waitForStatus(created.invoice_id, { timeoutMs: 300, intervalMs: 100 }), (error: unknown) => {
-      assert.ok(error instanceof PepayError)
-      assert.equal(error.code, 'WAIT_TIMEOUT')
-      assert.equal((error.details as { invoice: { status: string } }).invoice.status, 'unpaid')
-      return true
-    })
+    await assert.rejects(
+      pepay.invoices.waitForStatus(created.invoice_id, { timeoutMs: 300, intervalMs: 100 }),
+      (error: unknown) => {
+        assert.ok(error instanceof PepayError)
+        assert.equal(error.code, 'WAIT_TIMEOUT')
+        assert.equal((error.details as { invoice: { status: string } }).invoice.status, 'unpaid')
+        return true
+      },
+    )
     assert.ok(performance.now() - started < 3000)
   })
 
@@ -183,25 +228,46 @@ describe('SDK pepay.invoices', () => {
 
   it('throws PermissionError when a commerce-scoped key is used on a merchant route', async () => {
     const client = new Pepay({ baseUrl: t.url, apiKey: acme.commerceKey, maxRetries: 0 })
-    await assert.rejects(client.invoices.list(), (error: unknown) => error instanceof PermissionError && error.status === 403 && error.code === 'FORBIDDEN')
+    await assert.rejects(
+      client.invoices.list(),
+      (error: unknown) =>
+        error instanceof PermissionError && error.status === 403 && error.code === 'FORBIDDEN',
+    )
   })
 
   it("throws NotFoundError for another merchant's invoice", async () => {
     const created = await pepay.invoices.create({ amount_usd: 5 })
     const client = new Pepay({ baseUrl: t.url, apiKey: other.merchantKey, maxRetries: 0 })
-    await assert.rejects(client.invoices.retrieve(created.invoice_id), (error: unknown) => error instanceof NotFoundError && error.code === 'NOT_FOUND')
+    await assert.rejects(
+      client.invoices.retrieve(created.invoice_id),
+      (error: unknown) => error instanceof NotFoundError && error.code === 'NOT_FOUND',
+    )
     await assert.rejects(client.invoices.cancel(created.invoice_id), NotFoundError)
     assert.equal((await pepay.invoices.retrieve(created.invoice_id)).status, 'unpaid')
   })
 
   it('fails locally with CREDENTIALS_MISSING when no accepted credential is configured', async () => {
     const rec = recordingFetch()
-    const client = new Pepay({ baseUrl: t.url, sessionToken: 'pst_x', signature: 'sig', fetch: rec.fetch })
-    await assert.rejects(client.invoices.list(), (error: unknown) => error instanceof AuthenticationError && error.code === 'CREDENTIALS_MISSING' && error.status === undefined)
+    const client = new Pepay({
+      baseUrl: t.url,
+      sessionToken: 'pst_x',
+      signature: 'sig',
+      fetch: rec.fetch,
+    })
+    await assert.rejects(
+      client.invoices.list(),
+      (error: unknown) =>
+        error instanceof AuthenticationError &&
+        error.code === 'CREDENTIALS_MISSING' &&
+        error.status === undefined,
+    )
     assert.equal(rec.calls.length, 0)
   })
 
   it('keeps ids in their path segment', async () => {
-    await assert.rejects(pepay.invoices.retrieve('../invoices/totals'), (error: unknown) => error instanceof PepayError && error.status !== 200)
+    await assert.rejects(
+      pepay.invoices.retrieve('../invoices/totals'),
+      (error: unknown) => error instanceof PepayError && error.status !== 200,
+    )
   })
 })

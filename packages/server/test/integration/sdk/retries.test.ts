@@ -1,7 +1,15 @@
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { ApiError, ConnectionError, IdempotencyError, InvalidRequestError, Pepay, RateLimitError, type PepayOptions } from 'pepay'
+import {
+  ApiError,
+  ConnectionError,
+  IdempotencyError,
+  InvalidRequestError,
+  Pepay,
+  RateLimitError,
+  type PepayOptions,
+} from 'pepay'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { startFaultProxy } from './helpers.ts'
@@ -26,15 +34,26 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
     await t.close()
   })
 
-  const client = (options: PepayOptions = {}) => new Pepay({ baseUrl: proxy.url, apiKey: acme.merchantKey, ...FAST, ...options })
-  const invoicesOf = async (customer: string) => (await direct.invoices.listByCustomer(customer, { limit: 100 })).data
+  const client = (options: PepayOptions = {}) =>
+    new Pepay({ baseUrl: proxy.url, apiKey: acme.merchantKey, ...FAST, ...options })
+  const invoicesOf = async (customer: string) =>
+    (await direct.invoices.listByCustomer(customer, { limit: 100 })).data
 
   const faults: [string, Parameters<typeof proxy.script>][] = [
     ['a dropped connection', [{ kind: 'drop' }]],
     ['a reply lost after the server committed the invoice', [{ kind: 'drop-after' }]],
     ['a 500', [{ kind: 'status', status: 500 }]],
     ['a 503 then a lost reply', [{ kind: 'status', status: 503 }, { kind: 'drop-after' }]],
-    ['a 409 IDEMPOTENCY_CONFLICT', [{ kind: 'status', status: 409, body: { success: false, error: { code: 'IDEMPOTENCY_CONFLICT', message: 'in progress' } } }]],
+    [
+      'a 409 IDEMPOTENCY_CONFLICT',
+      [
+        {
+          kind: 'status',
+          status: 409,
+          body: { success: false, error: { code: 'IDEMPOTENCY_CONFLICT', message: 'in progress' } },
+        },
+      ],
+    ],
   ]
   for (const [label, plan] of faults) {
     it(`creates exactly one invoice with one Idempotency-Key across retries after ${label}`, async () => {
@@ -46,14 +65,27 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
       const keys = new Set(posts.map((r) => r.headers['idempotency-key']))
       assert.equal(keys.size, 1)
       const invoices = await invoicesOf(customer)
-      assert.deepEqual(invoices.map((i) => i.id), [created.invoice_id])
+      assert.deepEqual(
+        invoices.map((i) => i.id),
+        [created.invoice_id],
+      )
       assert.equal(invoices[0]?.amount, 12340)
     })
   }
 
   it('waits for Retry-After on a 429 before retrying', async () => {
     const customer = `cust_${randomUUID()}`
-    proxy.script({ kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { success: false, message: 'slow down', error_code: 'RATE_LIMIT_EXCEEDED', retry_after: '1 seconds' } })
+    proxy.script({
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: {
+        success: false,
+        message: 'slow down',
+        error_code: 'RATE_LIMIT_EXCEEDED',
+        retry_after: '1 seconds',
+      },
+    })
     await client().invoices.create({ amount_usd: 1, customer_id: customer })
     const [first, second] = proxy.seen
     assert.ok(first && second)
@@ -63,7 +95,12 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
   })
 
   it('throws RateLimitError without waiting when Retry-After exceeds maxRetryAfterMs', async () => {
-    proxy.script({ kind: 'status', status: 429, headers: { 'retry-after': '120' }, body: { success: false, message: 'slow down', error_code: 'RATE_LIMIT_EXCEEDED' } })
+    proxy.script({
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '120' },
+      body: { success: false, message: 'slow down', error_code: 'RATE_LIMIT_EXCEEDED' },
+    })
     await assert.rejects(client().invoices.list(), (error: unknown) => {
       assert.ok(error instanceof RateLimitError)
       assert.equal(error.code, 'RATE_LIMIT_EXCEEDED')
@@ -75,8 +112,15 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
   })
 
   it('gives up after maxRetries and throws ApiError with the last status', async () => {
-    proxy.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 503 })
-    await assert.rejects(client({ maxRetries: 2 }).invoices.list(), (error: unknown) => error instanceof ApiError && error.status === 503)
+    proxy.script(
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 503 },
+    )
+    await assert.rejects(
+      client({ maxRetries: 2 }).invoices.list(),
+      (error: unknown) => error instanceof ApiError && error.status === 503,
+    )
     assert.equal(proxy.seen.length, 3)
   })
 
@@ -95,15 +139,25 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
     await assert.rejects(client().invoices.create({ amount_usd: -1 }), InvalidRequestError)
     assert.equal(proxy.seen.length, 1)
     proxy.reset()
-    proxy.script({ kind: 'status', status: 409, body: { success: false, error: { code: 'CONFLICT', message: 'no' } } })
-    await assert.rejects(client().invoices.create({ amount_usd: 1 }), (error: unknown) => error instanceof IdempotencyError && error.code === 'CONFLICT')
+    proxy.script({
+      kind: 'status',
+      status: 409,
+      body: { success: false, error: { code: 'CONFLICT', message: 'no' } },
+    })
+    await assert.rejects(
+      client().invoices.create({ amount_usd: 1 }),
+      (error: unknown) => error instanceof IdempotencyError && error.code === 'CONFLICT',
+    )
     assert.equal(proxy.seen.length, 1)
   })
 
   it('times out a hanging request with ConnectionError REQUEST_TIMEOUT', async () => {
     proxy.script({ kind: 'hang' })
     const started = performance.now()
-    await assert.rejects(client({ timeoutMs: 200, maxRetries: 0 }).invoices.list(), (error: unknown) => error instanceof ConnectionError && error.code === 'REQUEST_TIMEOUT')
+    await assert.rejects(
+      client({ timeoutMs: 200, maxRetries: 0 }).invoices.list(),
+      (error: unknown) => error instanceof ConnectionError && error.code === 'REQUEST_TIMEOUT',
+    )
     const elapsed = performance.now() - started
     assert.ok(elapsed >= 190 && elapsed < 2000, `took ${elapsed} ms`)
   })
@@ -120,7 +174,10 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
 
   it('applies a per-call timeout override', async () => {
     proxy.script({ kind: 'hang' })
-    await assert.rejects(client({ timeoutMs: 30_000 }).invoices.list({}, { timeoutMs: 150, maxRetries: 0 }), (error: unknown) => error instanceof ConnectionError && error.code === 'REQUEST_TIMEOUT')
+    await assert.rejects(
+      client({ timeoutMs: 30_000 }).invoices.list({}, { timeoutMs: 150, maxRetries: 0 }),
+      (error: unknown) => error instanceof ConnectionError && error.code === 'REQUEST_TIMEOUT',
+    )
   })
 
   it('stops at once, without retrying, when the caller aborts', async () => {
@@ -128,7 +185,10 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
     const controller = new AbortController()
     const pending = client({ maxRetries: 5 }).invoices.list({}, { signal: controller.signal })
     setTimeout(() => controller.abort(), 100)
-    await assert.rejects(pending, (error: unknown) => error instanceof ConnectionError && error.code === 'REQUEST_ABORTED')
+    await assert.rejects(
+      pending,
+      (error: unknown) => error instanceof ConnectionError && error.code === 'REQUEST_ABORTED',
+    )
     assert.equal(proxy.seen.length, 1)
   })
 
@@ -144,7 +204,10 @@ describe('SDK retries, idempotency and timeouts through a fault-injecting proxy'
         return fetch(url, init)
       },
     })
-    await assert.rejects(refused.invoices.list(), (error: unknown) => error instanceof ConnectionError && error.code === 'NETWORK_ERROR')
+    await assert.rejects(
+      refused.invoices.list(),
+      (error: unknown) => error instanceof ConnectionError && error.code === 'NETWORK_ERROR',
+    )
     assert.equal(calls, 3)
   })
 })
