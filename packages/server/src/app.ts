@@ -11,6 +11,7 @@ import { AppError } from '@pepay/core'
 import type { Deps } from './deps.ts'
 import { authenticate, type Principal } from './http/auth.ts'
 import { errorBody, handleError } from './http/errors.ts'
+import { assertStorableInput } from './http/text.ts'
 import { claimIdempotencyKey, settleIdempotencyKey } from './http/idempotency.ts'
 import { createRateLimiter } from './http/rate-limit.ts'
 import { registerDocs } from './http/docs.ts'
@@ -42,6 +43,14 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+    // refusals by the router itself (bad percent-encoding, an over-long id) leave in the envelope too
+    frameworkErrors: (error, request, reply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'not a valid URL path'
+      void reply
+        .header('x-request-id', request.id)
+        .status(400)
+        .send(errorBody('VALIDATION_ERROR', `Invalid request data: path: ${message}`, [{ field: 'path', message, code: error.code }]))
+    },
   }) as unknown as FastifyInstance
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(
@@ -71,6 +80,11 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
         retry_after: `${limited.retryAfterSeconds} seconds`,
       })
     }
+  })
+  app.addHook('preValidation', async (request) => {
+    assertStorableInput(request.params, 'params')
+    assertStorableInput(request.query, 'querystring')
+    assertStorableInput(request.body, 'body')
   })
   app.addHook('preHandler', async (request, reply) => {
     const mode = request.routeOptions.config.idempotency
