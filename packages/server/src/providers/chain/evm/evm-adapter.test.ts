@@ -37,7 +37,7 @@ const usdcId = 11
 const usdtId = 12
 const ethId = 10
 
-type TransferSummary = { tx: Hex; to: string; token: number; amountUnits: bigint }
+type TransferSummary = { tx: string; to: string; token: number; amountUnits: bigint }
 
 function summarize(transfers: readonly ObservedTransfer[]): TransferSummary[] {
   return transfers.map((transfer) => ({

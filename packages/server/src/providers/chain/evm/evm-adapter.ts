@@ -6,19 +6,25 @@ import {
   erc20Abi,
   fallback,
   http,
+  keccak256,
   type Transport,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type {
   BlockHeader,
+  ChainAdapter,
   ChainHead,
   Hex,
+  NativeTransferScanRequest,
   ObservedTransfer,
   PriceFeedReading,
   SentTransaction,
   TransactionOutcome,
+  TransferScanRequest,
   WatchedAddressFilter,
 } from '../chain-adapter.ts'
+
+export type { NativeTransferScanRequest, TokenToScan, TransferScanRequest } from '../chain-adapter.ts'
 
 export type EvmAddress = `0x${string}`
 
@@ -40,27 +46,6 @@ export type EvmAdapterOptions = {
   nativeSymbol?: string
 }
 
-export type TokenToScan = {
-  address: string
-  tokenId: number
-}
-
-export type TransferScanRequest = {
-  fromBlock: bigint
-  toBlock: bigint
-  tokens: readonly TokenToScan[]
-  /** Keeps only transfers whose recipient matches; all transfers of the tokens when omitted. */
-  isWatched?: WatchedAddressFilter
-}
-
-export type NativeTransferScanRequest = {
-  fromBlock: bigint
-  toBlock: bigint
-  isWatched?: WatchedAddressFilter
-  /** The platform's token id of the chain's native coin. */
-  tokenId: number
-}
-
 export type TransferGasEstimate = {
   gasLimit: bigint
   maxFeePerGasWei: bigint
@@ -68,15 +53,22 @@ export type TransferGasEstimate = {
   maxCostWei: bigint
 }
 
+/** EVM transfers carry 0x-hex hashes. */
+export type EvmObservedTransfer = ObservedTransfer & { txHash: Hex; blockHash: Hex }
+
+/** Satisfies `ChainAdapter` (checked below), plus EVM extras: chain id, direct sends, price feeds. */
 export type EvmAdapter = {
+  kind: 'evm'
   network: string
   chainId: number
   getChainId: () => Promise<number>
   getHead: (blockTag?: 'latest' | 'safe' | 'finalized') => Promise<ChainHead>
-  getBlockHash: (blockNumber: bigint) => Promise<Hex | undefined>
+  getBlockHash: (blockNumber: bigint) => Promise<string | undefined>
   getBlockHeader: (blockNumber: bigint) => Promise<BlockHeader | undefined>
-  scanTransfers: (request: TransferScanRequest) => Promise<ObservedTransfer[]>
-  scanNativeTransfers: (request: NativeTransferScanRequest) => Promise<ObservedTransfer[]>
+  scanTransfers: (request: TransferScanRequest) => Promise<EvmObservedTransfer[]>
+  scanNativeTransfers: (request: NativeTransferScanRequest) => Promise<EvmObservedTransfer[]>
+  signTransfer: ChainAdapter['signTransfer']
+  broadcastTransfer: ChainAdapter['broadcastTransfer']
   sendToken: (request: {
     privateKey: Hex
     tokenAddress: EvmAddress
@@ -91,15 +83,15 @@ export type EvmAdapter = {
     nonce?: number
   }) => Promise<SentTransaction>
   /** Undefined while the transaction is not mined (or unknown to the node). */
-  getTransactionOutcome: (txHash: Hex) => Promise<TransactionOutcome | undefined>
-  waitForReceipt: (txHash: Hex, timeoutMs: number) => Promise<TransactionOutcome>
-  getTokenBalance: (tokenAddress: EvmAddress, owner: EvmAddress) => Promise<bigint>
-  getNativeBalance: (owner: EvmAddress) => Promise<bigint>
+  getTransactionOutcome: (txHash: string) => Promise<TransactionOutcome | undefined>
+  waitForReceipt: (txHash: string, timeoutMs: number) => Promise<TransactionOutcome>
+  getTokenBalance: (tokenAddress: string, owner: string) => Promise<bigint>
+  getNativeBalance: (owner: string) => Promise<bigint>
   estimateTransferGas: (request: {
-    from: EvmAddress
-    to: EvmAddress
+    from: string
+    to: string
     /** null for the native coin. */
-    tokenAddress: EvmAddress | null
+    tokenAddress: string | null
     amountUnits: bigint
   }) => Promise<TransferGasEstimate>
   readAggregator: (address: EvmAddress) => Promise<PriceFeedReading>
@@ -161,10 +153,10 @@ const uint256DataLength = 66
 export function decodeTransferLogs(
   logs: readonly RawEvmLog[],
   options: DecodeTransferLogsOptions,
-): ObservedTransfer[] {
+): EvmObservedTransfer[] {
   const network = options.network ?? ''
   const { tokenIdByAddress, isWatched } = options
-  const transfers: ObservedTransfer[] = []
+  const transfers: EvmObservedTransfer[] = []
   for (const log of logs) {
     const topics = log.topics
     if (topics.length !== 3 || log.removed === true) continue
@@ -226,6 +218,24 @@ type RpcReceipt = {
   effectiveGasPrice?: string
   /** OP-stack chains (Base) charge an L1 data fee on top of L2 gas. */
   l1Fee?: string | null
+}
+
+/** `to`/`data`/`value` of a token transfer (tokenAddress set) or a native coin transfer. */
+function transferCall(
+  to: string,
+  tokenAddress: string | null,
+  amountUnits: bigint,
+): { to: EvmAddress; data: Hex | undefined; value: bigint } {
+  if (tokenAddress === null) return { to: to as EvmAddress, data: undefined, value: amountUnits }
+  return {
+    to: tokenAddress as EvmAddress,
+    data: encodeFunctionData({
+      abi: erc20Abi,
+      functionName: 'transfer',
+      args: [to as EvmAddress, amountUnits],
+    }),
+    value: 0n,
+  }
 }
 
 function toQuantity(value: bigint | number): Hex {
@@ -373,7 +383,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
     }
   }
 
-  const scanTransfers = async (request: TransferScanRequest): Promise<ObservedTransfer[]> => {
+  const scanTransfers = async (request: TransferScanRequest): Promise<EvmObservedTransfer[]> => {
     if (request.tokens.length === 0 || request.fromBlock > request.toBlock) return []
     const tokenIdByAddress = new Map(
       request.tokens.map((token) => [token.address.toLowerCase(), token.tokenId]),
@@ -381,7 +391,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
     const addresses = [...tokenIdByAddress.keys()]
     const decodeOptions: DecodeTransferLogsOptions = { network, tokenIdByAddress }
     if (request.isWatched !== undefined) decodeOptions.isWatched = request.isWatched
-    const transfers: ObservedTransfer[] = []
+    const transfers: EvmObservedTransfer[] = []
     for (
       let chunkStart = request.fromBlock;
       chunkStart <= request.toBlock;
@@ -398,17 +408,17 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
     return transfers
   }
 
-  const getTransactionOutcome = async (txHash: Hex): Promise<TransactionOutcome | undefined> => {
+  const getTransactionOutcome = async (txHash: string): Promise<TransactionOutcome | undefined> => {
     const receipt = await rpc<RpcReceipt | null>({
       method: 'eth_getTransactionReceipt',
-      params: [txHash],
+      params: [txHash as Hex],
     })
     return receipt === null ? undefined : toOutcome(receipt)
   }
 
   const scanNativeTransfers = async (
     request: NativeTransferScanRequest,
-  ): Promise<ObservedTransfer[]> => {
+  ): Promise<EvmObservedTransfer[]> => {
     if (request.fromBlock > request.toBlock) return []
     const { tokenId } = request
     const blockNumbers: bigint[] = []
@@ -435,7 +445,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
     const outcomes = await mapWithConcurrency(candidates, nativeScanConcurrency, (candidate) =>
       getTransactionOutcome(candidate.tx.hash),
     )
-    const transfers: ObservedTransfer[] = []
+    const transfers: EvmObservedTransfer[] = []
     candidates.forEach(({ block, tx, to }, index) => {
       if (outcomes[index]?.status !== 'success') return
       transfers.push({
@@ -454,7 +464,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
     return transfers
   }
 
-  const waitForReceipt = async (txHash: Hex, timeoutMs: number): Promise<TransactionOutcome> => {
+  const waitForReceipt = async (txHash: string, timeoutMs: number): Promise<TransactionOutcome> => {
     const deadline = AbortSignal.timeout(timeoutMs)
     for (;;) {
       const outcome = await getTransactionOutcome(txHash)
@@ -477,6 +487,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
   }
 
   return {
+    kind: 'evm',
     network,
     chainId,
     getChainId: async () => Number(BigInt(await rpc<Hex>({ method: 'eth_chainId', params: [] }))),
@@ -518,27 +529,57 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
     waitForReceipt,
     getTokenBalance: (tokenAddress, owner) =>
       publicClient.readContract({
-        address: tokenAddress,
+        address: tokenAddress as EvmAddress,
         abi: erc20Abi,
         functionName: 'balanceOf',
-        args: [owner],
+        args: [owner as EvmAddress],
       }),
-    getNativeBalance: (owner) => publicClient.getBalance({ address: owner }),
+    getNativeBalance: (owner) => publicClient.getBalance({ address: owner as EvmAddress }),
     estimateTransferGas: async ({ from, to, tokenAddress, amountUnits }) => {
-      const gasLimit =
-        tokenAddress === null
-          ? await publicClient.estimateGas({ account: from, to, value: amountUnits })
-          : await publicClient.estimateGas({
-              account: from,
-              to: tokenAddress,
-              data: encodeFunctionData({
-                abi: erc20Abi,
-                functionName: 'transfer',
-                args: [to, amountUnits],
-              }),
-            })
+      const gasLimit = await publicClient.estimateGas({
+        account: from as EvmAddress,
+        ...transferCall(to, tokenAddress, amountUnits),
+      })
       const maxFeePerGasWei = await estimateFeePerGas()
       return { gasLimit, maxFeePerGasWei, maxCostWei: gasLimit * maxFeePerGasWei }
+    },
+    signTransfer: async ({ from, to, tokenAddress, amountUnits }) => {
+      const account = privateKeyToAccount(from.privateKey)
+      const nonce = await publicClient.getTransactionCount({
+        address: account.address,
+        blockTag: 'pending',
+      })
+      const fees = await publicClient.estimateFeesPerGas()
+      const call = transferCall(to, tokenAddress, amountUnits)
+      const gas = await publicClient.estimateGas({ account: account.address, ...call })
+      const raw = await account.signTransaction({
+        chainId,
+        type: 'eip1559',
+        nonce,
+        // headroom: state may change between estimate and inclusion
+        gas: (gas * 12n) / 10n,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+        ...call,
+      })
+      return { raw, txHash: keccak256(raw), nonce: BigInt(nonce) }
+    },
+    broadcastTransfer: async (raw) => {
+      try {
+        await publicClient.sendRawTransaction({ serializedTransaction: raw as Hex })
+      } catch (error) {
+        const message = (error as Error).message.toLowerCase()
+        // the node already has it (a re-broadcast after a crash): the receipt tells the rest
+        if (
+          message.includes('already known') ||
+          message.includes('nonce too low') ||
+          message.includes('already imported')
+        ) {
+          return 'sent'
+        }
+        throw error
+      }
+      return 'sent'
     },
     readAggregator: async (address) => {
       const [decimals, round] = await Promise.all([
