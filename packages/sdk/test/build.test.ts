@@ -1,7 +1,16 @@
-import { before, describe, it } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,10 +50,27 @@ function files(dir: string): string[] {
 }
 
 describe('the published package (npm run build -w pepay)', () => {
+  let tmp: string
+  let tarball: { filename: string; files: { path: string }[] }
+
   before(() => {
-    const build = run(['scripts/build.ts'], sdkRoot)
-    assert.equal(build.status, 0, build.out)
+    tmp = mkdtempSync(join(tmpdir(), 'pepay-pack-'))
+    // a real pack: prepack builds dist/ and strips the `development` condition, postpack restores it
+    const packed = spawnSync('npm', ['pack', '--json', '--pack-destination', tmp], {
+      cwd: sdkRoot,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    })
+    assert.equal(packed.status, 0, `${packed.stdout}${packed.stderr}`)
+    // stdout holds the lifecycle scripts' output, then the JSON report
+    const [info] = JSON.parse(
+      packed.stdout.slice(packed.stdout.lastIndexOf('\n[\n') + 1),
+    ) as (typeof tarball)[]
+    assert.ok(info)
+    tarball = info
   })
+  after(() => rmSync(tmp, { recursive: true, force: true }))
 
   it('emits ESM JavaScript and declarations for every source file', () => {
     for (const name of [
@@ -101,13 +127,14 @@ describe('the published package (npm run build -w pepay)', () => {
     assert.equal(src.status, 0, src.out)
   })
 
-  it('packs dist, the README and package.json, and no sources', () => {
-    const packed = run(['pack', '--dry-run', '--json', '--ignore-scripts'], sdkRoot, 'npm')
-    assert.equal(packed.status, 0, packed.out)
-    const [manifest] = JSON.parse(packed.out.slice(packed.out.indexOf('['))) as {
-      files: { path: string }[]
-    }[]
-    const paths = (manifest?.files ?? []).map((f) => f.path)
+  it('packs dist, the README and a manifest without the source condition; the tarball imports outside the monorepo', () => {
+    assert.match(
+      readFileSync(join(sdkRoot, 'package.json'), 'utf8'),
+      /"development"/,
+      'postpack restored package.json',
+    )
+    assert.ok(!existsSync(join(sdkRoot, '.package.json.orig')))
+    const paths = tarball.files.map((f) => f.path)
     for (const p of [
       'package.json',
       'README.md',
@@ -116,6 +143,39 @@ describe('the published package (npm run build -w pepay)', () => {
       'dist/contracts/index.d.ts',
     ])
       assert.ok(paths.includes(p), p)
-    assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), paths.join(', '))
+    assert.ok(
+      !paths.some((p) => p.startsWith('src/') || p.startsWith('test/') || p.startsWith('scripts/')),
+      paths.join(', '),
+    )
+
+    const modules = join(tmp, 'consumer', 'node_modules')
+    mkdirSync(modules, { recursive: true })
+    const untar = spawnSync('tar', ['-xzf', join(tmp, tarball.filename), '-C', modules], {
+      encoding: 'utf8',
+    })
+    assert.equal(untar.status, 0, untar.stderr)
+    renameSync(join(modules, 'package'), join(modules, 'pepay'))
+    const manifest = JSON.parse(readFileSync(join(modules, 'pepay', 'package.json'), 'utf8')) as {
+      exports: Record<string, Record<string, string>>
+    }
+    assert.equal(manifest.exports['.']?.['development'], undefined)
+    // a bundler or Node with the development condition on still gets dist/
+    const script =
+      "import { Pepay, createWebhookVerifier } from 'pepay'; console.log(import.meta.resolve('pepay'), typeof Pepay, typeof createWebhookVerifier)"
+    const consumer = run(
+      [
+        '--no-experimental-strip-types',
+        '--conditions=development',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      join(tmp, 'consumer'),
+    )
+    assert.equal(consumer.status, 0, consumer.out)
+    assert.match(
+      consumer.out.trim(),
+      /consumer\/node_modules\/pepay\/dist\/index\.js function function$/,
+    )
   })
 })
