@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -19,10 +21,39 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url))
+
+/**
+ * A migrated PGlite data directory made once per set of migrations and copied for each test:
+ * creating a PGlite cluster (initdb in WASM) costs seconds, copying a migrated one milliseconds.
+ */
+async function pgliteTemplate(): Promise<string> {
+  const hash = createHash('sha256')
+  for (const file of readdirSync(MIGRATIONS_DIR).sort()) hash.update(file).update(readFileSync(join(MIGRATIONS_DIR, file)))
+  const template = join(tmpdir(), `pepay-pglite-template-${hash.digest('hex').slice(0, 16)}`)
+  if (existsSync(join(template, 'pgdata'))) return template
+  const { openDatabase } = await import('../../src/db/database.ts')
+  const { migrateToLatest } = await import('../../src/db/migrate.ts')
+  const building = mkdtempSync(join(tmpdir(), 'pepay-pglite-building-'))
+  const database = await openDatabase({ dataDir: building })
+  await migrateToLatest(database)
+  await database.close()
+  try {
+    // atomic publish: parallel test processes may race to build it; the first rename wins
+    renameSync(building, template)
+  } catch {
+    rmSync(building, { recursive: true, force: true })
+  }
+  return template
+}
+
 /** A fresh database per test file: a temp PGlite directory, or a new Postgres database. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pepay-test-'))
   if (TEST_DB === 'pglite') {
+    const template = await pgliteTemplate()
+    mkdirSync(dataDir, { recursive: true })
+    cpSync(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true })
     return { url: undefined, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) }
   }
   const name = `pepay_t_${randomBytes(6).toString('hex')}`
