@@ -7,6 +7,8 @@ import { currentHorizon, readEventsAfter, snapshotXmax, transactionsEndedBefore 
 export interface HubEvent {
   event: StoredEvent
   frame: string
+  /** The frame's UTF-8 bytes, encoded once for every socket that sends it. */
+  bytes: Buffer
 }
 
 export interface HubSubscriber {
@@ -196,7 +198,8 @@ export class EventHub {
   #emit(event: StoredEvent): void {
     const set = this.#subscribers.get(event.merchantId)
     if (!set || set.size === 0) return
-    const hubEvent: HubEvent = { event, frame: JSON.stringify(serializeEvent(event)) }
+    const frame = JSON.stringify(serializeEvent(event))
+    const hubEvent: HubEvent = { event, frame, bytes: Buffer.from(frame, 'utf8') }
     for (const subscriber of set) {
       try {
         subscriber.deliver(hubEvent)

@@ -142,7 +142,10 @@ export class StreamConnection implements HubSubscriber {
         }
         after = upTo > after ? upTo : after
         if (!this.#overflowed) break
-        if (round >= MAX_REPLAY_ROUNDS) return this.fail('SLOW_CONSUMER', 'The stream could not catch up with live events; reconnect with since')
+        if (round >= MAX_REPLAY_ROUNDS) {
+          this.fail('SLOW_CONSUMER', 'The stream could not catch up with live events; reconnect with since')
+          return
+        }
         // the live buffer was dropped: everything it held is <= the cursor now, so read again
         this.#overflowed = false
         this.#buffer = []
@@ -182,7 +185,9 @@ export class StreamConnection implements HubSubscriber {
     if (event.event.seq <= this.#lastSeq) return
     if (!this.#build) {
       if (!this.#canQueue()) return
-      this.#write(event.event, event.frame)
+      this.#ws.send(event.bytes, { binary: false })
+      this.#lastSeq = event.event.seq
+      this.#lastEventId = event.event.id
       return
     }
     // builders are async (a database read): keep order with a bounded per-connection chain

@@ -15,7 +15,6 @@ import { endpointScope, type WebhookRuntime } from './webhook-endpoint.service.t
 import { planRetry, shouldDisable } from './webhook-retry.state.ts'
 import {
   attemptsFor,
-  clearFailingSince,
   findDelivery,
   loadEvents,
   findEndpoint,
@@ -25,9 +24,11 @@ import {
   pauseDeliveries,
   scheduleNow,
   settleDelivery,
+  settleSuccesses,
   updateEndpoint,
   claimDueDeliveries,
   type AttemptRecord,
+  type SuccessfulAttempt,
   type ClaimedDelivery,
 } from './webhook.repo.ts'
 import { serializeDelivery, serializeEndpoint } from './webhook.serialize.ts'
@@ -127,11 +128,21 @@ export async function deliverDue(deps: Deps, options: DeliveryOptions): Promise<
   const claimed = await claimDueDeliveries(deps.db, { now, leaseUntil, leaseId, limit: options.batchSize })
   if (claimed.length === 0) return 0
   const events = await loadEvents(deps.db, claimed.map((c) => c.delivery.eventId))
-  await Promise.all(claimed.map((c) => attempt(deps, options, c, leaseId, events.get(c.delivery.eventId))))
+  const successes: SuccessfulAttempt[] = []
+  await Promise.all(claimed.map((c) => attempt(deps, options, c, leaseId, events.get(c.delivery.eventId), successes)))
+  // successes are written together (one statement); failures were recorded one by one
+  await settleSuccesses(deps.db, leaseId, successes, deps.clock.now())
   return claimed.length
 }
 
-async function attempt(deps: Deps, options: DeliveryOptions, claimed: ClaimedDelivery, leaseId: string, event: StoredEvent | undefined): Promise<void> {
+async function attempt(
+  deps: Deps,
+  options: DeliveryOptions,
+  claimed: ClaimedDelivery,
+  leaseId: string,
+  event: StoredEvent | undefined,
+  successes: SuccessfulAttempt[],
+): Promise<void> {
   const { delivery, endpoint } = claimed
   const startedAt = deps.clock.now()
   let result: PostResult
@@ -166,20 +177,31 @@ async function attempt(deps: Deps, options: DeliveryOptions, claimed: ClaimedDel
     }
   }
   const durationMs = Math.max(0, Math.round(monotonicMs() - started))
-  await recordAttempt(deps, options, claimed, leaseId, { startedAt, durationMs, result, eventMissing: !event })
+  if (result.outcome === 'succeeded') {
+    successes.push({
+      deliveryId: delivery.id,
+      attempt: delivery.attemptCount,
+      startedAt,
+      durationMs,
+      statusCode: result.statusCode ?? 200,
+      responseExcerpt: result.excerpt,
+    })
+    return
+  }
+  await recordAttempt(deps, options, claimed, leaseId, { startedAt, durationMs, result, eventMissing: !event, environment: event?.environment ?? 'devnet' })
 }
 
+/** A failed attempt: logged, rescheduled or given up, and counted against the endpoint. */
 async function recordAttempt(
   deps: Deps,
   options: DeliveryOptions,
   claimed: ClaimedDelivery,
   leaseId: string,
-  input: { startedAt: Date; durationMs: number; result: PostResult; eventMissing: boolean },
+  input: { startedAt: Date; durationMs: number; result: PostResult; eventMissing: boolean; environment: 'devnet' | 'mainnet' },
 ): Promise<void> {
   const { delivery } = claimed
   const { result } = input
-  let disabled = false
-  await deps.db.transaction().execute(async (trx) => {
+  const disabled = await deps.db.transaction().execute(async (trx): Promise<boolean> => {
     const now = deps.clock.now()
     const record: AttemptRecord = {
       deliveryId: delivery.id,
@@ -190,12 +212,6 @@ async function recordAttempt(
       statusCode: result.statusCode,
       error: result.error,
       responseExcerpt: result.excerpt,
-    }
-    if (result.outcome === 'succeeded') {
-      if (!(await settleDelivery(trx, { id: delivery.id, leaseId, status: 'succeeded', nextAttemptAt: null, lastStatusCode: result.statusCode, lastError: null, attemptedAt: input.startedAt, now }))) return
-      await insertAttempt(trx, record)
-      await clearFailingSince(trx, delivery.endpointId, now)
-      return
     }
     // failures lock the endpoint: the failing streak and the disable decision are per endpoint
     const endpoint = await lockEndpointById(trx, delivery.endpointId)
@@ -212,9 +228,9 @@ async function recordAttempt(
       attemptedAt: input.startedAt,
       now,
     })
-    if (!settled) return
+    if (!settled) return false
     await insertAttempt(trx, record)
-    if (!endpoint || endpoint.status !== 'enabled') return
+    if (!endpoint || endpoint.status !== 'enabled') return false
     const failingSince = endpoint.failingSince ?? input.startedAt
     if (!endpoint.failingSince) await updateEndpoint(trx, endpoint.id, { failing_since: failingSince, updated_at: now })
     if (shouldDisable(failingSince, now)) {
@@ -227,13 +243,14 @@ async function recordAttempt(
       await pauseDeliveries(trx, endpoint.id, now)
       await appendEvent(trx, {
         merchantId: endpoint.merchantId,
-        environment: endpoint.environment ?? 'devnet',
+        environment: endpoint.environment ?? input.environment,
         type: 'webhook_endpoint.disabled',
-        object: serializeEndpoint(off, now) as unknown as Record<string, unknown>,
+        object: serializeEndpoint(off, now),
         previousAttributes: { status: 'enabled', disabled_reason: null },
       }, now)
-      disabled = true
+      return true
     }
+    return false
   })
   if (disabled) for (const hook of deps.hooks.eventsCommitted) hook()
 }

@@ -5,7 +5,7 @@ import { BlockList, isIP } from 'node:net'
 export type Resolver = (hostname: string) => Promise<string[]>
 
 export const systemResolver: Resolver = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address)
+  (await lookup(hostname, { all: true, order: 'verbatim' })).map((a) => a.address)
 
 const RESOLVE_TIMEOUT_MS = 5_000
 

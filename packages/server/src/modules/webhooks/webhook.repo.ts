@@ -406,14 +406,44 @@ export async function loadEvents(db: Executor, ids: string[]): Promise<Map<strin
   return out
 }
 
-/** A success ends the endpoint's failing streak (a no-op, without a row lock, when there is none). */
-export async function clearFailingSince(db: Executor, endpointId: string, now: Date): Promise<void> {
-  await db
-    .updateTable('webhook_endpoint')
-    .set({ failing_since: null, updated_at: now })
-    .where('id', '=', endpointId)
-    .where('failing_since', 'is not', null)
-    .execute()
+export interface SuccessfulAttempt {
+  deliveryId: string
+  attempt: number
+  startedAt: Date
+  durationMs: number
+  statusCode: number
+  responseExcerpt: string | null
+}
+
+/**
+ * Settles a batch of successful attempts in one statement: each delivery only if this worker
+ * still holds its lease, its attempt logged, and its endpoint's failing streak cleared.
+ */
+export async function settleSuccesses(db: Executor, leaseId: string, attempts: SuccessfulAttempt[], now: Date): Promise<void> {
+  if (attempts.length === 0) return
+  const input = JSON.stringify(attempts.map((a) => ({
+    id: a.deliveryId, attempt: a.attempt, started_at: a.startedAt.toISOString(), duration_ms: a.durationMs,
+    status_code: a.statusCode, excerpt: a.responseExcerpt,
+  })))
+  await sql`
+    WITH input AS (
+      SELECT * FROM json_to_recordset(${input}::json)
+        AS t(id text, attempt int, started_at timestamptz, duration_ms int, status_code int, excerpt text)
+    ), settled AS (
+      UPDATE webhook_delivery d
+      SET status = 'succeeded', next_attempt_at = NULL, lease_id = NULL, last_attempt_at = i.started_at,
+          last_status_code = i.status_code, last_error = NULL, completed_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
+      FROM input i
+      WHERE d.id = i.id AND d.lease_id = ${leaseId}
+      RETURNING d.id, d.endpoint_id
+    ), logged AS (
+      INSERT INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, outcome, status_code, response_excerpt)
+      SELECT i.id, i.attempt, i.started_at, i.duration_ms, 'succeeded', i.status_code, i.excerpt
+      FROM input i JOIN settled s ON s.id = i.id
+      ON CONFLICT (delivery_id, attempt) DO NOTHING
+    )
+    UPDATE webhook_endpoint e SET failing_since = NULL, updated_at = ${now}::timestamptz
+    WHERE e.id IN (SELECT endpoint_id FROM settled) AND e.failing_since IS NOT NULL`.execute(db)
 }
 
 /** Locks the endpoint row for the failure bookkeeping of one attempt. */
