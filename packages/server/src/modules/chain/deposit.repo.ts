@@ -135,11 +135,8 @@ export async function listDepositAddressesSince(
     .selectAll()
     .where('environment', '=', environment as 'devnet')
     .where('network', '=', network)
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
-    )
-  }
+  // a row-value comparison is an index range (deposit_address_watch), not a filter over every row
+  if (after) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.createdAt, after.id)))
   const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute()
   return rows.map(toRecord)
 }

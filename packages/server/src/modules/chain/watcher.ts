@@ -149,9 +149,13 @@ export class ChainWatcher {
     const erc20 = this.network.tokens.filter((t) => t.tokenType === 'erc20' && t.address).map((t) => ({ address: t.address as `0x${string}`, tokenId: t.id }))
     const transfers: ObservedTransfer[] = erc20.length > 0 ? await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched }) : []
     const nativeToken = this.network.tokens.find((t) => t.tokenType === 'native')
-    // reading whole blocks is costly: only when some open deposit address expects the native coin
-    if (nativeToken && [...this.#addresses.values()].some((a) => a.tokenId === nativeToken.id)) {
-      transfers.push(...(await adapter.scanNativeTransfers({ fromBlock: from, toBlock: to, tokenId: nativeToken.id, isWatched })))
+    // any watched address may receive the native coin: a payer can switch an address's token to it
+    // after the address was loaded, and the cached record keeps the token it was allocated for
+    if (nativeToken && this.#addresses.size > 0) {
+      const native = await adapter.scanNativeTransfers({ fromBlock: from, toBlock: to, tokenId: nativeToken.id, isWatched })
+      // the treasury's own gas top-ups before a sweep are not payments
+      const treasury = this.network.treasury.address.toLowerCase()
+      transfers.push(...native.filter((x) => x.from !== treasury))
     }
     const header = await adapter.getBlockHeader(to)
     // a node behind its own head report (load-balanced RPC): a cursor saved without the block's hash

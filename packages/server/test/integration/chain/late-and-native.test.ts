@@ -115,6 +115,18 @@ describe('a payment that arrives after the invoice closed', () => {
 })
 
 describe('paying with the native coin (ETH on base)', () => {
+  // first in this suite: no deposit address was allocated for ETH before, only for USDC
+  it('detects an ETH payment after the payer switched the invoice from USDC to ETH', async () => {
+    const { id, session } = await newInvoice(t, merchant.merchantKey, { amount_usd: 3 })
+    const first = await allocateAddress(session, 'base', tokenOf(t, 'base', 'USDC').id)
+    await eventually(async () => chainLayer(t).watchers.find((w) => w.network.def.network === 'base')?.watched(first.temp_address), (x) => x !== undefined, 10_000, 'address watched')
+    const quote = await allocateAddress(session, 'base', tokenOf(t, 'base', 'ETH').id)
+    assert.equal(quote.temp_address, first.temp_address)
+    await payNative(t, { network: 'base', to: quote.temp_address, amountUnits: BigInt(quote.estimated_token_amount_units), payer: 4 })
+    const invoice = await eventually(() => invoiceOf(id), (i) => i.status === 'paid', 10_000, 'paid in ETH after switching')
+    assert.equal(invoice.payments[0].token_symbol, 'ETH')
+  })
+
   it('quotes from the devnet aggregator at 3000 USD with a 0.5% buffer and marks the invoice paid', async () => {
     const eth = tokenOf(t, 'base', 'ETH')
     const { id, session } = await newInvoice(t, merchant.merchantKey, { amount_usd: 30 })
@@ -218,7 +230,7 @@ describe('createAggregatorRateSource against a deployed MockAggregator', () => {
     assert.ok(receipt.contractAddress)
     aggregator = receipt.contractAddress
     const adapter = chainLayer(t).runtime.get('devnet', 'base')?.adapter
-    assert.ok(adapter)
+    assert.ok(adapter?.kind === 'evm')
     feed = { read: () => adapter.readAggregator(aggregator) }
   })
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { erc20Abi, type Hex } from 'viem'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
 import { allocateAddress, chainLayer, devnetClient, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
 
 // Merchant-side chain configuration against a real devnet: token acceptance, settlement token,
 // settlement wallets (and where sweeps go), and the devnet helper routes. A mainnet RPC is
@@ -108,7 +109,7 @@ describe('GET /api/v1/merchant/tokens/search', () => {
     ['?supports_stable_settlement=false', (x) => !x.supportsStableSettlement],
     ['?is_active=true', () => true],
     ['?network=ethereum', () => false],
-    ['?token_type=spl', () => false],
+    ['?token_type=spl', (x) => x.tokenType === 'spl'],
   ]
   for (const [query, expected] of filters) {
     it(`filters ${query || 'nothing'} to the matching devnet tokens with their total`, async () => {
@@ -322,7 +323,7 @@ describe('settlement preference routes', () => {
     assert.deepEqual(initial.body.available_stable_tokens.map((x: { id: number }) => x.id), stables.map((x) => x.id))
     assert.ok(!initial.body.available_stable_tokens.some((x: { token_symbol: string }) => x.token_symbol === 'ETH' || x.token_symbol === 'BNB'))
     const defaults = initial.body.available_stable_tokens.filter((x: { is_default_settlement: boolean }) => x.is_default_settlement).map((x: { network: string; token_symbol: string }) => `${x.network}:${x.token_symbol}`)
-    assert.deepEqual(defaults.sort(), ['base:USDC', 'bsc:USD1'])
+    assert.ok(defaults.includes('base:USDC') && defaults.includes('bsc:USD1'), JSON.stringify(defaults))
     assert.equal(initial.body.selected_settlement_token.is_default, true)
     assert.equal(initial.body.selected_settlement_token.token_symbol, 'USDC')
 
@@ -538,6 +539,10 @@ describe('settlement destination of a confirmed payment', () => {
     const { id, address } = await payInvoice(m.merchantKey, 4, { receiver_override_enable: true, receiver_override_address: override })
     const invoice = await eventually(async () => (await key('GET', `/api/v1/invoices/${id}?expand=payments`)).body, (i) => i.payments?.[0]?.settlement_status === 'settled', 20_000, 'settled')
     assert.equal(invoice.payments[0].settlement.destination_address, override)
+    // the treasury's gas top-up to the deposit address before the sweep is not a payment
+    const head = await client.getBlockNumber()
+    await eventually(async () => (await findCursor(t.server.deps.db, 'devnet', 'base'))?.lastBlock ?? 0n, (c) => c >= head, 10_000, 'watcher past the sweep')
+    assert.equal((await key('GET', `/api/v1/invoices/${id}?expand=payments`)).body.payments.length, 1)
     assert.equal(await balance(override), before.override + 4_000_000n)
     assert.equal(await balance(wallet), before.wallet)
     assert.equal(await balance(address), 0n)
@@ -553,8 +558,8 @@ describe('devnet routes', () => {
       assert.equal(res.status, 200, JSON.stringify(res.body))
       assert.equal(res.body.success, true)
       const networks = res.body.data.networks as { network: string; chain_id: number; rpc_url: string; native_symbol: string; tokens: { id: number; symbol: string; address: string | null; decimals: number }[] }[]
-      assert.deepEqual(networks.map((n) => n.network), ['base', 'bsc'])
-      for (const n of networks) {
+      assert.deepEqual(networks.map((n) => n.network), chainLayer(t).runtime.networks.filter((n) => n.def.environment === 'devnet').map((n) => n.def.network))
+      for (const n of networks.filter((x) => x.network === 'base' || x.network === 'bsc')) {
         const running = devnetClient(t, n.network)
         assert.equal(n.chain_id, running.net.chainId)
         assert.equal(n.rpc_url, running.net.rpcUrl)
@@ -562,7 +567,7 @@ describe('devnet routes', () => {
         assert.equal(await running.client.getChainId(), n.chain_id)
         assert.deepEqual(n.tokens.map((x) => x.id), chainLayer(t).runtime.get('devnet', n.network)?.tokens.map((x) => x.id))
       }
-      assert.deepEqual(networks.map((n) => n.native_symbol), ['ETH', 'BNB'])
+      assert.deepEqual(networks.filter((x) => x.network === 'base' || x.network === 'bsc').map((n) => n.native_symbol), ['ETH', 'BNB'])
     }
   })
 
