@@ -106,7 +106,16 @@ describe('a payment that arrives after the invoice closed', () => {
     const ownerApi = apiClient(t.url, keyHeaders(owner.merchantKey))
     await eventually(async () => (await ownerApi('GET', `/api/v1/invoices/${id}`)).body.status, (s) => s === 'expired', 10_000, 'expired')
     await payToken(t, { network: 'base', tokenAddress: usdc.address as string, to: quote.temp_address, amountUnits: 1_000_000n })
-    const invoice = await eventually(async () => (await ownerApi('GET', `/api/v1/invoices/${id}?expand=payments`)).body, (i) => i.payments[0]?.settlement_status === 'settled', 20_000, 'late payment settled')
+    // time moves on while the sweep runs: a failed attempt is retried once its backoff (on this clock) has passed
+    const invoice = await eventually(
+      async () => {
+        clock.advance(1_000)
+        return (await ownerApi('GET', `/api/v1/invoices/${id}?expand=payments`)).body
+      },
+      (i) => i.payments[0]?.settlement_status === 'settled',
+      20_000,
+      'late payment settled',
+    )
     assert.equal(invoice.payments[0].is_late, true)
     assert.equal(invoice.payments[0].settlement.destination_address, wallet)
     const { client } = devnetClient(t, 'base')
