@@ -80,17 +80,18 @@ describe('GET /pay in Chromium', { skip }, () => {
   const contexts: BrowserContext[] = []
 
   before(async () => {
+    // first: a missing browser fails the suite at once
+    browser = await launchChromium()
     // two confirmations: a payment is first seen unconfirmed, so the page shows it on its way
     t = await startTestServer({ devnet: true, clock, env: { PEPAY_DEVNET_CONFIRMATIONS: '2' } })
     const merchant = await t.onboard('Acme Coffee')
     pepay = new Pepay({ baseUrl: t.url, apiKey: merchant.merchantKey, maxRetries: 0 })
-    browser = await launchChromium()
     site = await startMerchantSite(t.url)
   })
   after(async () => {
     for (const context of contexts) await context.close().catch(() => undefined)
     await browser?.close()
-    await new Promise((resolve) => site?.server.close(resolve))
+    if (site) await new Promise((resolve) => site.server.close(resolve))
     await t?.close()
   })
 
