@@ -1,13 +1,11 @@
 import { uuidv7 } from '@pepay/core'
-import type { Hex } from 'viem'
 import type { Config } from '../../config.ts'
 import type { ChainServices, Deps } from '../../deps.ts'
 import { readinessChecks } from '../../http/operations.ts'
-import { deriveEvmAccount } from '../../providers/chain/keys/derive.ts'
 import type { ServerExtension } from '../../server.ts'
 import { runEvery, type Loop } from '../../workers/loop.ts'
 import { chainRoutes } from './chain.routes.ts'
-import { startChainRuntime, type ChainRuntime } from './chain.runtime.ts'
+import { depositAccount, startChainRuntime, type ChainRuntime } from './chain.runtime.ts'
 import { findDepositAddress, insertDepositAddress, nextDerivationIndex } from './deposit.repo.ts'
 import { sendOnce } from './sender.ts'
 import { settleDuePayments } from './settlement.ts'
@@ -33,8 +31,9 @@ function chainServices(deps: Deps, runtime: ChainRuntime): ChainServices {
       if (!network) throw new Error(`network ${input.network} is not available on ${input.environment}`)
       const existing = await findDepositAddress(trx, input.ownerType, input.ownerId, input.network)
       if (existing) return { id: existing.id, address: existing.address }
-      const index = await nextDerivationIndex(trx, 'evm')
-      const account = deriveEvmAccount(runtime.seed, index)
+      const kind = network.def.kind
+      const index = await nextDerivationIndex(trx, kind)
+      const account = depositAccount(runtime.seed, kind, index)
       const now = deps.clock.now()
       const created = await insertDepositAddress(trx, {
         id: uuidv7(now.getTime()),
@@ -44,9 +43,9 @@ function chainServices(deps: Deps, runtime: ChainRuntime): ChainServices {
         merchantId: input.merchantId,
         environment: input.environment,
         network: input.network,
-        chainKind: 'evm',
+        chainKind: kind,
         derivationIndex: index,
-        address: account.address.toLowerCase(),
+        address: account.address,
         tokenId: input.tokenId,
         createdBlock: null,
         createdAt: now,
@@ -62,7 +61,7 @@ function chainServices(deps: Deps, runtime: ChainRuntime): ChainServices {
         idempotencyKey: `treasury:${input.idempotencyKey}`,
         from: network.treasury,
         to: input.to,
-        tokenAddress: token.address as Hex | null,
+        tokenAddress: token.address,
         tokenId: token.id,
         amountUnits: input.amountUnits,
       })
@@ -104,7 +103,7 @@ export function chainExtension(config: Config): ServerExtension {
         plugins: [chainRoutes(deps, runtime)],
         workers,
         stop: async () => {
-          await runtime.devnet?.stop()
+          await Promise.all([runtime.devnet?.stop(), runtime.solanaDevnet?.stop()])
         },
       }
     },

@@ -33,7 +33,6 @@ import {
 } from '@pepay/contracts'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import type { Hex } from 'viem'
 import type { Deps } from '../../deps.ts'
 import { requirePrincipal, requireSession } from '../../http/auth.ts'
 import { scopedEnvironment } from '../../http/context.ts'
@@ -98,7 +97,7 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
           requires_memo: false,
           photo_uri: token.photoUri,
           is_monitored: token.isMonitored,
-          has_settlement_route: token.tokenType === 'erc20' || token.tokenType === 'native',
+          has_settlement_route: true,
           supports_stable_settlement: token.supportsStableSettlement,
           settlement_rate: null,
           settlement_cost_usd: null,
@@ -368,6 +367,7 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
         success: true as const,
         data: {
           networks: runtime.networks.filter((n) => n.def.environment === 'devnet').map((n) => ({
+            // the Solana devnet runs in-process: no RPC URL (empty string)
             network: n.def.network, chain_id: n.def.chainId, rpc_url: n.def.rpcUrls[0] ?? '', native_symbol: n.def.nativeSymbol,
             tokens: n.tokens.map((t) => ({ id: t.id, symbol: t.symbol, address: t.address, decimals: t.decimals })),
           })),
@@ -383,7 +383,8 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
       if (principal.environment !== 'devnet' || !devnet) throw new AppError('DEVNET_ONLY', 'the faucet exists only for devnet credentials on a server running the embedded devnet')
       const body = request.body
       const network = runtime.get('devnet', body.network)
-      if (!network) throw fieldError('network', 'not a devnet network')
+      const tools = network?.devnet
+      if (!network || !tools) throw fieldError('network', 'not a devnet network')
       const token = network.tokens.find((t) => t.id === body.token_id)
       if (!token) throw fieldError('token_id', 'not a token of this network')
       const check = validateAddressForNetwork(body.network, body.address)
@@ -397,8 +398,8 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
       // a faucet, not a mint of unbounded value: 1,000,000 whole tokens per call
       if (amountUnits <= 0n || amountUnits > 1_000_000n * 10n ** BigInt(token.decimals)) throw fieldError('amount', 'must be > 0 and at most 1000000')
       // gas first, so the address can move the tokens
-      await devnet.faucet(body.network, check.address as Hex, { tokenAddress: 'native', amountUnits: 10n ** 17n })
-      const sent = await devnet.faucet(body.network, check.address as Hex, { tokenAddress: token.tokenType === 'native' ? 'native' : (token.address as Hex), amountUnits })
+      await tools.faucet(check.address, { address: null }, tools.gasUnits)
+      const sent = await tools.faucet(check.address, { address: token.address }, amountUnits)
       return { success: true as const, data: { tx_hash: sent.txHash, network: body.network, address: check.address, token_id: token.id, amount_units: amountUnits.toString() } }
     })
 
@@ -412,9 +413,10 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
       const invoice = await deps.db.selectFrom('invoice').select(['id', 'environment']).where('id', '=', body.invoice_id).where('merchant_id', '=', principal.merchantId.toString()).executeTakeFirst()
       if (!invoice || invoice.environment !== 'devnet') throw new NotFoundError('invoice')
       const network = runtime.get('devnet', body.network)
-      if (!network) throw fieldError('network', 'not a devnet network')
+      const tools = network?.devnet
+      if (!network || !tools) throw fieldError('network', 'not a devnet network')
       const token = body.token_id === undefined ? network.tokens.find((t) => t.isStable) : network.tokens.find((t) => t.id === body.token_id)
-      if (!token || token.tokenType !== 'erc20') throw fieldError('token_id', 'not an ERC-20 token of this network')
+      if (!token?.address) throw fieldError('token_id', 'not a token contract (ERC-20 or SPL) of this network')
       const quote = await allocatePaymentAddress(deps, runtime, invoice.id, { network: body.network, tokenId: token.id })
       let amountUnits = BigInt(quote.estimated_token_amount_units)
       if (body.amount !== undefined) {
@@ -425,14 +427,10 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
         }
       }
       if (amountUnits <= 0n) throw fieldError('amount', 'nothing to pay')
-      const payer = devnet.fundedAccounts(body.network).at(-1)
-      if (!payer) throw new AppError('SERVICE_UNAVAILABLE', 'no funded devnet account')
-      await devnet.faucet(body.network, payer.address, { tokenAddress: token.address as Hex, amountUnits })
-      const sent = await network.adapter.sendToken({ privateKey: payer.privateKey, tokenAddress: token.address as Hex, to: quote.temp_address as Hex, amountUnits })
-      await network.adapter.waitForReceipt(sent.txHash, 30_000)
+      const sent = await tools.payFromFundedAccount({ address: token.address, decimals: token.decimals }, quote.temp_address, amountUnits)
       return {
         success: true as const,
-        data: { tx_hash: sent.txHash, network: body.network, token_id: token.id, token_symbol: token.symbol, to_address: quote.temp_address, from_address: payer.address.toLowerCase(), amount_units: amountUnits.toString() },
+        data: { tx_hash: sent.txHash, network: body.network, token_id: token.id, token_symbol: token.symbol, to_address: quote.temp_address, from_address: sent.from, amount_units: amountUnits.toString() },
       }
     })
   }

@@ -1,13 +1,17 @@
 import { join } from 'node:path'
+import { toHex } from 'viem'
 import type { Config } from '../../config.ts'
 import type { Deps } from '../../deps.ts'
 import type { Executor } from '../../db/database.ts'
+import type { ChainAccountKey, ChainAdapter, Hex } from '../../providers/chain/chain-adapter.ts'
 import { createEvmAdapter, type EvmAdapter } from '../../providers/chain/evm/evm-adapter.ts'
 import { startDevnet, type Devnet } from '../../providers/chain/devnet/devnet.ts'
-import { deriveEvmAccount } from '../../providers/chain/keys/derive.ts'
+import { deriveEvmAccount, deriveSolanaAccount } from '../../providers/chain/keys/derive.ts'
 import { loadEncryptionKey } from '../../providers/chain/keys/encryption-key.ts'
 import { openSeedVault, type SeedStore } from '../../providers/chain/keys/seed-vault.ts'
-import { mainnetNetworksFromEnv, type NetworkDefinition } from '../../providers/chain/networks.ts'
+import { mainnetNetworksFromEnv, type ChainKind, type NetworkDefinition } from '../../providers/chain/networks.ts'
+import { startSolanaDevnet, type SolanaDevnet } from '../../providers/chain/solana/devnet.ts'
+import { createSolanaAdapter, type SolanaAdapter } from '../../providers/chain/solana/solana-adapter.ts'
 import { createAggregatorRateSource, type AggregatorFeed } from '../quotes/aggregator-rate-source.ts'
 import { createFixedRateSource, type RateSource } from '../quotes/rate-source.ts'
 import { listAllTokens, upsertTokens, type TokenRecord } from './token.repo.ts'
@@ -15,12 +19,43 @@ import { listAllTokens, upsertTokens, type TokenRecord } from './token.repo.ts'
 /** The derivation index reserved for the platform's gas/treasury account (never a deposit index). */
 export const TREASURY_DERIVATION_INDEX = 2 ** 31 - 1
 
+/** Devnet-only helpers behind one shape for every chain kind (faucet and simulated payers). */
+export interface DevnetTools {
+  /** Native coin (smallest unit) the faucet adds so a fresh address can move tokens. */
+  gasUnits: bigint
+  faucet: (address: string, token: { address: string | null }, amountUnits: bigint) => Promise<{ txHash: string }>
+  /** Funds a devnet payer account with the token and pays `to` from it; resolves once included. */
+  payFromFundedAccount: (token: { address: string; decimals: number }, to: string, amountUnits: bigint) => Promise<{ txHash: string; from: string }>
+}
+
 export interface ChainNetwork {
   def: NetworkDefinition
-  adapter: EvmAdapter
+  /** Both satisfy `ChainAdapter`; `kind` narrows to chain-specific extras (EVM price feeds). */
+  adapter: EvmAdapter | SolanaAdapter
   tokens: TokenRecord[]
-  /** Pays gas for sweeps and sends treasury transfers (devnet: dev account #0). */
-  treasury: { address: string; privateKey: `0x${string}` }
+  /** Pays gas for sweeps and sends treasury transfers (devnet: dev account #0 / the Solana devnet treasury). */
+  treasury: ChainAccountKey
+  /** Present for networks of the embedded devnet. */
+  devnet?: DevnetTools
+}
+
+/** A deposit account's key in its storage form: lowercase hex address (EVM) or base58 (Solana). */
+export function depositAccount(seed: Uint8Array, kind: ChainKind, index: number): ChainAccountKey {
+  if (kind === 'solana') {
+    const account = deriveSolanaAccount(seed, index)
+    return { address: account.address, privateKey: toHex(account.secretKey) }
+  }
+  const account = deriveEvmAccount(seed, index)
+  return { address: account.address.toLowerCase(), privateKey: account.privateKey }
+}
+
+// both adapters stay usable wherever the chain-neutral interface is expected
+const _evmIsChainAdapter: (adapter: EvmAdapter) => ChainAdapter = (adapter) => adapter
+void _evmIsChainAdapter
+
+/** Addresses compare as stored: EVM lowercase, Solana base58 exactly as given (it is case-sensitive). */
+export function storageAddress(kind: ChainKind, address: string): string {
+  return kind === 'evm' ? address.toLowerCase() : address
 }
 
 export interface ChainRuntime {
@@ -29,6 +64,8 @@ export interface ChainRuntime {
   tokenById(id: number): TokenRecord | undefined
   seed: Uint8Array
   devnet: Devnet | undefined
+  /** The embedded Solana devnet, when the devnet runs. */
+  solanaDevnet?: SolanaDevnet
   rates: Record<'devnet' | 'mainnet', RateSource>
   /** Networks whose RPC is failing, with the reason (shown on /readyz and available-tokens). */
   degraded: Map<string, string>
@@ -53,6 +90,13 @@ function seedStore(db: Executor): SeedStore {
 }
 
 const DEVNET_CONFIRMATIONS_DEFAULT = 1
+/** Devnet SOL price (USD, 8 decimals): there is no on-chain feed for it on the embedded devnet. */
+const DEVNET_SOL_USD = { answer: 150_00000000n, decimals: 8 }
+
+/** Prices from `overrides[network]` when present, otherwise from `fallback`. */
+function ratesByNetwork(fallback: RateSource, overrides: Record<string, RateSource>): RateSource {
+  return { getPrice: (ref) => (overrides[ref.network] ?? fallback).getPrice(ref) }
+}
 
 export async function startChainRuntime(deps: Deps, config: Config): Promise<ChainRuntime> {
   const key = await loadEncryptionKey({ envValue: config.masterKey, keyFilePath: join(config.dataDir, 'master.key') })
@@ -61,8 +105,19 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
 
   const definitions: NetworkDefinition[] = mainnetNetworksFromEnv(config.chainEnv)
   let devnet: Devnet | undefined
+  let solanaDevnet: SolanaDevnet | undefined
   if (config.devnet === 'embedded') {
-    devnet = await startDevnet({ dataDir: config.dataDir, log: (message) => deps.log.debug({ devnet: true }, message) })
+    const log = (message: string) => deps.log.debug({ devnet: true }, message)
+    const [evm, solana] = await Promise.allSettled([
+      startDevnet({ dataDir: config.dataDir, log }),
+      startSolanaDevnet({ dataDir: config.dataDir, now: () => deps.clock.now(), log }),
+    ])
+    if (evm.status === 'rejected' || solana.status === 'rejected') {
+      if (evm.status === 'fulfilled') await evm.value.stop()
+      throw evm.status === 'rejected' ? evm.reason : (solana as PromiseRejectedResult).reason
+    }
+    devnet = evm.value
+    solanaDevnet = solana.value
     for (const n of devnet.networks) {
       definitions.push({
         network: n.network,
@@ -89,12 +144,61 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
         ],
       })
     }
+    definitions.push({
+      network: solanaDevnet.network,
+      kind: 'solana',
+      environment: 'devnet',
+      chainId: 0,
+      blockTimeMs: 400,
+      confirmations: config.devnetConfirmations ?? DEVNET_CONFIRMATIONS_DEFAULT,
+      nativeSymbol: 'SOL',
+      // in-process: no RPC endpoint
+      rpcUrls: [],
+      nativePriceFeed: null,
+      tokens: [
+        ...solanaDevnet.tokens.map((t) => ({
+          symbol: t.symbol,
+          name: t.name,
+          tokenType: 'spl' as const,
+          address: t.address,
+          decimals: t.decimals,
+          isStable: true,
+          supportsStableSettlement: true,
+          isDefaultSettlement: t.symbol === 'DUSDC',
+        })),
+        { symbol: 'SOL', name: 'Solana', tokenType: 'native' as const, address: null, decimals: 9, isStable: false, supportsStableSettlement: false, isDefaultSettlement: false },
+      ],
+    })
   }
   await upsertTokens(deps.db, definitions)
   const allTokens = await listAllTokens(deps.db)
   const tokensById = new Map(allTokens.map((t) => [t.id, t]))
 
+  const evmAdapters = new Map<NetworkDefinition, EvmAdapter>()
   const networks: ChainNetwork[] = definitions.map((def) => {
+    const tokens = allTokens.filter((t) => t.network === def.network && t.environment === def.environment && t.isActive)
+    if (def.kind === 'solana') {
+      // only the embedded devnet has a Solana RPC (mainnet Solana is not wired: see docs/compat.md)
+      if (!solanaDevnet || def.environment !== 'devnet') throw new Error(`no Solana RPC for ${def.network} on ${def.environment}`)
+      const sol = solanaDevnet
+      return {
+        def,
+        adapter: createSolanaAdapter({ network: def.network, rpc: sol.rpc, requestTimeoutMs: 5_000, pollingIntervalMs: 20 }),
+        tokens,
+        treasury: sol.treasury,
+        devnet: {
+          gasUnits: 1_000_000_000n,
+          faucet: (address, token, amountUnits) => sol.faucet(address, { token: token.address ?? 'native', amountUnits }),
+          payFromFundedAccount: async (token, to, amountUnits) => {
+            const payer = sol.fundedAccounts().at(-1)
+            if (!payer) throw new Error('no funded solana devnet account')
+            await sol.faucet(payer.address, { token: token.address, amountUnits })
+            const sent = await sol.transfer(payer, { token: token.address, to, amountUnits })
+            return { txHash: sent.txHash, from: payer.address }
+          },
+        },
+      }
+    }
     const adapter = createEvmAdapter({
       network: def.network,
       chainId: def.chainId,
@@ -102,33 +206,51 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
       requestTimeoutMs: def.environment === 'devnet' ? 5_000 : 10_000,
       pollingIntervalMs: def.environment === 'devnet' ? 50 : 1_000,
     })
+    evmAdapters.set(def, adapter)
     const treasury =
       def.environment === 'devnet' && devnet
         ? { address: devnet.platformAccount.address.toLowerCase(), privateKey: devnet.platformAccount.privateKey }
-        : (() => {
-            const account = deriveEvmAccount(vault.seed, TREASURY_DERIVATION_INDEX)
-            return { address: account.address.toLowerCase(), privateKey: account.privateKey }
-          })()
+        : depositAccount(vault.seed, 'evm', TREASURY_DERIVATION_INDEX)
+    const evmDevnet = def.environment === 'devnet' ? devnet : undefined
     return {
       def,
       adapter,
       treasury,
-      tokens: allTokens.filter((t) => t.network === def.network && t.environment === def.environment && t.isActive),
+      tokens,
+      ...(evmDevnet && {
+        devnet: {
+          gasUnits: 10n ** 17n,
+          faucet: (address: string, token: { address: string | null }, amountUnits: bigint) =>
+            evmDevnet.faucet(def.network, address as Hex, { tokenAddress: (token.address ?? 'native') as Hex | 'native', amountUnits }),
+          payFromFundedAccount: async (token: { address: string }, to: string, amountUnits: bigint) => {
+            const payer = evmDevnet.fundedAccounts(def.network).at(-1)
+            if (!payer) throw new Error('no funded devnet account')
+            await evmDevnet.faucet(def.network, payer.address, { tokenAddress: token.address as Hex, amountUnits })
+            const sent = await adapter.sendToken({ privateKey: payer.privateKey, tokenAddress: token.address as Hex, to: to as Hex, amountUnits })
+            await adapter.waitForReceipt(sent.txHash, 30_000)
+            return { txHash: sent.txHash, from: payer.address.toLowerCase() }
+          },
+        },
+      }),
     }
   })
 
   const feeds = (environment: 'devnet' | 'mainnet') =>
     new Map<string, AggregatorFeed>(
-      networks
-        .filter((n) => n.def.environment === environment && n.def.nativePriceFeed)
-        .map((n) => [n.def.network, { read: () => n.adapter.readAggregator(n.def.nativePriceFeed as `0x${string}`) }]),
+      [...evmAdapters.entries()]
+        .filter(([def]) => def.environment === environment && def.nativePriceFeed)
+        .map(([def, adapter]) => [def.network, { read: () => adapter.readAggregator(def.nativePriceFeed as Hex) }]),
     )
   const now = () => deps.clock.now()
   const rates = {
-    // devnet prices come from the devnet's own mock aggregators (deployed by the devnet), with a fixed fallback
-    devnet: devnet
-      ? createAggregatorRateSource({ feeds: feeds('devnet'), now, maxAgeMs: Number.MAX_SAFE_INTEGER })
-      : createFixedRateSource({ ETH: { answer: 3000_00000000n, decimals: 8 }, BNB: { answer: 600_00000000n, decimals: 8 } }, { clock: now }),
+    // devnet prices come from the devnet's own mock aggregators (deployed by the devnet), with a fixed
+    // fallback; SOL has no devnet aggregator and a fixed price
+    devnet: ratesByNetwork(
+      devnet
+        ? createAggregatorRateSource({ feeds: feeds('devnet'), now, maxAgeMs: Number.MAX_SAFE_INTEGER })
+        : createFixedRateSource({ ETH: { answer: 3000_00000000n, decimals: 8 }, BNB: { answer: 600_00000000n, decimals: 8 } }, { clock: now }),
+      { solana: createFixedRateSource({ SOL: DEVNET_SOL_USD }, { clock: now }) },
+    ),
     mainnet: createAggregatorRateSource({ feeds: feeds('mainnet'), now, maxAgeMs: 5 * 60_000 }),
   }
 
@@ -138,6 +260,7 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
     tokenById: (id) => tokensById.get(id),
     seed: vault.seed,
     devnet,
+    ...(solanaDevnet && { solanaDevnet }),
     rates,
     degraded: new Map(),
   }

@@ -1,13 +1,12 @@
 import { AppError, millisToJson, millisToUsdNumber, uuidv7 } from '@pepay/core'
 import type { Deps } from '../../deps.ts'
 import { fieldError } from '../../http/errors.ts'
-import { deriveEvmAccount } from '../../providers/chain/keys/derive.ts'
 import { lockInvoice, type Invoice } from '../invoices/invoice.repo.ts'
 import { remainingUsdMillis } from '../invoices/invoice.state.ts'
 import { currentStatus } from '../payment-sessions/payment-session.service.ts'
 import { mintPaymentSessionToken } from '../payment-sessions/session-jwt.ts'
 import { formatUnits, stablecoinPrice, usdMillisToTokenUnits, type FixedPointPrice } from '../quotes/quote.ts'
-import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
+import { depositAccount, type ChainNetwork, type ChainRuntime } from './chain.runtime.ts'
 import { findDepositAddress, insertDepositAddress, insertQuote, nextDerivationIndex, updateDepositToken } from './deposit.repo.ts'
 import { isAccepted, merchantBlocks, merchantChainSettings, type TokenRecord } from './token.repo.ts'
 
@@ -34,8 +33,13 @@ export function tokensPerUsd(price: FixedPointPrice): string {
   return `${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, '0')}`
 }
 
-/** EIP-681 URI for EVM wallets (token transfer or native value). */
+/** EIP-681 URI for EVM wallets (token transfer or native value); a Solana Pay transfer request on Solana. */
 export function paymentUri(network: ChainNetwork, token: TokenRecord, to: string, amountUnits: bigint): string {
+  if (network.def.kind === 'solana') {
+    // Solana Pay: amount in whole tokens (decimal), spl-token names the mint; none for SOL
+    const amount = formatUnits(amountUnits, token.decimals)
+    return token.address === null ? `solana:${to}?amount=${amount}` : `solana:${to}?amount=${amount}&spl-token=${token.address}`
+  }
   if (token.tokenType === 'native') return `ethereum:${to}@${network.def.chainId}?value=${amountUnits}`
   return `ethereum:${token.address}@${network.def.chainId}/transfer?address=${to}&uint256=${amountUnits}`
 }
@@ -99,8 +103,9 @@ export async function allocatePaymentAddress(
     }
     let deposit = await findDepositAddress(trx, 'invoice', invoice.id, selection.network)
     if (!deposit) {
-      const index = await nextDerivationIndex(trx, 'evm')
-      const account = deriveEvmAccount(runtime.seed, index)
+      const kind = chainNetwork.def.kind
+      const index = await nextDerivationIndex(trx, kind)
+      const account = depositAccount(runtime.seed, kind, index)
       deposit = await insertDepositAddress(trx, {
         id: uuidv7(now.getTime()),
         ownerType: 'invoice',
@@ -109,9 +114,9 @@ export async function allocatePaymentAddress(
         merchantId: invoice.merchantId,
         environment: invoice.environment,
         network: selection.network,
-        chainKind: 'evm',
+        chainKind: kind,
         derivationIndex: index,
-        address: account.address.toLowerCase(),
+        address: account.address,
         tokenId: token.id,
         createdBlock,
         createdAt: now,

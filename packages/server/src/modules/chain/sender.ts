@@ -1,29 +1,21 @@
-import { createPublicClient, encodeFunctionData, erc20Abi, http, type Hex, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import type { Deps } from '../../deps.ts'
-import type { ChainNetwork } from './chain.runtime.ts'
+import type { ChainAccountKey, SignedTransfer } from '../../providers/chain/chain-adapter.ts'
+import { storageAddress, type ChainNetwork } from './chain.runtime.ts'
 
 const RECEIPT_TIMEOUT_MS = 60_000
+/** A Solana transaction whose blockhash aged out is signed anew at most this often per call. */
+const MAX_RESIGNS = 3
 
 export interface SendRequest {
   idempotencyKey: string
-  from: { address: string; privateKey: Hex }
+  from: ChainAccountKey
   to: string
-  /** Token contract, or null for the native coin. */
+  /** Token contract or mint, or null for the native coin. */
   tokenAddress: string | null
   tokenId: number | null
   amountUnits: bigint
-}
-
-const clients = new Map<string, PublicClient>()
-function clientFor(network: ChainNetwork): PublicClient {
-  const key = `${network.def.environment}:${network.def.network}`
-  let client = clients.get(key)
-  if (!client) {
-    client = createPublicClient({ transport: http(network.def.rpcUrls[0], { retryCount: 0, timeout: 10_000 }), cacheTime: 0 }) as PublicClient
-    clients.set(key, client)
-  }
-  return client
+  /** Solana: pays the fee (and rent of a new token account) so `from` needs no SOL. */
+  feePayer?: ChainAccountKey
 }
 
 /** Sends from one account are serialised in this process so nonces never collide. */
@@ -35,51 +27,52 @@ function serialise<T>(account: string, task: () => Promise<T>): Promise<T> {
   return next
 }
 
+function sign(network: ChainNetwork, request: SendRequest): Promise<SignedTransfer> {
+  const token = request.tokenId === null ? undefined : network.tokens.find((t) => t.id === request.tokenId)
+  const decimals = token?.decimals ?? network.tokens.find((t) => t.tokenType === 'native')?.decimals ?? 18
+  return network.adapter.signTransfer({
+    from: request.from,
+    to: request.to,
+    tokenAddress: request.tokenAddress,
+    tokenDecimals: decimals,
+    amountUnits: request.amountUnits,
+    ...(request.feePayer && { feePayer: request.feePayer }),
+  })
+}
+
 /**
  * Persist, send, reconcile: the transaction is signed and stored under its idempotency key before
  * it is broadcast, so a retry after a crash re-broadcasts the same bytes (same hash) and can never
- * pay twice. Resolves with the hash once it is mined successfully.
+ * pay twice. Resolves with the hash once it is included successfully.
+ *
+ * Solana bytes expire with their blockhash: when the chain reports the stored bytes can no longer
+ * land and their signature is not on chain, they are replaced by a new signature (compare-and-set
+ * on the stored hash, so only one process re-signs).
  */
-export async function sendOnce(deps: Deps, network: ChainNetwork, request: SendRequest): Promise<{ txHash: Hex }> {
-  const existing = await deps.db.selectFrom('chain_send').selectAll().where('idempotency_key', '=', request.idempotencyKey).executeTakeFirst()
-  if (existing?.status === 'mined' && existing.tx_hash) return { txHash: existing.tx_hash as Hex }
-  const client = clientFor(network)
-  let raw = existing?.raw_tx as Hex | null | undefined
-  let txHash = existing?.tx_hash as Hex | null | undefined
+export async function sendOnce(deps: Deps, network: ChainNetwork, request: SendRequest): Promise<{ txHash: string }> {
+  const key = request.idempotencyKey
+  const existing = await deps.db.selectFrom('chain_send').selectAll().where('idempotency_key', '=', key).executeTakeFirst()
+  if (existing?.status === 'mined' && existing.tx_hash) return { txHash: existing.tx_hash }
+  const { adapter } = network
+  let raw = existing?.raw_tx
+  let txHash = existing?.tx_hash
   if (!raw || !txHash) {
     const signed = await serialise(request.from.address, async () => {
-      const account = privateKeyToAccount(request.from.privateKey)
-      const nonce = await client.getTransactionCount({ address: account.address, blockTag: 'pending' })
-      const fees = await client.estimateFeesPerGas()
-      const call = request.tokenAddress
-        ? { to: request.tokenAddress as Hex, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [request.to as Hex, request.amountUnits] }), value: 0n }
-        : { to: request.to as Hex, data: undefined, value: request.amountUnits }
-      const gas = await client.estimateGas({ account: account.address, ...call })
-      const serialized = await account.signTransaction({
-        chainId: network.def.chainId,
-        type: 'eip1559',
-        nonce,
-        gas: (gas * 12n) / 10n,
-        maxFeePerGas: fees.maxFeePerGas,
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-        ...call,
-      })
-      const { keccak256 } = await import('viem')
-      const hash = keccak256(serialized)
+      const tx = await sign(network, request)
       const now = deps.clock.now()
       const stored = await deps.db
         .insertInto('chain_send')
         .values({
-          idempotency_key: request.idempotencyKey,
+          idempotency_key: key,
           environment: network.def.environment,
           network: network.def.network,
-          from_address: request.from.address.toLowerCase(),
-          to_address: request.to.toLowerCase(),
+          from_address: storageAddress(network.def.kind, request.from.address),
+          to_address: storageAddress(network.def.kind, request.to),
           token_id: request.tokenId,
           amount_units: request.amountUnits.toString(),
-          nonce: nonce.toString(),
-          raw_tx: serialized,
-          tx_hash: hash,
+          nonce: tx.nonce === null ? null : tx.nonce.toString(),
+          raw_tx: tx.raw,
+          tx_hash: tx.txHash,
           status: 'signed',
           created_at: now,
           updated_at: now,
@@ -89,36 +82,56 @@ export async function sendOnce(deps: Deps, network: ChainNetwork, request: SendR
         .executeTakeFirst()
       if (stored) {
         // broadcast while still holding the account's turn: the next nonce depends on it
-        await broadcast(client, serialized)
-        return { raw: serialized, hash }
+        const sent = await adapter.broadcastTransfer(tx.raw)
+        return { raw: tx.raw, hash: tx.txHash, sent }
       }
-      const winner = await deps.db.selectFrom('chain_send').select(['raw_tx', 'tx_hash']).where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow()
-      return { raw: winner.raw_tx as Hex, hash: winner.tx_hash as Hex }
+      const winner = await deps.db.selectFrom('chain_send').select(['raw_tx', 'tx_hash']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+      return { raw: winner.raw_tx ?? '', hash: winner.tx_hash ?? '', sent: await adapter.broadcastTransfer(winner.raw_tx ?? '') }
     })
     raw = signed.raw
     txHash = signed.hash
-  } else {
-    await broadcast(client, raw)
+    if (signed.sent === 'expired') ({ raw, txHash } = await resign(deps, network, request, txHash))
+  } else if ((await adapter.broadcastTransfer(raw)) === 'expired') {
+    ;({ raw, txHash } = await resign(deps, network, request, txHash))
   }
-  await deps.db.updateTable('chain_send').set({ status: 'broadcast', updated_at: deps.clock.now() }).where('idempotency_key', '=', request.idempotencyKey).where('status', '=', 'signed').execute()
-  const receipt = await client.waitForTransactionReceipt({ hash: txHash, timeout: RECEIPT_TIMEOUT_MS, pollingInterval: network.def.environment === 'devnet' ? 20 : 1_000 })
-  const status = receipt.status === 'success' ? 'mined' : 'failed'
+  await deps.db.updateTable('chain_send').set({ status: 'broadcast', updated_at: deps.clock.now() }).where('idempotency_key', '=', key).where('status', '=', 'signed').execute()
+  const outcome = await adapter.waitForReceipt(txHash, RECEIPT_TIMEOUT_MS)
+  const status = outcome.status === 'success' ? 'mined' : 'failed'
   await deps.db
     .updateTable('chain_send')
     .set({ status, error: status === 'failed' ? 'transaction reverted' : null, updated_at: deps.clock.now() })
-    .where('idempotency_key', '=', request.idempotencyKey)
+    .where('idempotency_key', '=', key)
     .execute()
   if (status === 'failed') throw new Error(`transaction ${txHash} reverted`)
   return { txHash }
 }
 
-async function broadcast(client: PublicClient, raw: Hex): Promise<void> {
-  try {
-    await client.sendRawTransaction({ serializedTransaction: raw })
-  } catch (error) {
-    const message = (error as Error).message.toLowerCase()
-    // the node already has it (a re-broadcast after a crash): fine, wait for the receipt
-    if (message.includes('already known') || message.includes('nonce too low') || message.includes('already imported')) return
-    throw error
+/** Replaces expired bytes that never landed with a fresh signature, then broadcasts it. */
+async function resign(deps: Deps, network: ChainNetwork, request: SendRequest, expiredHash: string): Promise<{ raw: string; txHash: string }> {
+  let current = expiredHash
+  for (let attempt = 0; attempt < MAX_RESIGNS; attempt += 1) {
+    // included after all (seen between the broadcast and now): nothing to replace
+    if (await network.adapter.getTransactionOutcome(current)) {
+      const row = await deps.db.selectFrom('chain_send').select(['raw_tx', 'tx_hash']).where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow()
+      return { raw: row.raw_tx ?? '', txHash: row.tx_hash ?? current }
+    }
+    const tx = await sign(network, request)
+    const replaced = await deps.db
+      .updateTable('chain_send')
+      .set({ raw_tx: tx.raw, tx_hash: tx.txHash, status: 'signed', updated_at: deps.clock.now() })
+      .where('idempotency_key', '=', request.idempotencyKey)
+      .where('tx_hash', '=', current)
+      .returning('tx_hash')
+      .executeTakeFirst()
+    if (!replaced) {
+      // another process re-signed first: follow its bytes
+      const row = await deps.db.selectFrom('chain_send').select(['raw_tx', 'tx_hash']).where('idempotency_key', '=', request.idempotencyKey).executeTakeFirstOrThrow()
+      current = row.tx_hash ?? current
+      if ((await network.adapter.broadcastTransfer(row.raw_tx ?? '')) === 'sent') return { raw: row.raw_tx ?? '', txHash: current }
+      continue
+    }
+    current = tx.txHash
+    if ((await network.adapter.broadcastTransfer(tx.raw)) === 'sent') return { raw: tx.raw, txHash: tx.txHash }
   }
+  throw new Error(`${network.def.network} transaction for ${request.idempotencyKey} kept expiring before it was included`)
 }

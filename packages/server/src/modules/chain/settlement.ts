@@ -1,11 +1,9 @@
-import type { Hex } from 'viem'
 import type { Deps } from '../../deps.ts'
 import { appendEvent } from '../events/event.repo.ts'
 import { notifyCommitted } from '../invoices/invoice.service.ts'
 import { findPayment, updatePayment, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
 import { serializePayment } from '../payments/payment.serialize.ts'
-import { deriveEvmAccount } from '../../providers/chain/keys/derive.ts'
-import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
+import { depositAccount, storageAddress, type ChainNetwork, type ChainRuntime } from './chain.runtime.ts'
 import { findDepositById } from './deposit.repo.ts'
 import { sendOnce } from './sender.ts'
 
@@ -17,14 +15,14 @@ export function settlementBackoffMs(attempt: number): number {
   return Math.min(10_000 * 2 ** Math.max(0, attempt - 1), 3_600_000)
 }
 
-async function settlementDestination(deps: Deps, payment: InvoicePaymentRecord): Promise<string | undefined> {
+async function settlementDestination(deps: Deps, network: ChainNetwork, payment: InvoicePaymentRecord): Promise<string | undefined> {
   if (!payment.invoiceId || payment.merchantId === null) return undefined
   const invoice = await deps.db
     .selectFrom('invoice')
     .select(['receiver_override_enable', 'receiver_override_address'])
     .where('id', '=', payment.invoiceId)
     .executeTakeFirst()
-  if (invoice?.receiver_override_enable && invoice.receiver_override_address) return invoice.receiver_override_address.toLowerCase()
+  if (invoice?.receiver_override_enable && invoice.receiver_override_address) return storageAddress(network.def.kind, invoice.receiver_override_address)
   const wallet = await deps.db
     .selectFrom('wallet')
     .select('address')
@@ -82,7 +80,7 @@ export async function settleDuePayments(deps: Deps, runtime: ChainRuntime, netwo
     const token = runtime.tokenById(payment.tokenId)
     const deposit = await findDepositById(deps.db, payment.depositAddressId)
     if (!token || !deposit) continue
-    const destination = await settlementDestination(deps, payment)
+    const destination = await settlementDestination(deps, network, payment)
     if (!destination) {
       await updatePayment(deps.db, id, { settlementStatus: 'manual', settlementError: 'no active settlement wallet for this network', settlementNextAttemptAt: null }, now)
       await emit(deps, id, { settlement_status: payment.settlementStatus })
@@ -92,23 +90,26 @@ export async function settleDuePayments(deps: Deps, runtime: ChainRuntime, netwo
     await updatePayment(deps.db, id, { settlementStatus: 'processing', settlementDestination: destination, settlementAttempts: attempt, settlementNextAttemptAt: new Date(now.getTime() + settlementBackoffMs(attempt)) }, now)
     if (payment.settlementStatus !== 'processing') await emit(deps, id, { settlement_status: payment.settlementStatus })
     try {
-      const key = deriveEvmAccount(runtime.seed, deposit.derivationIndex)
-      const depositAccount = { address: deposit.address, privateKey: key.privateKey }
+      const key = depositAccount(runtime.seed, deposit.chainKind, deposit.derivationIndex)
+      const from = { address: deposit.address, privateKey: key.privateKey }
       let amount = payment.amountUnits
-      if (token.tokenType === 'erc20') {
-        const gas = await network.adapter.estimateTransferGas({ from: deposit.address as Hex, to: destination as Hex, tokenAddress: token.address as Hex, amountUnits: amount })
-        const balance = await network.adapter.getNativeBalance(deposit.address as Hex)
+      // Solana: the treasury pays the fee (and a new token account's rent) and the deposit key only
+      // signs, so there is no gas to top up or to deduct
+      const feePayer = network.def.kind === 'solana' ? network.treasury : undefined
+      if (!feePayer && token.tokenType !== 'native') {
+        const gas = await network.adapter.estimateTransferGas({ from: deposit.address, to: destination, tokenAddress: token.address, amountUnits: amount })
+        const balance = await network.adapter.getNativeBalance(deposit.address)
         // twice the estimate: fees move between estimate and inclusion
         const needed = gas.maxCostWei * 2n
         if (balance < needed) {
           await sendOnce(deps, network, { idempotencyKey: `gas:${id}:${attempt}`, from: network.treasury, to: deposit.address, tokenAddress: null, tokenId: null, amountUnits: needed - balance })
         }
-      } else {
-        const gas = await network.adapter.estimateTransferGas({ from: deposit.address as Hex, to: destination as Hex, tokenAddress: null, amountUnits: amount })
+      } else if (!feePayer) {
+        const gas = await network.adapter.estimateTransferGas({ from: deposit.address, to: destination, tokenAddress: null, amountUnits: amount })
         amount = amount - gas.maxCostWei * 2n
         if (amount <= 0n) throw new Error('native payment smaller than the gas to sweep it')
       }
-      const sent = await sendOnce(deps, network, { idempotencyKey: `sweep:${id}`, from: depositAccount, to: destination, tokenAddress: token.address, tokenId: token.id, amountUnits: amount })
+      const sent = await sendOnce(deps, network, { idempotencyKey: `sweep:${id}`, from, to: destination, tokenAddress: token.address, tokenId: token.id, amountUnits: amount, ...(feePayer && { feePayer }) })
       await updatePayment(deps.db, id, { settlementStatus: 'settled', settlementTxHash: sent.txHash, settledAt: deps.clock.now(), settlementNextAttemptAt: null, settlementError: null }, deps.clock.now())
       await emit(deps, id, { settlement_status: 'processing' })
       settled += 1

@@ -1,5 +1,4 @@
 import { AppError, uuidv7 } from '@pepay/core'
-import type { Hex } from 'viem'
 import type { Deps } from '../../deps.ts'
 import { notifyCommitted } from '../invoices/invoice.service.ts'
 import { listOpenPayments } from '../payments/payment.repo.ts'
@@ -106,8 +105,8 @@ export async function runDueVerifications(deps: Deps, runtime: ChainRuntime): Pr
       const to = head.number
       const from = deposit.created_block === null ? 0n : BigInt(deposit.created_block)
       const address = deposit.address
-      const erc20 = network.tokens.filter((t) => t.tokenType === 'erc20' && t.address).map((t) => ({ address: t.address as Hex, tokenId: t.id }))
-      const found = from <= to ? await network.adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched: (a) => a === address }) : []
+      const tokens = network.tokens.flatMap((t) => (t.tokenType !== 'native' && t.address ? [{ address: t.address, tokenId: t.id }] : []))
+      const found = from <= to ? await network.adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens, isWatched: (a) => a === address }) : []
       const transfers = found.filter((x) => x.blockNumber <= covered || x.blockNumber <= deep)
       const record = {
         id: deposit.id, ownerType: deposit.owner_type, ownerId: deposit.owner_id, invoiceId: deposit.invoice_id, merchantId: BigInt(deposit.merchant_id),

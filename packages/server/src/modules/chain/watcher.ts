@@ -146,7 +146,7 @@ export class ChainWatcher {
     if (from > headNumber) return
     const to = headNumber < from + MAX_BLOCKS_PER_ITERATION - 1n ? headNumber : from + MAX_BLOCKS_PER_ITERATION - 1n
     const isWatched = (address: string) => this.#addresses.has(address)
-    const erc20 = this.network.tokens.filter((t) => t.tokenType === 'erc20' && t.address).map((t) => ({ address: t.address as `0x${string}`, tokenId: t.id }))
+    const erc20 = this.network.tokens.filter((t) => t.tokenType !== 'native' && t.address).map((t) => ({ address: t.address as `0x${string}`, tokenId: t.id }))
     const transfers: ObservedTransfer[] = erc20.length > 0 ? await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched }) : []
     const nativeToken = this.network.tokens.find((t) => t.tokenType === 'native')
     // any watched address may receive the native coin: a payer can switch an address's token to it
