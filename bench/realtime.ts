@@ -277,6 +277,9 @@ export async function run(): Promise<object> {
   const deliveryCount = envInt(env, 'BENCH_REALTIME_DELIVERIES', 5_000)
   const database = await createScratchDatabase()
   const pool = new pg.Pool({ connectionString: database.url, max: 4 })
+  pool.on('error', () => {
+    // an idle connection was closed by the server; the pool replaces it
+  })
   let server: Child | undefined
   try {
     server = await child('serve', database.url)
