@@ -119,3 +119,10 @@ export async function payBatch(
   assert.equal(receipt.status, 'success')
   return { txHash, blockNumber: receipt.blockNumber }
 }
+
+/** Waits until the network's watcher has loaded a deposit address (before a test moves its clock). */
+export async function untilWatched(t: TestServer, network: string, address: string): Promise<void> {
+  const watcher = chainLayer(t).watchers.find((w) => w.network.def.network === network)
+  assert.ok(watcher, `watcher for ${network}`)
+  await eventually(async () => watcher.watched(address) !== undefined, (known) => known, 10_000, `${address} watched on ${network}`)
+}

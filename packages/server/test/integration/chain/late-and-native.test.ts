@@ -4,7 +4,7 @@ import { FakeClock, systemClock } from '@pepay/core'
 import { createWalletClient, erc20Abi, http, type Abi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, devnetClient, devnetOf, eventTypesOf, eventually, newInvoice, payNative, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, chainLayer, devnetClient, devnetOf, eventTypesOf, eventually, newInvoice, payNative, payToken, tokenOf, untilWatched, type Api } from '../../helpers/chain.ts'
 import { createEvmAdapter } from '../../../src/providers/chain/evm/evm-adapter.ts'
 import { AGGREGATOR_PROVIDER, createAggregatorRateSource, type AggregatorFeed } from '../../../src/modules/quotes/aggregator-rate-source.ts'
 import { RateUnavailableError } from '../../../src/modules/quotes/rate-source.ts'
@@ -50,6 +50,8 @@ describe('a payment that arrives after the invoice closed', () => {
       const usdc = tokenOf(t, 'base', 'USDC')
       const { id, session } = await newInvoice(t, merchant.merchantKey, { amount_usd: 5, expires_in: 60_000 })
       const quote = await allocateAddress(session, 'base', usdc.id)
+      // the address must be watched before the clock jumps past the watcher's re-read window
+      await untilWatched(t, 'base', quote.temp_address)
       if (c.partialUnits > 0n) {
         await payToken(t, { network: 'base', tokenAddress: usdc.address as string, to: quote.temp_address, amountUnits: c.partialUnits })
         await eventually(() => invoiceOf(id), (i) => i.status === 'underpaid', 10_000, 'underpaid')
@@ -102,6 +104,7 @@ describe('a payment that arrives after the invoice closed', () => {
     const usdc = tokenOf(t, 'base', 'USDC')
     const { id, session } = await newInvoice(t, owner.merchantKey, { amount_usd: 1, expires_in: 60_000 })
     const quote = await allocateAddress(session, 'base', usdc.id)
+    await untilWatched(t, 'base', quote.temp_address)
     clock.advance(61_000)
     const ownerApi = apiClient(t.url, keyHeaders(owner.merchantKey))
     await eventually(async () => (await ownerApi('GET', `/api/v1/invoices/${id}`)).body.status, (s) => s === 'expired', 10_000, 'expired')
@@ -128,7 +131,7 @@ describe('paying with the native coin (ETH on base)', () => {
   it('detects an ETH payment after the payer switched the invoice from USDC to ETH', async () => {
     const { id, session } = await newInvoice(t, merchant.merchantKey, { amount_usd: 3 })
     const first = await allocateAddress(session, 'base', tokenOf(t, 'base', 'USDC').id)
-    await eventually(async () => chainLayer(t).watchers.find((w) => w.network.def.network === 'base')?.watched(first.temp_address), (x) => x !== undefined, 10_000, 'address watched')
+    await untilWatched(t, 'base', first.temp_address)
     const quote = await allocateAddress(session, 'base', tokenOf(t, 'base', 'ETH').id)
     assert.equal(quote.temp_address, first.temp_address)
     await payNative(t, { network: 'base', to: quote.temp_address, amountUnits: BigInt(quote.estimated_token_amount_units), payer: 4 })
