@@ -107,6 +107,11 @@ export async function surface(pepay: Pepay): Promise<void> {
   // @ts-expect-error manual verification networks are base, solana, bsc
   await pepay.invoices.manualVerification.trigger('id', { network: 'ethereum' })
 
+  // the documentation's alias
+  const viaAlias: InvoiceList = await pepay.merchants.invoices.list({ limit: 1 })
+  expectType<Invoice[]>(viaAlias.data)
+  await pepay.devnet.pay({ invoice_id: 'id', network: 'base' })
+
   // payment sessions
   const details = await pepay.paymentSessions.getSessionDetails()
   expectType<number>(details.remaining_seconds)
