@@ -25,6 +25,8 @@ const ConfigSchema = z.object({
   PEPAY_DEVNET_CONFIRMATIONS: z.coerce.number().int().min(1).max(64).default(1),
   PEPAY_PAYMENT_TOLERANCE_USD_MILLIS: z.coerce.number().int().min(0).max(1_000_000).default(0),
   PEPAY_EXPIRY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Events (and their webhook deliveries) older than this are pruned; WS replays before it get a snapshot. */
+  PEPAY_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Products in the generated sandbox commerce catalog (seeded once, in the background). */
   PEPAY_CATALOG_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(100_000),
 })
@@ -43,6 +45,7 @@ export interface Config {
   devnet: 'embedded' | 'off'
   seedDemo: boolean
   expiryPollMs: number
+  eventRetentionDays: number
   catalogSize: number
   mainnetSelfService: boolean
   /** Per-network chain settings: PEPAY_RPC_<NET>_<ENV>, PEPAY_CONFIRMATIONS_<NET>_<ENV>, PEPAY_PRICE_FEED_<NET>_<ENV>. */
@@ -70,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devnet: parsed.PEPAY_DEVNET,
     seedDemo: parsed.PEPAY_SEED_DEMO === 'true',
     expiryPollMs: parsed.PEPAY_EXPIRY_POLL_MS,
+    eventRetentionDays: parsed.PEPAY_EVENT_RETENTION_DAYS,
     catalogSize: parsed.PEPAY_CATALOG_SIZE,
     mainnetSelfService: parsed.PEPAY_MAINNET_SELF_SERVICE,
     chainEnv: Object.fromEntries(

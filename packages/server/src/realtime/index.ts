@@ -17,7 +17,7 @@ export interface RealtimeOptions {
   heartbeatMs: number
   maxConnectionsPerKey: number
   maxConnectionsPerInvoice: number
-  /** Events older than this are pruned; a replay cursor before the pruned range gets a snapshot. */
+  /** Events older than this are pruned; a replay cursor before the pruned range gets a snapshot (default: PEPAY_EVENT_RETENTION_DAYS). */
   retentionDays: number
   pruneIntervalMs: number
 }
@@ -32,11 +32,10 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   retentionDays: 30,
 }
 
-const DEFAULTS: Omit<RealtimeOptions, 'hub' | 'limits'> = {
+const DEFAULTS: Omit<RealtimeOptions, 'hub' | 'limits' | 'retentionDays'> = {
   heartbeatMs: 30_000,
   maxConnectionsPerKey: 1000,
   maxConnectionsPerInvoice: 20,
-  retentionDays: 30,
   pruneIntervalMs: 3_600_000,
 }
 
@@ -64,7 +63,7 @@ export async function pruneExpiredEvents(deps: Deps, retentionDays: number): Pro
 export function realtimeExtension(options: Partial<RealtimeOptions> = {}): ServerExtension {
   return {
     async start(deps) {
-      const settings = { ...DEFAULTS, ...options }
+      const settings = { ...DEFAULTS, retentionDays: deps.config.eventRetentionDays, ...options }
       const limits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, retentionDays: settings.retentionDays, ...options.limits }
       const hub = new EventHub(deps, options.hub)
       await hub.start()
