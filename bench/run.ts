@@ -66,7 +66,11 @@ async function main(): Promise<number> {
   let names = args
   if (args.includes('all')) {
     const withRun: string[] = []
-    for (const name of available) if (typeof (await load(name)).run === 'function') withRun.push(name)
+    for (const name of available) {
+      // a module that fails to load is kept: runOne reports it as a failed bench
+      const module = await load(name).catch(() => ({ run: () => Promise.resolve({}) }))
+      if (typeof module.run === 'function') withRun.push(name)
+    }
     names = withRun
   }
   for (const name of names) {
