@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -46,7 +46,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     // refusals by the router itself (bad percent-encoding, an over-long id) leave in the envelope too
     frameworkErrors: (error, request, reply) => {
       const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'not a valid URL path'
-      void reply
+      void (reply as FastifyReply)
         .header('x-request-id', request.id)
         .status(400)
         .send(errorBody('VALIDATION_ERROR', `Invalid request data: path: ${message}`, [{ field: 'path', message, code: error.code }]))
