@@ -1,16 +1,16 @@
 import { uuidv7 } from '@pepay/core'
 import type { Executor } from '../../db/database.ts'
-import type { Deps, InvoiceStatusChange } from '../../deps.ts'
+import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
-import { appendEvent } from '../events/event.repo.ts'
-import { lockInvoice, updateInvoice, type Invoice } from '../invoices/invoice.repo.ts'
-import { invoiceEvent } from '../invoices/invoice.service.ts'
+import { appendEvent, appendEvents } from '../events/event.repo.ts'
+import { lockInvoice, lockInvoices, updateInvoice, type Invoice } from '../invoices/invoice.repo.ts'
+import { invoiceEvent, runStatusHooks } from '../invoices/invoice.service.ts'
 import { isLatePayment, statusAfterPayments } from '../invoices/invoice.state.ts'
-import { lockPayment, recordPayment, updatePayment, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
+import { lockPayment, recordPayments, updatePayment, type InvoicePaymentRecord, type NewPayment } from '../payments/payment.repo.ts'
 import { serializePayment } from '../payments/payment.serialize.ts'
 import { stablecoinPrice, tokenUnitsToUsdMillis } from '../quotes/quote.ts'
 import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
-import { latestQuote, type DepositAddressRecord } from './deposit.repo.ts'
+import { latestQuotes, type DepositAddressRecord } from './deposit.repo.ts'
 
 function paymentEvent(payment: InvoicePaymentRecord, type: 'invoice_payment.created' | 'invoice_payment.updated', invoice: Invoice | undefined, previous?: Record<string, unknown>) {
   return {
@@ -28,16 +28,21 @@ function paymentEvent(payment: InvoicePaymentRecord, type: 'invoice_payment.crea
   }
 }
 
+function paymentFacts(p: InvoicePaymentRecord) {
+  return { network: p.network, tokenId: p.tokenId, txHash: p.txHash, fromAddress: p.fromAddress, amountUnits: p.amountUnits }
+}
+
+type Quote = NonNullable<ReturnType<Awaited<ReturnType<typeof latestQuotes>>['get']>>
+
 /** USD value of a transfer: stablecoins at par; other tokens at the invoice's quoted rate (floor). */
-async function valueOf(
-  trx: Executor,
+function valueOf(
   runtime: ChainRuntime,
   deposit: DepositAddressRecord,
   transfer: ObservedTransfer,
-): Promise<{ usdMillis: bigint; matched: boolean }> {
+  quote: Quote | undefined,
+): { usdMillis: bigint; matched: boolean } {
   const token = runtime.tokenById(transfer.tokenId)
   if (!token) return { usdMillis: 0n, matched: false }
-  const quote = deposit.invoiceId ? await latestQuote(trx, deposit.invoiceId, deposit.network, token.id) : undefined
   // only a token the payer was quoted for this invoice is credited; anything else is reported
   const matched = deposit.ownerType !== 'invoice' || quote !== undefined
   if (token.isStable) {
@@ -47,9 +52,13 @@ async function valueOf(
   return { usdMillis: (transfer.amountUnits * quote.usdMillis) / quote.tokenAmount, matched }
 }
 
+/** Transfers per statement: a block of several hundred transfers is recorded in a few round trips. */
+const RECORD_BATCH = 1_000
+
 /**
  * Records newly seen transfers (one transaction with the cursor move). Each transfer becomes a
- * `pending` payment exactly once; events are written with it.
+ * `pending` payment exactly once (the unique key; a second sighting records nothing); events are
+ * written with it. Quotes, rows, invoice locks and events go in one statement each per batch.
  */
 export async function recordTransfers(
   deps: Deps,
@@ -60,10 +69,40 @@ export async function recordTransfers(
   head: bigint,
 ): Promise<number> {
   const now = deps.clock.now()
+  // one row per (tx_hash, log_index): a multi-row upsert may not touch a row twice
+  const seen = new Set<string>()
+  const unique = transfers.filter(({ transfer }) => {
+    const key = `${transfer.txHash}:${transfer.logIndex}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
   let recorded = 0
-  for (const { transfer, deposit } of transfers) {
-    const value = await valueOf(trx, runtime, deposit, transfer)
-    const result = await recordPayment(trx, {
+  for (let i = 0; i < unique.length; i += RECORD_BATCH) {
+    recorded += await recordBatch(deps, trx, runtime, network, unique.slice(i, i + RECORD_BATCH), head, now)
+  }
+  return recorded
+}
+
+async function recordBatch(
+  deps: Deps,
+  trx: Executor,
+  runtime: ChainRuntime,
+  network: ChainNetwork,
+  batch: { transfer: ObservedTransfer; deposit: DepositAddressRecord }[],
+  head: bigint,
+  now: Date,
+): Promise<number> {
+  const quoteKey = (invoiceId: string, transfer: ObservedTransfer, deposit: DepositAddressRecord) => `${invoiceId}:${deposit.network}:${transfer.tokenId}`
+  const quotes = await latestQuotes(
+    trx,
+    batch.flatMap(({ transfer, deposit }) => (deposit.invoiceId ? [{ invoiceId: deposit.invoiceId, network: deposit.network, tokenId: transfer.tokenId }] : [])),
+  )
+  const byKey = new Map<string, DepositAddressRecord>()
+  const rows: NewPayment[] = batch.map(({ transfer, deposit }) => {
+    byKey.set(`${transfer.txHash}:${transfer.logIndex}`, deposit)
+    const value = valueOf(runtime, deposit, transfer, deposit.invoiceId ? quotes.get(quoteKey(deposit.invoiceId, transfer, deposit)) : undefined)
+    return {
       id: uuidv7(now.getTime()),
       invoiceId: deposit.invoiceId,
       merchantId: deposit.merchantId,
@@ -83,34 +122,23 @@ export async function recordTransfers(
       confirmationsRequired: network.def.confirmations,
       isUnmatched: !value.matched,
       detectedAt: now,
-    })
-    if (!result) continue
-    recorded += 1
-    if (deposit.ownerType !== 'invoice') continue
-    const invoice = deposit.invoiceId ? await lockInvoice(trx, deposit.invoiceId) : undefined
-    await appendEvent(
-      trx,
-      paymentEvent(result.record, result.revived ? 'invoice_payment.updated' : 'invoice_payment.created', invoice, result.revived ? { status: 'orphaned' } : undefined),
-      now,
-    )
-  }
-  return recorded
-}
-
-function statusChange(invoice: Invoice, previous: Invoice, payment: InvoicePaymentRecord | null, at: Date): InvoiceStatusChange {
-  return {
-    invoiceId: invoice.id,
-    merchantId: invoice.merchantId,
-    environment: invoice.environment,
-    invoiceType: invoice.invoiceType,
-    commerceOrderId: invoice.commerceOrderId,
-    previousStatus: previous.status,
-    status: invoice.status,
-    payment: payment
-      ? { network: payment.network, tokenId: payment.tokenId, txHash: payment.txHash, fromAddress: payment.fromAddress, amountUnits: payment.amountUnits }
-      : null,
-    at,
-  }
+    }
+  })
+  const results = await recordPayments(trx, rows)
+  const forInvoices = results.filter(({ record }) => byKey.get(`${record.txHash}:${record.logIndex}`)?.ownerType === 'invoice')
+  const invoiceIds = [...new Set(forInvoices.flatMap(({ record }) => (record.invoiceId ? [record.invoiceId] : [])))]
+  const invoices = new Map((await lockInvoices(trx, invoiceIds)).map((invoice) => [invoice.id, invoice]))
+  // events in the order the transfers happened on chain
+  const order = new Map(rows.map((row, index) => [`${row.txHash}:${row.logIndex}`, index]))
+  forInvoices.sort((a, b) => (order.get(`${a.record.txHash}:${a.record.logIndex}`) ?? 0) - (order.get(`${b.record.txHash}:${b.record.logIndex}`) ?? 0))
+  await appendEvents(
+    trx,
+    forInvoices.map(({ record, revived }) =>
+      paymentEvent(record, revived ? 'invoice_payment.updated' : 'invoice_payment.created', record.invoiceId ? invoices.get(record.invoiceId) : undefined, revived ? { status: 'orphaned' } : undefined),
+    ),
+    now,
+  )
+  return results.length
 }
 
 /**
@@ -184,9 +212,7 @@ export async function confirmPayment(deps: Deps, trx: Executor, paymentId: strin
   }
   const updated = await updateInvoice(trx, invoice.id, patch)
   await appendEvent(trx, invoiceEvent(updated, 'invoice.updated', invoice, undefined), now)
-  if (updated.status !== invoice.status) {
-    for (const hook of deps.hooks.invoiceStatusChanged) await hook(trx, statusChange(updated, invoice, confirmed, now))
-  }
+  await runStatusHooks(deps, trx, updated, invoice, paymentFacts(confirmed), now)
 }
 
 /** A reorg removed the payment's block: undo its credit and say so. */
@@ -223,7 +249,5 @@ export async function orphanPayment(deps: Deps, trx: Executor, paymentId: string
     updated_at: now,
   })
   await appendEvent(trx, invoiceEvent(updated, 'invoice.updated', invoice, undefined), now)
-  if (updated.status !== invoice.status) {
-    for (const hook of deps.hooks.invoiceStatusChanged) await hook(trx, statusChange(updated, invoice, null, now))
-  }
+  await runStatusHooks(deps, trx, updated, invoice, null, now)
 }

@@ -1,7 +1,7 @@
 import { AppError, parseUsdToMillis, uuidv7 } from '@pepay/core'
 import type { CreateInvoiceBody, Environment, InvoiceStatus } from '@pepay/contracts'
 import type { Executor } from '../../db/database.ts'
-import type { Deps, RequestContext } from '../../deps.ts'
+import type { Deps, InvoiceStatusChange, RequestContext } from '../../deps.ts'
 import { fieldError, NotFoundError } from '../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../http/idempotency.ts'
 import { appendEvent } from '../events/event.repo.ts'
@@ -167,6 +167,32 @@ export async function createInvoice(
   return result
 }
 
+/** The hook payload for a status change (commerce moves its order in the same transaction). */
+export function invoiceStatusChange(
+  invoice: Invoice,
+  previous: Invoice,
+  payment: InvoiceStatusChange['payment'],
+  at: Date,
+): InvoiceStatusChange {
+  return {
+    invoiceId: invoice.id,
+    merchantId: invoice.merchantId,
+    environment: invoice.environment,
+    invoiceType: invoice.invoiceType,
+    commerceOrderId: invoice.commerceOrderId,
+    previousStatus: previous.status,
+    status: invoice.status,
+    payment,
+    at,
+  }
+}
+
+/** Runs the invoice status hooks inside the caller's transaction. */
+export async function runStatusHooks(deps: Deps, trx: Executor, invoice: Invoice, previous: Invoice, payment: InvoiceStatusChange['payment'], at: Date): Promise<void> {
+  if (invoice.status === previous.status) return
+  for (const hook of deps.hooks.invoiceStatusChanged) await hook(trx, invoiceStatusChange(invoice, previous, payment, at))
+}
+
 export function notifyCommitted(deps: Deps): void {
   for (const hook of deps.hooks.eventsCommitted) hook()
 }
@@ -194,6 +220,7 @@ export async function cancelInvoice(
     if (!decision.ok) throw new AppError(decision.code, decision.message)
     const updated = await updateInvoice(trx, id, { status: 'canceled', canceled_at: now, updated_at: now })
     await appendEvent(trx, invoiceEvent(updated, 'invoice.updated', invoice, ctx), now)
+    await runStatusHooks(deps, trx, updated, invoice, null, now)
     return updated
   })
   notifyCommitted(deps)
@@ -216,6 +243,7 @@ export async function expireDueInvoices(deps: Deps, limit = 100): Promise<number
       if (next !== 'expired') continue
       const updated = await updateInvoice(trx, invoice.id, { status: 'expired', expired_at: now, updated_at: now })
       await appendEvent(trx, invoiceEvent(updated, 'invoice.updated', invoice, undefined), now)
+      await runStatusHooks(deps, trx, updated, invoice, null, now)
     }
     return due.length
   })
