@@ -36,8 +36,8 @@ const MAX_REPLAY_ROUNDS = 20
  */
 export class StreamConnection implements HubSubscriber {
   readonly merchantId: bigint
-  /** Whether the client answered the last protocol ping. */
-  alive = true
+  /** Protocol pings sent since the client's last pong. */
+  #unanswered = 0
   readonly #deps: Deps
   readonly #ws: WebSocket
   readonly #hub: EventHub
@@ -71,7 +71,7 @@ export class StreamConnection implements HubSubscriber {
     this.#build = build
     this.#onClosed = onClosed
     ws.on('pong', () => {
-      this.alive = true
+      this.#unanswered = 0
     })
     ws.on('close', () => this.#closed())
     ws.on('message', () => {
@@ -79,14 +79,17 @@ export class StreamConnection implements HubSubscriber {
     })
   }
 
-  /** Protocol heartbeat: a client that did not answer the previous ping is closed as idle. */
+  /**
+   * Protocol heartbeat: a client that answered neither of the last two pings is closed as idle
+   * (two, so that one late pong behind a busy event loop does not cut a healthy client).
+   */
   heartbeat(): void {
     if (this.#mode === 'closed') return
-    if (!this.alive) {
+    if (this.#unanswered >= 2) {
       this.fail('IDLE_TIMEOUT', 'No pong received; the connection is considered dead')
       return
     }
-    this.alive = false
+    this.#unanswered += 1
     try {
       this.#ws.ping()
     } catch {

@@ -17,7 +17,7 @@ describe('realtime streams', () => {
         realtimeExtension({
           heartbeatMs: 1000,
           maxConnectionsPerKey: 3,
-          limits: { maxBufferedBytes: 256 * 1024, closeGraceMs: 500 },
+          limits: { maxBufferedBytes: 256 * 1024, closeGraceMs: 5000 },
         }),
       ],
     })
@@ -208,7 +208,8 @@ describe('realtime streams', () => {
         }
       })
       t.server.deps.hooks.eventsCommitted.forEach((wake) => wake())
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      // stay paused while the hub sends: the server-side buffer fills and the server gives up
+      await new Promise((resolve) => setTimeout(resolve, 1500))
       probe.ws.resume()
       const closed = await Promise.race([probe.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed')), 5000))])
       assert.equal(closed.code, 4008)

@@ -256,7 +256,8 @@ describe('webhook delivery', () => {
         await appendEvent(trx, { merchantId: m.merchant.id, environment: 'devnet', type: 'invoice_payment.updated', object: { object: 'invoice_payment', id: `race-${i}` } }, clock.now())
       }
     })
-    const small = { ...options, batchSize: 10 }
+    // a generous deadline: this test is about claims, not about a slow machine timing attempts out
+    const small = { ...options, batchSize: 10, timeoutMs: 30_000 }
     await Promise.all(Array.from({ length: 4 }, async () => {
       for (let i = 0; i < 40; i += 1) if ((await deliverDue(t.server.deps, small)) === 0) return
     }))
