@@ -163,6 +163,36 @@ export async function latestQuote(db: Executor, invoiceId: string, network: stri
     : undefined
 }
 
+/** The newest quote of each (invoice, network, token) asked for, in one query; keyed `invoice:network:token`. */
+export async function latestQuotes(db: Executor, keys: { invoiceId: string; network: string; tokenId: number }[]) {
+  const result = new Map<string, NonNullable<Awaited<ReturnType<typeof latestQuote>>>>()
+  if (keys.length === 0) return result
+  const wanted = new Set(keys.map((k) => `${k.invoiceId}:${k.network}:${k.tokenId}`))
+  const rows = await db
+    .selectFrom('payment_quote')
+    .selectAll()
+    .distinctOn(['invoice_id', 'network', 'token_id'])
+    .where('invoice_id', 'in', [...new Set(keys.map((k) => k.invoiceId))])
+    .orderBy('invoice_id')
+    .orderBy('network')
+    .orderBy('token_id')
+    .orderBy('created_at', 'desc')
+    .execute()
+  for (const row of rows) {
+    const key = `${row.invoice_id}:${row.network}:${row.token_id}`
+    if (!wanted.has(key)) continue
+    result.set(key, {
+      usdMillis: BigInt(row.usd_millis),
+      tokenAmount: BigInt(row.token_amount),
+      priceAnswer: BigInt(row.price_answer),
+      priceDecimals: row.price_decimals,
+      validUntil: row.valid_until,
+      createdAt: row.created_at,
+    })
+  }
+  return result
+}
+
 export async function insertQuote(
   db: Executor,
   quote: {

@@ -84,6 +84,59 @@ export async function appendEvent(db: Executor, event: NewEvent, now: Date): Pro
   return { seq: BigInt(row.seq), id: row.id }
 }
 
+/**
+ * `appendEvent` for many events in one statement (the chain watcher records hundreds of transfers
+ * per block): the same columns, the same xid-before-nextval order, the same webhook fan-out (keep
+ * the two in step) and one NOTIFY per event. Sequence numbers follow the order of `events`.
+ */
+export async function appendEvents(db: Executor, events: NewEvent[], now: Date): Promise<{ seq: bigint; id: string }[]> {
+  if (events.length === 0) return []
+  const [single] = events
+  if (events.length === 1 && single) return [await appendEvent(db, single, now)]
+  const rows = events.map((event, ord) => {
+    const isCommerce = event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
+    const data = event.previousAttributes
+      ? { object: event.object, previous_attributes: event.previousAttributes }
+      : { object: event.object }
+    const request = event.request ? { id: event.request.id, idempotency_key: event.request.idempotencyKey } : null
+    return sql`(${ord}::int, ${event.merchantId.toString()}::bigint, ${event.environment}::text, ${event.type}::text, ${isCommerce}::boolean,
+      ${event.invoiceId ?? null}::uuid, ${event.invoiceType ?? null}::text, ${event.customerId ?? null}::text, ${event.orderId ?? null}::uuid,
+      ${event.walletAddress ?? null}::text, ${event.walletNetwork ?? null}::text, ${JSON.stringify(data)}::json,
+      ${request === null ? null : JSON.stringify(request)}::json)`
+  })
+  const result = await sql<{ seq: string; id: string }>`
+    WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+    input (ord, merchant_id, environment, type, is_commerce, invoice_id, invoice_type, customer_id, order_id,
+           wallet_address, wallet_network, data, request) AS (VALUES ${sql.join(rows)}),
+    s AS MATERIALIZED (
+      SELECT i.*, nextval(pg_get_serial_sequence('event', 'seq')) AS seq
+      FROM x CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
+      ORDER BY i.ord
+    ),
+    ev AS (
+      INSERT INTO event (seq, id, merchant_id, environment, type, is_commerce, invoice_id, invoice_type,
+                         customer_id, order_id, wallet_address, wallet_network, created_at, data, request)
+      SELECT s.seq, 'evt_' || ${now.getTime()}::text || '-' || s.seq::text, s.merchant_id, s.environment, s.type, s.is_commerce,
+             s.invoice_id, s.invoice_type, s.customer_id, s.order_id, s.wallet_address, s.wallet_network, ${now}, s.data, s.request
+      FROM s
+      RETURNING seq, id, merchant_id, environment, type
+    ),
+    d AS (
+      INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status,
+                                    next_attempt_at, created_at, updated_at)
+      SELECT 'wd_' || lpad(to_hex(ev.seq), 12, '0') || substr(md5(e.id), 1, 12), e.id, ev.merchant_id, ev.seq, ev.id,
+             ev.type, 'pending', ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+      FROM ev JOIN webhook_endpoint e ON e.merchant_id = ev.merchant_id
+      WHERE e.status = 'enabled' AND e.deleted_at IS NULL AND ev.type <> 'test.ping'
+        AND (e.environment IS NULL OR e.environment = ev.environment)
+        AND EXISTS (SELECT 1 FROM unnest(e.enabled_events) p
+                    WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1))))
+    )
+    SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev ORDER BY ev.seq`.execute(db)
+  if (result.rows.length !== events.length) throw new Error(`event insert returned ${result.rows.length} rows for ${events.length} events`)
+  return result.rows.map((row) => ({ seq: BigInt(row.seq), id: row.id }))
+}
+
 type Row = Selectable<EventTable> & { pending_webhooks?: string | number | null }
 
 export function toStoredEvent(row: Row): StoredEvent {

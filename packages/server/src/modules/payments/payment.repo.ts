@@ -183,6 +183,66 @@ export async function recordPayment(
   return { record, revived: row.id !== p.id }
 }
 
+/**
+ * `recordPayment` for many transfers in one statement (the watcher's hot path): the same unique
+ * key and the same revival of an orphaned row. Returns the rows inserted or revived; transfers
+ * already recorded are left out. One (tx_hash, log_index) may appear only once in `payments`.
+ */
+export async function recordPayments(
+  db: Executor,
+  payments: NewPayment[],
+): Promise<{ record: InvoicePaymentRecord; revived: boolean }[]> {
+  if (payments.length === 0) return []
+  const rows = await db
+    .insertInto('invoice_payment')
+    .values(
+      payments.map((p) => ({
+        id: p.id,
+        invoice_id: p.invoiceId,
+        merchant_id: p.merchantId.toString(),
+        environment: p.environment,
+        network: p.network,
+        deposit_address_id: p.depositAddressId,
+        token_id: p.tokenId,
+        tx_hash: p.txHash,
+        log_index: p.logIndex,
+        block_number: p.blockNumber.toString(),
+        block_hash: p.blockHash,
+        from_address: p.fromAddress,
+        to_address: p.toAddress,
+        amount_units: p.amountUnits.toString(),
+        usd_millis: p.usdMillis.toString(),
+        status: 'pending' as const,
+        confirmations: p.confirmations,
+        confirmations_required: p.confirmationsRequired,
+        is_unmatched: p.isUnmatched,
+        detected_at: p.detectedAt,
+        updated_at: p.detectedAt,
+      })),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['network', 'environment', 'tx_hash', 'log_index'])
+        .doUpdateSet((eb) => ({
+          status: 'pending',
+          block_number: eb.ref('excluded.block_number'),
+          block_hash: eb.ref('excluded.block_hash'),
+          confirmations: eb.ref('excluded.confirmations'),
+          updated_at: eb.ref('excluded.updated_at'),
+        }))
+        .where('invoice_payment.status', '=', 'orphaned'),
+    )
+    .returning('id')
+    .execute()
+  if (rows.length === 0) return []
+  const records = new Map((await paymentSelect(db).where('p.id', 'in', rows.map((r) => r.id)).execute()).map((row) => [row.id, toPaymentRecord(row)]))
+  const ours = new Set(payments.map((p) => p.id))
+  return rows.flatMap((r) => {
+    const record = records.get(r.id)
+    return record ? [{ record, revived: !ours.has(r.id) }] : []
+  })
+}
+
 export async function findPayment(db: Executor, id: string): Promise<InvoicePaymentRecord | undefined> {
   const row = await paymentSelect(db).where('p.id', '=', id).executeTakeFirst()
   return row ? toPaymentRecord(row) : undefined

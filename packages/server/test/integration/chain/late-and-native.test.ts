@@ -71,7 +71,7 @@ describe('a payment that arrives after the invoice closed', () => {
       const late = await payToken(t, { network: 'base', tokenAddress: usdc.address as string, to: quote.temp_address, amountUnits: 3_000_000n })
       const invoice = await eventually(() => invoiceOf(id), (i) => i.payments.some((p: { tx_hash: string; status: string }) => p.tx_hash === late.txHash && p.status === 'confirmed'), 10_000, 'late payment confirmed')
       assert.equal(invoice.status, c.finalStatus)
-      assert.deepEqual(invoice.exceptions, ['late_payment'])
+      assert.deepEqual(invoice.exceptions, ['late_payment'], JSON.stringify(invoice))
       assert.equal(invoice.amount_paid, c.paidBefore)
       const receipt = invoice.payments.find((p: { tx_hash: string }) => p.tx_hash === late.txHash)
       assert.equal(receipt.is_late, true)
