@@ -213,7 +213,7 @@ describe('GET /pay in Chromium', { skip }, () => {
     if (transport === 'ws') {
       // one confirmation of two: the page shows the payment on its way, live
       await page.waitForSelector('[data-testid="status"][data-kind="confirming"]', {
-        timeout: 2000,
+        timeout: 5000,
       })
       assert.equal(
         await page.getByRole('status').textContent(),
@@ -325,6 +325,18 @@ describe('GET /pay in Chromium', { skip }, () => {
     const box = await page.getByRole('button', { name: 'Copy address' }).boundingBox()
     assert.ok(box && box.x + box.width <= PHONE.width, 'the copy button is on screen')
     await page.screenshot({ path: screenshotPath('pay-375'), fullPage: true })
+
+    // another token on the Solana devnet: base58 address, Solana Pay URI in the QR code
+    await page.getByRole('button', { name: 'Pay with a different token' }).click()
+    await page.waitForSelector('#app[data-screen="select"] [data-testid="continue"]')
+    await page.selectOption('#network', 'solana')
+    await page.getByTestId('continue').click()
+    await page.waitForSelector('#app[data-screen="pay"] [data-testid="address"]')
+    const solana = await readPayment(page)
+    assert.match(solana.address, /^[1-9A-HJ-NP-Za-km-z]{32,44}$/)
+    assert.match((await page.locator('.qr img').getAttribute('alt')) ?? '', / on Solana /)
+    assert.equal(await overflow(), 0)
+    await page.screenshot({ path: screenshotPath('pay-solana-375'), fullPage: true })
   })
 
   it('is usable by keyboard alone, with labelled controls, a live status and AA contrast', async () => {
