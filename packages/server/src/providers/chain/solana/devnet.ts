@@ -15,7 +15,6 @@ import {
   signerOf,
   signTransaction,
   SYSTEM_PROGRAM,
-  TOKEN_PROGRAM,
   transferInstructions,
   type CompiledInstructionView,
   type SolanaKeypair,
