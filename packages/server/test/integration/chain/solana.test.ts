@@ -5,6 +5,8 @@ import { apiClient, createTestDatabase, keyHeaders, startTestServer, type TestDa
 import { allocateAddress, chainLayer, eventTypesOf, eventually, newInvoice, type Api } from '../../helpers/chain.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
+import { sendOnce } from '../../../src/modules/chain/sender.ts'
+import { MAX_BLOCKHASH_AGE } from '../../../src/providers/chain/solana/devnet.ts'
 import { deriveSolanaAccount } from '../../../src/providers/chain/keys/derive.ts'
 import { isValidSolanaAddress } from '../../../src/providers/chain/keys/address.ts'
 
@@ -72,7 +74,9 @@ describe('paying an invoice on the solana devnet', () => {
     const first = await allocateAddress(a.session, 'solana', dusdc.id)
     const again = await allocateAddress(a.session, 'solana', dusdc.id)
     const other = await allocateAddress(b.session, 'solana', dusdc.id)
-    const onBase = await allocateAddress(a.session, 'base', chainLayer(t).runtime.get('devnet', 'base')!.tokens.find((x) => x.symbol === 'USDC')!.id)
+    const baseUsdc = chainLayer(t).runtime.get('devnet', 'base')?.tokens.find((x) => x.symbol === 'USDC')
+    assert.ok(baseUsdc)
+    const onBase = await allocateAddress(a.session, 'base', baseUsdc.id)
     assert.ok(isValidSolanaAddress(first.temp_address), first.temp_address)
     assert.equal(base58.decode(first.temp_address).length, 32)
     assert.equal(again.temp_address, first.temp_address)
@@ -80,6 +84,9 @@ describe('paying an invoice on the solana devnet', () => {
     assert.match(onBase.temp_address, /^0x[0-9a-f]{40}$/)
     assert.equal(first.estimated_token_amount_units, '12500000')
     assert.equal(first.payment_uri, `solana:${first.temp_address}?amount=12.5&spl-token=${dusdc.address}`)
+    const baseToken = await a.session('POST', '/api/v1/payments/payment-addresses', { body: { network: 'solana', tokenId: baseUsdc.id } })
+    assert.equal(baseToken.status, 400)
+    assert.equal(baseToken.body.error.code, 'UNKNOWN_TOKEN')
     const row = await t.server.deps.db.selectFrom('deposit_address').select(['chain_kind', 'derivation_index', 'address']).where('owner_id', '=', a.id).where('network', '=', 'solana').executeTakeFirstOrThrow()
     assert.equal(row.chain_kind, 'solana')
     assert.equal(deriveSolanaAccount(chainLayer(t).runtime.seed, row.derivation_index).address, first.temp_address)
@@ -190,6 +197,38 @@ describe('paying an invoice on the solana devnet', () => {
     assert.equal(send.from_address, quote.temp_address)
     assert.equal(send.amount_units, '9000000')
     assert.equal(send.nonce, null)
+  })
+
+  it('broadcasts stored bytes after a crash, and re-signs once when their blockhash expired unsent', async () => {
+    const { devnet, network, token } = solanaOf(t)
+    const dusdc = token('DUSDC')
+    const payer = devnet.fundedAccounts()[5]
+    assert.ok(payer)
+    await devnet.faucet(payer.address, { token: dusdc.address as string, amountUnits: 2_000_000n })
+    const db = t.server.deps.db
+    // what a crash between "persist" and "send" leaves behind: a signed row the chain never saw
+    const crashAfterSigning = async (key: string, to: string) => {
+      const signed = await network.adapter.signTransfer({ from: payer, to, tokenAddress: dusdc.address, tokenDecimals: 6, amountUnits: 1_000_000n })
+      const now = new Date(Date.parse('2026-03-01T00:00:00Z'))
+      await db.insertInto('chain_send').values({ idempotency_key: key, environment: 'devnet', network: 'solana', from_address: payer.address, to_address: to, token_id: dusdc.id, amount_units: '1000000', nonce: null, raw_tx: signed.raw, tx_hash: signed.txHash, status: 'signed', created_at: now, updated_at: now }).execute()
+      return signed.txHash
+    }
+    const request = (key: string, to: string) => ({ idempotencyKey: key, from: payer, to, tokenAddress: dusdc.address, tokenId: dusdc.id, amountUnits: 1_000_000n })
+    const fresh = deriveSolanaAccount(new Uint8Array(32).fill(11), 0).address
+    const freshHash = await crashAfterSigning('test:fresh', fresh)
+    assert.deepEqual(await sendOnce(t.server.deps, network, request('test:fresh', fresh)), { txHash: freshHash })
+    const stale = deriveSolanaAccount(new Uint8Array(32).fill(11), 1).address
+    const staleHash = await crashAfterSigning('test:stale', stale)
+    for (let i = 0; i <= MAX_BLOCKHASH_AGE; i += 1) await devnet.faucet(fresh, { token: 'native', amountUnits: 1_000_000_000n })
+    const resent = await sendOnce(t.server.deps, network, request('test:stale', stale))
+    assert.notEqual(resent.txHash, staleHash)
+    assert.equal(await network.adapter.getTransactionOutcome(staleHash), undefined)
+    assert.deepEqual(await sendOnce(t.server.deps, network, request('test:stale', stale)), resent, 'a mined send is not sent again')
+    const row = await db.selectFrom('chain_send').selectAll().where('idempotency_key', '=', 'test:stale').executeTakeFirstOrThrow()
+    assert.equal(row.tx_hash, resent.txHash)
+    assert.equal(row.status, 'mined')
+    assert.equal(await network.adapter.getTokenBalance(dusdc.address as string, fresh), 1_000_000n)
+    assert.equal(await network.adapter.getTokenBalance(dusdc.address as string, stale), 1_000_000n)
   })
 
   it('serves the devnet routes for network solana: info, faucet and pay', async () => {
