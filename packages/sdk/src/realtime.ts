@@ -349,7 +349,10 @@ export type PaymentStreamEvents = {
   close: []
 }
 
-/** The payer's stream (`/ws/payment`): realtime only, duplicates after a resume dropped by id. */
+/**
+ * The payer's stream (`/ws/payment`): realtime only, duplicates after a resume dropped by
+ * (id, type) — a `payment_quote.updated` frame carries the id of the event that caused it.
+ */
 export class PaymentSessionStream extends ReconnectingStream<PaymentStreamEvents> {
   private readonly seen = new Set<string>()
 
@@ -357,8 +360,9 @@ export class PaymentSessionStream extends ReconnectingStream<PaymentStreamEvents
 
   protected onFrame(frame: Record<string, unknown>): void {
     if (frame['object'] === 'event' && typeof frame['id'] === 'string') {
-      if (this.seen.has(frame['id'])) return
-      this.seen.add(frame['id'])
+      const key = `${frame['id']}|${String(frame['type'])}`
+      if (this.seen.has(key)) return
+      this.seen.add(key)
       if (this.seen.size > SEEN_IDS_KEPT) {
         const oldest = this.seen.values().next().value
         if (oldest !== undefined) this.seen.delete(oldest)

@@ -271,4 +271,19 @@ describe('PaymentSessionStream', () => {
     )
     s.close()
   })
+
+  it('keeps a payment_quote.updated frame that shares the id of the event that caused it', async () => {
+    FakeSocket.opened = []
+    const s = new PaymentSessionStream({ url: 'ws://api.test/ws/payment', query: { format: 'event_v1' }, token: 'jwt', WebSocket: FakeSocket })
+    const messages: Record<string, unknown>[] = []
+    s.on('message', (m) => messages.push(m))
+    await until(() => FakeSocket.opened.length === 1, 'socket')
+    const socket = FakeSocket.opened[0]!
+    socket.open()
+    socket.frame(event(7))
+    socket.frame({ ...event(7), type: 'payment_quote.updated' })
+    socket.frame({ ...event(7), type: 'payment_quote.updated' })
+    assert.deepEqual(messages.map((m) => m['type']), [event(7)['type'], 'payment_quote.updated'])
+    s.close()
+  })
 })
