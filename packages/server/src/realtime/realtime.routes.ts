@@ -19,7 +19,7 @@ import type { EventFilter } from '../modules/events/event.repo.ts'
 import { principalEventScope } from '../modules/events/event.routes.ts'
 import type { ConnectionRegistry } from './connection-registry.ts'
 import type { EventHub } from './event-hub.ts'
-import { paymentFrameBuilder } from './payment-frames.ts'
+import { paymentFrameBuilder } from './payment-frame.serialize.ts'
 import { StreamConnection, type FrameBuilder, type StreamLimits } from './stream-connection.ts'
 import { mintWsToken, principalFromWsToken, scopeFromPaymentToken } from './ws-token.service.ts'
 
