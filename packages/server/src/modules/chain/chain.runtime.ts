@@ -3,7 +3,7 @@ import { toHex } from 'viem'
 import type { Config } from '../../config.ts'
 import type { Deps } from '../../deps.ts'
 import type { Executor } from '../../db/database.ts'
-import type { ChainAccountKey, ChainAdapter, Hex } from '../../providers/chain/chain-adapter.ts'
+import type { ChainAccountKey, Hex } from '../../providers/chain/chain-adapter.ts'
 import { createEvmAdapter, type EvmAdapter } from '../../providers/chain/evm/evm-adapter.ts'
 import { startDevnet, type Devnet } from '../../providers/chain/devnet/devnet.ts'
 import { deriveEvmAccount, deriveSolanaAccount } from '../../providers/chain/keys/derive.ts'
@@ -48,10 +48,6 @@ export function depositAccount(seed: Uint8Array, kind: ChainKind, index: number)
   const account = deriveEvmAccount(seed, index)
   return { address: account.address.toLowerCase(), privateKey: account.privateKey }
 }
-
-// both adapters stay usable wherever the chain-neutral interface is expected
-const _evmIsChainAdapter: (adapter: EvmAdapter) => ChainAdapter = (adapter) => adapter
-void _evmIsChainAdapter
 
 /** Addresses compare as stored: EVM lowercase, Solana base58 exactly as given (it is case-sensitive). */
 export function storageAddress(kind: ChainKind, address: string): string {
@@ -150,7 +146,7 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
       environment: 'devnet',
       chainId: 0,
       blockTimeMs: 400,
-      confirmations: config.devnetConfirmations ?? DEVNET_CONFIRMATIONS_DEFAULT,
+      confirmations: config.devnetConfirmations,
       nativeSymbol: 'SOL',
       // in-process: no RPC endpoint
       rpcUrls: [],

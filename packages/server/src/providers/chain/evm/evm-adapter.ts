@@ -411,7 +411,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
   const getTransactionOutcome = async (txHash: string): Promise<TransactionOutcome | undefined> => {
     const receipt = await rpc<RpcReceipt | null>({
       method: 'eth_getTransactionReceipt',
-      params: [txHash as Hex],
+      params: [txHash],
     })
     return receipt === null ? undefined : toOutcome(receipt)
   }

@@ -2,9 +2,21 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { address, lamports, type Address } from '@solana/kit'
-import { getMintEncoder, getMintSize, getMintToInstruction, getTokenDecoder, TOKEN_PROGRAM_ADDRESS, getCreateAssociatedTokenIdempotentInstruction } from '@solana-program/token'
+import {
+  getMintEncoder,
+  getMintSize,
+  getMintToInstruction,
+  getTokenDecoder,
+  TOKEN_PROGRAM_ADDRESS,
+  getCreateAssociatedTokenIdempotentInstruction,
+} from '@solana-program/token'
 import { Clock, FailedTransactionMetadata, LiteSVM } from 'litesvm'
-import type { SolanaBlock, SolanaBlockTransaction, SolanaRpc, SolanaTokenBalance } from './solana-adapter.ts'
+import type {
+  SolanaBlock,
+  SolanaBlockTransaction,
+  SolanaRpc,
+  SolanaTokenBalance,
+} from './solana-adapter.ts'
 import { SolanaRpcError } from './solana-adapter.ts'
 import {
   associatedTokenAccount,
@@ -71,7 +83,10 @@ export type SolanaDevnet = {
   /** Mints tokens to the owner's associated account (created if needed), or sends SOL. */
   faucet: (owner: string, request: SolanaFaucetRequest) => Promise<{ txHash: string }>
   /** A transfer signed by `from` (who also pays the fee unless `feePayer` is given). */
-  transfer: (from: SolanaKeypair, request: { token: string; to: string; amountUnits: bigint; feePayer?: SolanaKeypair }) => Promise<{ txHash: string }>
+  transfer: (
+    from: SolanaKeypair,
+    request: { token: string; to: string; amountUnits: bigint; feePayer?: SolanaKeypair },
+  ) => Promise<{ txHash: string }>
   /** Slot of the newest block. */
   headSlot: () => bigint
   stop: () => Promise<void>
@@ -103,7 +118,10 @@ type LedgerFile = {
   blocks: { slot: string; hash: string; timeMs: number; tx: string }[]
 }
 
-type AccountSnapshot = { lamports: bigint; token: { mint: string; owner: string; amount: bigint } | undefined }
+type AccountSnapshot = {
+  lamports: bigint
+  token: { mint: string; owner: string; amount: bigint } | undefined
+}
 
 const tokenDecoder = getTokenDecoder()
 
@@ -151,26 +169,53 @@ class Ledger {
     try {
       decoded = decodeWireTransaction(wire)
     } catch (error) {
-      throw new SolanaRpcError('InvalidTransaction', `not a transaction: ${(error as Error).message}`)
+      throw new SolanaRpcError(
+        'InvalidTransaction',
+        `not a transaction: ${(error as Error).message}`,
+      )
     }
     if (this.bySignature.has(decoded.signature)) return decoded.signature
-    if (!this.recentHashes.has(decoded.recentBlockhash)) throw new SolanaRpcError('BlockhashNotFound', `blockhash ${decoded.recentBlockhash} not found`)
+    if (!this.recentHashes.has(decoded.recentBlockhash))
+      throw new SolanaRpcError(
+        'BlockhashNotFound',
+        `blockhash ${decoded.recentBlockhash} not found`,
+      )
     const parent = this.head
     const slot = parent.slot + 1n
     const keys = decoded.accountKeys
     const before = keys.map((key) => this.#snapshot(key))
     const clock = this.svm.getClock()
-    this.svm.setClock(new Clock(slot, clock.epochStartTimestamp, clock.epoch, clock.leaderScheduleEpoch, BigInt(Math.floor(timeMs / 1000))))
+    this.svm.setClock(
+      new Clock(
+        slot,
+        clock.epochStartTimestamp,
+        clock.epoch,
+        clock.leaderScheduleEpoch,
+        BigInt(Math.floor(timeMs / 1000)),
+      ),
+    )
     const result = this.svm.sendTransaction(decoded.transaction)
     if (result instanceof FailedTransactionMetadata) {
       // like a preflight failure: nothing is recorded and nothing changed
-      throw new SolanaRpcError('TransactionFailed', `transaction failed: ${String(result.err())}; ${result.meta().logs().slice(-3).join(' | ')}`)
+      throw new SolanaRpcError(
+        'TransactionFailed',
+        `transaction failed: ${String(result.err())}; ${result.meta().logs().slice(-3).join(' | ')}`,
+      )
     }
     const after = keys.map((key) => this.#snapshot(key))
     const tokenBalances = (snapshots: AccountSnapshot[]): SolanaTokenBalance[] =>
-      snapshots.flatMap((s, accountIndex) => (s.token ? [{ accountIndex, mint: s.token.mint, owner: s.token.owner, amount: s.token.amount }] : []))
-    const sum = (snapshots: AccountSnapshot[]) => snapshots.reduce((total, s) => total + s.lamports, 0n)
-    const view = (ix: { programIdIndex(): number; accounts(): Uint8Array; data(): Uint8Array }): CompiledInstructionView => ({
+      snapshots.flatMap((s, accountIndex) =>
+        s.token
+          ? [{ accountIndex, mint: s.token.mint, owner: s.token.owner, amount: s.token.amount }]
+          : [],
+      )
+    const sum = (snapshots: AccountSnapshot[]) =>
+      snapshots.reduce((total, s) => total + s.lamports, 0n)
+    const view = (ix: {
+      programIdIndex(): number
+      accounts(): Uint8Array
+      data(): Uint8Array
+    }): CompiledInstructionView => ({
       programIdIndex: ix.programIdIndex(),
       accounts: [...ix.accounts()],
       data: new Uint8Array(ix.data()),
@@ -182,7 +227,10 @@ class Ledger {
       instructions: decoded.instructions,
       innerInstructions: result
         .innerInstructions()
-        .map((group, index) => ({ index, instructions: group.map((inner) => view(inner.instruction())) }))
+        .map((group, index) => ({
+          index,
+          instructions: group.map((inner) => view(inner.instruction())),
+        }))
         .filter((group) => group.instructions.length > 0),
       err: null,
       // lamports only leave the accounts of a transaction as its fee
@@ -192,7 +240,9 @@ class Ledger {
     }
     const hash = chainedBlockHash(parent.hash, slot, decoded.signature)
     if (expected && (expected.slot !== slot || expected.hash !== hash)) {
-      throw new Error(`replayed block ${slot} has hash ${hash}, the ledger recorded ${expected.hash} at ${expected.slot}`)
+      throw new Error(
+        `replayed block ${slot} has hash ${hash}, the ledger recorded ${expected.hash} at ${expected.slot}`,
+      )
     }
     this.blocks.push({ slot, hash, parentHash: parent.hash, timeMs, tx })
     this.bySignature.set(decoded.signature, slot)
@@ -215,12 +265,21 @@ type GenesisAccounts = {
   tokens: SolanaDevnetToken[]
 }
 
-async function genesisAccounts(specs: readonly SolanaDevnetTokenSpec[], payerCount: number): Promise<GenesisAccounts> {
-  const mints = await Promise.all(specs.map((spec) => keypairFromLabel(`pepay solana devnet mint ${spec.symbol}`)))
+async function genesisAccounts(
+  specs: readonly SolanaDevnetTokenSpec[],
+  payerCount: number,
+): Promise<GenesisAccounts> {
+  const mints = await Promise.all(
+    specs.map((spec) => keypairFromLabel(`pepay solana devnet mint ${spec.symbol}`)),
+  )
   return {
     faucet: await keypairFromLabel('pepay solana devnet faucet'),
     treasury: await keypairFromLabel('pepay solana devnet treasury'),
-    payers: await Promise.all(Array.from({ length: payerCount }, (_, i) => keypairFromLabel(`pepay solana devnet payer ${i + 1}`))),
+    payers: await Promise.all(
+      Array.from({ length: payerCount }, (_, i) =>
+        keypairFromLabel(`pepay solana devnet payer ${i + 1}`),
+      ),
+    ),
     tokens: specs.map((spec, i) => ({ ...spec, address: mints[i]?.address ?? '' })),
   }
 }
@@ -230,43 +289,80 @@ function newSvm(accounts: GenesisAccounts): LiteSVM {
   const svm = new LiteSVM().withBlockhashCheck(false)
   const system = address(SYSTEM_PROGRAM)
   const fund = (owner: string, sol: bigint) => {
-    svm.setAccount({ address: address(owner), data: new Uint8Array(0), executable: false, lamports: lamports(sol * LAMPORTS_PER_SOL), programAddress: system, space: 0n })
+    svm.setAccount({
+      address: address(owner),
+      data: new Uint8Array(0),
+      executable: false,
+      lamports: lamports(sol * LAMPORTS_PER_SOL),
+      programAddress: system,
+      space: 0n,
+    })
   }
   fund(accounts.faucet.address, 1_000_000_000n)
   fund(accounts.treasury.address, 1_000_000n)
   for (const payer of accounts.payers) fund(payer.address, 10_000n)
   const mintSize = BigInt(getMintSize())
   for (const token of accounts.tokens) {
-    const data = getMintEncoder().encode({ mintAuthority: address(accounts.faucet.address), supply: 0n, decimals: token.decimals, isInitialized: true, freezeAuthority: null })
-    svm.setAccount({ address: address(token.address), data: new Uint8Array(data), executable: false, lamports: lamports(svm.minimumBalanceForRentExemption(mintSize)), programAddress: TOKEN_PROGRAM_ADDRESS, space: mintSize })
+    const data = getMintEncoder().encode({
+      mintAuthority: address(accounts.faucet.address),
+      supply: 0n,
+      decimals: token.decimals,
+      isInitialized: true,
+      freezeAuthority: null,
+    })
+    svm.setAccount({
+      address: address(token.address),
+      data: new Uint8Array(data),
+      executable: false,
+      lamports: lamports(svm.minimumBalanceForRentExemption(mintSize)),
+      programAddress: TOKEN_PROGRAM_ADDRESS,
+      space: mintSize,
+    })
   }
   return svm
 }
 
-function loadLedger(path: string, accounts: GenesisAccounts, log: (message: string) => void): Ledger | undefined {
+function loadLedger(
+  path: string,
+  accounts: GenesisAccounts,
+  log: (message: string) => void,
+): Ledger | undefined {
   if (!existsSync(path)) return undefined
   try {
     const file = JSON.parse(readFileSync(path, 'utf8')) as LedgerFile
-    if (file.version !== LEDGER_VERSION || typeof file.salt !== 'string' || !Array.isArray(file.blocks)) throw new Error('unknown ledger format')
+    if (
+      file.version !== LEDGER_VERSION ||
+      typeof file.salt !== 'string' ||
+      !Array.isArray(file.blocks)
+    )
+      throw new Error('unknown ledger format')
     const ledger = new Ledger(newSvm(accounts), file.salt, file.genesisTimeMs)
-    for (const block of file.blocks) ledger.process(block.tx, block.timeMs, { slot: BigInt(block.slot), hash: block.hash })
+    for (const block of file.blocks)
+      ledger.process(block.tx, block.timeMs, { slot: BigInt(block.slot), hash: block.hash })
     log(`solana devnet: replayed ${file.blocks.length} transactions`)
     return ledger
   } catch (error) {
     // keep the unreadable file for inspection; the platform sees a new genesis and rewinds its watcher
     const aside = `${path}.unreadable`
     renameSync(path, aside)
-    log(`solana devnet: ledger ${path} is unusable (${(error as Error).message}); moved to ${aside}, starting a fresh chain`)
+    log(
+      `solana devnet: ledger ${path} is unusable (${(error as Error).message}); moved to ${aside}, starting a fresh chain`,
+    )
     return undefined
   }
 }
 
 export async function startSolanaDevnet(options: SolanaDevnetOptions): Promise<SolanaDevnet> {
   const log = options.log ?? (() => {})
-  const accounts = await genesisAccounts(options.tokens ?? defaultSolanaDevnetTokens, options.payerCount ?? 9)
+  const accounts = await genesisAccounts(
+    options.tokens ?? defaultSolanaDevnetTokens,
+    options.payerCount ?? 9,
+  )
   const path = join(options.dataDir, 'devnet', `${SOLANA_DEVNET_NETWORK}.json`)
   mkdirSync(dirname(path), { recursive: true })
-  const ledger = loadLedger(path, accounts, log) ?? new Ledger(newSvm(accounts), randomBytes(16).toString('hex'), options.now().getTime())
+  const ledger =
+    loadLedger(path, accounts, log) ??
+    new Ledger(newSvm(accounts), randomBytes(16).toString('hex'), options.now().getTime())
   const genesis = ledger.blocks[0]
   if (!genesis) throw new Error('ledger has no genesis block')
 
@@ -287,7 +383,8 @@ export async function startSolanaDevnet(options: SolanaDevnetOptions): Promise<S
     return signature
   }
 
-  const blockAt = (slot: bigint): LedgerBlock | undefined => (slot >= 0n && slot < BigInt(ledger.blocks.length) ? ledger.blocks[Number(slot)] : undefined)
+  const blockAt = (slot: bigint): LedgerBlock | undefined =>
+    slot >= 0n && slot < BigInt(ledger.blocks.length) ? ledger.blocks[Number(slot)] : undefined
 
   const rpc: SolanaRpc = {
     getSlot: () => Promise.resolve(ledger.head.slot),
@@ -307,10 +404,13 @@ export async function startSolanaDevnet(options: SolanaDevnetOptions): Promise<S
     getBalance: (owner) => Promise.resolve(ledger.svm.getBalance(address(owner)) ?? 0n),
     getTokenBalance: async (owner, mint) => {
       const account = ledger.svm.getAccount(address(await associatedTokenAccount(owner, mint)))
-      return account.exists && account.data.length === 165 ? tokenDecoder.decode(account.data).amount : 0n
+      return account.exists && account.data.length === 165
+        ? tokenDecoder.decode(account.data).amount
+        : 0n
     },
     accountExists: (key) => Promise.resolve(ledger.svm.getAccount(address(key)).exists),
-    getMinimumBalanceForRentExemption: (size) => Promise.resolve(ledger.svm.minimumBalanceForRentExemption(size)),
+    getMinimumBalanceForRentExemption: (size) =>
+      Promise.resolve(ledger.svm.minimumBalanceForRentExemption(size)),
     sendTransaction: (wire) => {
       try {
         return Promise.resolve(submit(wire))
@@ -351,24 +451,67 @@ export async function startSolanaDevnet(options: SolanaDevnetOptions): Promise<S
         if (request.amountUnits <= 0n) throw new RangeError('faucet amount must be positive')
         const faucet = await signerOf(accounts.faucet)
         if (request.token === 'native') {
-          const instructions = await transferInstructions({ from: faucet, feePayer: faucet, to: owner, mint: null, decimals: 9, amountUnits: request.amountUnits })
-          return { txHash: submit((await signTransaction({ feePayer: faucet, instructions, blockhash: ledger.head.hash })).wire) }
+          const instructions = await transferInstructions({
+            from: faucet,
+            feePayer: faucet,
+            to: owner,
+            mint: null,
+            decimals: 9,
+            amountUnits: request.amountUnits,
+          })
+          return {
+            txHash: submit(
+              (
+                await signTransaction({
+                  feePayer: faucet,
+                  instructions,
+                  blockhash: ledger.head.hash,
+                })
+              ).wire,
+            ),
+          }
         }
         const mint = address(mintOf(request.token).address)
         const ata = address(await associatedTokenAccount(owner, mint))
         const instructions = [
-          getCreateAssociatedTokenIdempotentInstruction({ payer: faucet, ata, owner: address(owner), mint }),
-          getMintToInstruction({ mint, token: ata, mintAuthority: faucet, amount: request.amountUnits }),
+          getCreateAssociatedTokenIdempotentInstruction({
+            payer: faucet,
+            ata,
+            owner: address(owner),
+            mint,
+          }),
+          getMintToInstruction({
+            mint,
+            token: ata,
+            mintAuthority: faucet,
+            amount: request.amountUnits,
+          }),
         ]
-        return { txHash: submit((await signTransaction({ feePayer: faucet, instructions, blockhash: ledger.head.hash })).wire) }
+        return {
+          txHash: submit(
+            (await signTransaction({ feePayer: faucet, instructions, blockhash: ledger.head.hash }))
+              .wire,
+          ),
+        }
       }),
     transfer: (from, request) =>
       serially(async () => {
         const signer = await signerOf(from)
         const feePayer = request.feePayer ? await signerOf(request.feePayer) : signer
         const mint = request.token === 'native' ? null : mintOf(request.token)
-        const instructions = await transferInstructions({ from: signer, feePayer, to: request.to, mint: mint?.address ?? null, decimals: mint?.decimals ?? 9, amountUnits: request.amountUnits })
-        return { txHash: submit((await signTransaction({ feePayer, instructions, blockhash: ledger.head.hash })).wire) }
+        const instructions = await transferInstructions({
+          from: signer,
+          feePayer,
+          to: request.to,
+          mint: mint?.address ?? null,
+          decimals: mint?.decimals ?? 9,
+          amountUnits: request.amountUnits,
+        })
+        return {
+          txHash: submit(
+            (await signTransaction({ feePayer, instructions, blockhash: ledger.head.hash })).wire,
+          ),
+        }
       }),
     headSlot: () => ledger.head.slot,
     stop: () => {

@@ -32,7 +32,12 @@ describe('solana devnet and adapter', () => {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pepay-solana-'))
     devnet = await startSolanaDevnet({ dataDir, now })
-    adapter = createSolanaAdapter({ network: 'solana', rpc: devnet.rpc, requestTimeoutMs: 5_000, pollingIntervalMs: 5 })
+    adapter = createSolanaAdapter({
+      network: 'solana',
+      rpc: devnet.rpc,
+      requestTimeoutMs: 5_000,
+      pollingIntervalMs: 5,
+    })
     const [first, second] = devnet.tokens
     assert.ok(first && second)
     dusdc = first
@@ -79,10 +84,19 @@ describe('solana devnet and adapter', () => {
     const owner = depositKey(2).address
     const from = (await adapter.getHead()).number + 1n
     await devnet.faucet(payer.address, { token: dusdc.address, amountUnits: 5_000_000n })
-    const sent = await devnet.transfer(payer, { token: dusdc.address, to: owner, amountUnits: 3_250_000n })
+    const sent = await devnet.transfer(payer, {
+      token: dusdc.address,
+      to: owner,
+      amountUnits: 3_250_000n,
+    })
     const to = (await adapter.getHead()).number
     const watched = new Set([owner])
-    const transfers = await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: [{ address: dusdc.address, tokenId: DUSDC_ID }], isWatched: (a) => watched.has(a) })
+    const transfers = await adapter.scanTransfers({
+      fromBlock: from,
+      toBlock: to,
+      tokens: [{ address: dusdc.address, tokenId: DUSDC_ID }],
+      isWatched: (a) => watched.has(a),
+    })
     assert.equal(transfers.length, 1)
     const [transfer] = transfers
     assert.ok(transfer)
@@ -106,20 +120,46 @@ describe('solana devnet and adapter', () => {
     await devnet.faucet(payer.address, { token: dusdt.address, amountUnits: 1_000_000n })
     await devnet.transfer(payer, { token: dusdt.address, to: owner, amountUnits: 1_000_000n })
     const to = (await adapter.getHead()).number
-    const onlyDusdc = await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: [{ address: dusdc.address, tokenId: DUSDC_ID }], isWatched: () => true })
+    const onlyDusdc = await adapter.scanTransfers({
+      fromBlock: from,
+      toBlock: to,
+      tokens: [{ address: dusdc.address, tokenId: DUSDC_ID }],
+      isWatched: () => true,
+    })
     assert.deepEqual(onlyDusdc, [])
-    const unwatched = await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: [{ address: dusdt.address, tokenId: DUSDT_ID }], isWatched: (a) => a === 'someone else' })
+    const unwatched = await adapter.scanTransfers({
+      fromBlock: from,
+      toBlock: to,
+      tokens: [{ address: dusdt.address, tokenId: DUSDT_ID }],
+      isWatched: (a) => a === 'someone else',
+    })
     assert.deepEqual(unwatched, [])
-    const both = await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: [{ address: dusdt.address, tokenId: DUSDT_ID }], isWatched: (a) => a === owner })
-    assert.deepEqual(both.map((t) => [t.tokenId, t.amountUnits]), [[DUSDT_ID, 1_000_000n]])
+    const both = await adapter.scanTransfers({
+      fromBlock: from,
+      toBlock: to,
+      tokens: [{ address: dusdt.address, tokenId: DUSDT_ID }],
+      isWatched: (a) => a === owner,
+    })
+    assert.deepEqual(
+      both.map((t) => [t.tokenId, t.amountUnits]),
+      [[DUSDT_ID, 1_000_000n]],
+    )
   })
 
   it('reports SOL transfers with a negative index', async () => {
     const owner = depositKey(4).address
     const from = (await adapter.getHead()).number + 1n
     const sent = await devnet.faucet(owner, { token: 'native', amountUnits: 2_000_000_000n })
-    const transfers = await adapter.scanNativeTransfers({ fromBlock: from, toBlock: from, tokenId: SOL_ID, isWatched: (a) => a === owner })
-    assert.deepEqual(transfers.map((t) => [t.txHash, t.logIndex, t.amountUnits, t.tokenAddress]), [[sent.txHash, -1, 2_000_000_000n, null]])
+    const transfers = await adapter.scanNativeTransfers({
+      fromBlock: from,
+      toBlock: from,
+      tokenId: SOL_ID,
+      isWatched: (a) => a === owner,
+    })
+    assert.deepEqual(
+      transfers.map((t) => [t.txHash, t.logIndex, t.amountUnits, t.tokenAddress]),
+      [[sent.txHash, -1, 2_000_000_000n, null]],
+    )
     assert.equal(await adapter.getNativeBalance(owner), 2_000_000_000n)
   })
 
@@ -127,10 +167,22 @@ describe('solana devnet and adapter', () => {
     const deposit = depositKey(5)
     const destination = depositKey(6).address
     await devnet.faucet(deposit.address, { token: dusdc.address, amountUnits: 7_000_000n })
-    const estimate = await adapter.estimateTransferGas({ from: deposit.address, to: destination, tokenAddress: dusdc.address, amountUnits: 7_000_000n })
+    const estimate = await adapter.estimateTransferGas({
+      from: deposit.address,
+      to: destination,
+      tokenAddress: dusdc.address,
+      amountUnits: 7_000_000n,
+    })
     assert.ok(estimate.maxCostWei > 2_000_000n, 'rent for the new token account is included')
     const treasuryBefore = await adapter.getNativeBalance(devnet.treasury.address)
-    const signed = await adapter.signTransfer({ from: deposit, feePayer: devnet.treasury, to: destination, tokenAddress: dusdc.address, tokenDecimals: 6, amountUnits: 7_000_000n })
+    const signed = await adapter.signTransfer({
+      from: deposit,
+      feePayer: devnet.treasury,
+      to: destination,
+      tokenAddress: dusdc.address,
+      tokenDecimals: 6,
+      amountUnits: 7_000_000n,
+    })
     assert.equal(signed.nonce, null)
     assert.equal(decodeWireTransaction(signed.raw).signature, signed.txHash)
     assert.equal(await adapter.getTransactionOutcome(signed.txHash), undefined)
@@ -140,14 +192,24 @@ describe('solana devnet and adapter', () => {
     assert.ok(outcome.feeUnits >= 10_000n)
     assert.equal(await adapter.getTokenBalance(dusdc.address, destination), 7_000_000n)
     assert.equal(await adapter.getTokenBalance(dusdc.address, deposit.address), 0n)
-    assert.equal(await adapter.getNativeBalance(deposit.address), 0n, 'the deposit key holds no SOL')
+    assert.equal(
+      await adapter.getNativeBalance(deposit.address),
+      0n,
+      'the deposit key holds no SOL',
+    )
     assert.ok((await adapter.getNativeBalance(devnet.treasury.address)) < treasuryBefore)
   })
 
   it('treats a re-broadcast of the same bytes as already sent, without a second block', async () => {
     const payer = devnet.fundedAccounts()[2]
     assert.ok(payer)
-    const signed = await adapter.signTransfer({ from: payer, to: depositKey(7).address, tokenAddress: null, tokenDecimals: 9, amountUnits: 1_000_000_000n })
+    const signed = await adapter.signTransfer({
+      from: payer,
+      to: depositKey(7).address,
+      tokenAddress: null,
+      tokenDecimals: 9,
+      amountUnits: 1_000_000_000n,
+    })
     assert.equal(await adapter.broadcastTransfer(signed.raw), 'sent')
     const head = (await adapter.getHead()).number
     assert.equal(await adapter.broadcastTransfer(signed.raw), 'sent')
@@ -159,8 +221,17 @@ describe('solana devnet and adapter', () => {
     const broke = depositKey(8)
     const head = (await adapter.getHead()).number
     await devnet.faucet(broke.address, { token: 'native', amountUnits: 1_000_000_000n })
-    const signed = await adapter.signTransfer({ from: broke, to: depositKey(9).address, tokenAddress: dusdc.address, tokenDecimals: 6, amountUnits: 1n })
-    await assert.rejects(adapter.broadcastTransfer(signed.raw), (error: unknown) => error instanceof SolanaRpcError && error.code === 'TransactionFailed')
+    const signed = await adapter.signTransfer({
+      from: broke,
+      to: depositKey(9).address,
+      tokenAddress: dusdc.address,
+      tokenDecimals: 6,
+      amountUnits: 1n,
+    })
+    await assert.rejects(
+      adapter.broadcastTransfer(signed.raw),
+      (error: unknown) => error instanceof SolanaRpcError && error.code === 'TransactionFailed',
+    )
     assert.equal((await adapter.getHead()).number, head + 1n)
     assert.equal(await adapter.getTransactionOutcome(signed.txHash), undefined)
   })
@@ -168,8 +239,15 @@ describe('solana devnet and adapter', () => {
   it('answers expired for bytes whose blockhash is older than the newest 150 blocks', async () => {
     const payer = devnet.fundedAccounts()[3]
     assert.ok(payer)
-    const stale = await adapter.signTransfer({ from: payer, to: depositKey(10).address, tokenAddress: null, tokenDecimals: 9, amountUnits: 1_000_000_000n })
-    for (let i = 0; i < MAX_BLOCKHASH_AGE; i += 1) await devnet.faucet(depositKey(11).address, { token: 'native', amountUnits: 1_000_000_000n })
+    const stale = await adapter.signTransfer({
+      from: payer,
+      to: depositKey(10).address,
+      tokenAddress: null,
+      tokenDecimals: 9,
+      amountUnits: 1_000_000_000n,
+    })
+    for (let i = 0; i < MAX_BLOCKHASH_AGE; i += 1)
+      await devnet.faucet(depositKey(11).address, { token: 'native', amountUnits: 1_000_000_000n })
     assert.equal(await adapter.broadcastTransfer(stale.raw), 'expired')
     assert.equal(await adapter.getTransactionOutcome(stale.txHash), undefined)
   })
@@ -182,7 +260,12 @@ describe('solana devnet and adapter', () => {
     await devnet.stop()
     clock.at += 60_000
     devnet = await startSolanaDevnet({ dataDir, now })
-    adapter = createSolanaAdapter({ network: 'solana', rpc: devnet.rpc, requestTimeoutMs: 5_000, pollingIntervalMs: 5 })
+    adapter = createSolanaAdapter({
+      network: 'solana',
+      rpc: devnet.rpc,
+      requestTimeoutMs: 5_000,
+      pollingIntervalMs: 5,
+    })
     assert.deepEqual(await adapter.getHead(), head)
     assert.deepEqual(await adapter.getBlockHeader(head.number / 2n), middle)
     assert.equal(await adapter.getTokenBalance(dusdc.address, owner), 4_200_000n)
@@ -197,7 +280,12 @@ describe('solana devnet and adapter', () => {
     const text = await readFile(path, 'utf8')
     await writeFile(path, text.slice(0, text.length / 2))
     devnet = await startSolanaDevnet({ dataDir, now })
-    adapter = createSolanaAdapter({ network: 'solana', rpc: devnet.rpc, requestTimeoutMs: 5_000, pollingIntervalMs: 5 })
+    adapter = createSolanaAdapter({
+      network: 'solana',
+      rpc: devnet.rpc,
+      requestTimeoutMs: 5_000,
+      pollingIntervalMs: 5,
+    })
     assert.equal((await adapter.getHead()).number, 0n)
     assert.notEqual(await adapter.getBlockHash(0n), genesis)
     assert.ok(existsSync(`${path}.unreadable`))

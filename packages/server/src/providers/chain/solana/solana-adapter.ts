@@ -40,7 +40,9 @@ export interface SolanaRpc {
   getMinimumBalanceForRentExemption: (size: bigint) => Promise<bigint>
   /** Returns the signature; an already processed transaction is not an error. Throws `SolanaRpcError`. */
   sendTransaction: (wireBase64: string) => Promise<string>
-  getSignatureStatus: (signature: string) => Promise<{ slot: bigint; err: string | null } | undefined>
+  getSignatureStatus: (
+    signature: string,
+  ) => Promise<{ slot: bigint; err: string | null } | undefined>
 }
 
 export type SolanaTokenBalance = {
@@ -71,7 +73,8 @@ export type SolanaBlock = {
   transactions: SolanaBlockTransaction[]
 }
 
-export type SolanaRpcErrorCode = 'BlockhashNotFound' | 'TransactionFailed' | 'InvalidTransaction' | 'Unavailable'
+export type SolanaRpcErrorCode =
+  'BlockhashNotFound' | 'TransactionFailed' | 'InvalidTransaction' | 'Unavailable'
 
 export class SolanaRpcError extends Error {
   readonly code: SolanaRpcErrorCode
@@ -103,7 +106,11 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number, task: (item: T) => Promise<R>): Promise<R[]> {
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length)
   let next = 0
   const worker = async (): Promise<void> => {
@@ -121,7 +128,10 @@ type PositionedInstruction = { position: number; instruction: CompiledInstructio
 
 /** Top-level and inner instructions of a transaction, each with its unique position. */
 function allInstructions(tx: SolanaBlockTransaction): PositionedInstruction[] {
-  const result: PositionedInstruction[] = tx.instructions.map((instruction, position) => ({ position, instruction }))
+  const result: PositionedInstruction[] = tx.instructions.map((instruction, position) => ({
+    position,
+    instruction,
+  }))
   for (const group of tx.innerInstructions) {
     group.instructions.forEach((instruction, inner) => {
       result.push({ position: INNER_INSTRUCTION_STRIDE * (group.index + 1) + inner, instruction })
@@ -138,7 +148,12 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
   const call = <T>(label: string, task: () => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new SolanaRpcError('Unavailable', `${network} ${label} timed out after ${options.requestTimeoutMs} ms`))
+        reject(
+          new SolanaRpcError(
+            'Unavailable',
+            `${network} ${label} timed out after ${options.requestTimeoutMs} ms`,
+          ),
+        )
       }, options.requestTimeoutMs)
       task().then(
         (value) => {
@@ -155,13 +170,20 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
   const getBlockHeader = async (slot: bigint): Promise<BlockHeader | undefined> => {
     const block = await call('getBlock', () => rpc.getBlock(slot, { transactions: false }))
     if (!block) return undefined
-    return { number: block.slot, hash: block.blockhash, parentHash: block.previousBlockhash, timestamp: new Date(block.blockTime * 1000) }
+    return {
+      number: block.slot,
+      hash: block.blockhash,
+      parentHash: block.previousBlockhash,
+      timestamp: new Date(block.blockTime * 1000),
+    }
   }
 
   const blocksIn = async (fromBlock: bigint, toBlock: bigint): Promise<SolanaBlock[]> => {
     const slots: bigint[] = []
     for (let slot = fromBlock; slot <= toBlock; slot += 1n) slots.push(slot)
-    const blocks = await mapWithConcurrency(slots, scanConcurrency, (slot) => call('getBlock', () => rpc.getBlock(slot, { transactions: true })))
+    const blocks = await mapWithConcurrency(slots, scanConcurrency, (slot) =>
+      call('getBlock', () => rpc.getBlock(slot, { transactions: true })),
+    )
     return blocks.filter((block): block is SolanaBlock => block !== undefined)
   }
 
@@ -187,16 +209,22 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
           const tokenId = tokenIdByMint.get(destination.mint)
           if (tokenId === undefined) continue
           if (request.isWatched !== undefined && !request.isWatched(destination.owner)) continue
-          const sourceIndex = credit.source === undefined ? undefined : instruction.accounts[credit.source]
+          const sourceIndex =
+            credit.source === undefined ? undefined : instruction.accounts[credit.source]
           const authorityIndex = instruction.accounts[credit.authority]
-          const sourceOwner = sourceIndex === undefined ? undefined : (pre.get(sourceIndex) ?? post.get(sourceIndex))?.owner
+          const sourceOwner =
+            sourceIndex === undefined
+              ? undefined
+              : (pre.get(sourceIndex) ?? post.get(sourceIndex))?.owner
           transfers.push({
             network,
             txHash: tx.signature,
             logIndex: position,
             blockNumber: block.slot,
             blockHash: block.blockhash,
-            from: sourceOwner ?? (authorityIndex === undefined ? '' : (tx.accountKeys[authorityIndex] ?? '')),
+            from:
+              sourceOwner ??
+              (authorityIndex === undefined ? '' : (tx.accountKeys[authorityIndex] ?? '')),
             to: destination.owner,
             tokenAddress: destination.mint,
             tokenId,
@@ -208,7 +236,9 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
     return transfers
   }
 
-  const scanNativeTransfers = async (request: NativeTransferScanRequest): Promise<ObservedTransfer[]> => {
+  const scanNativeTransfers = async (
+    request: NativeTransferScanRequest,
+  ): Promise<ObservedTransfer[]> => {
     if (request.fromBlock > request.toBlock) return []
     const transfers: ObservedTransfer[] = []
     for (const block of await blocksIn(request.fromBlock, request.toBlock)) {
@@ -223,14 +253,27 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
           if (from === undefined || to === undefined) continue
           if (request.isWatched !== undefined && !request.isWatched(to)) continue
           // negative like EVM native transfers: never collides with a token transfer of the same transaction
-          transfers.push({ network, txHash: tx.signature, logIndex: -1 - position, blockNumber: block.slot, blockHash: block.blockhash, from, to, tokenAddress: null, tokenId: request.tokenId, amountUnits: lamports })
+          transfers.push({
+            network,
+            txHash: tx.signature,
+            logIndex: -1 - position,
+            blockNumber: block.slot,
+            blockHash: block.blockhash,
+            from,
+            to,
+            tokenAddress: null,
+            tokenId: request.tokenId,
+            amountUnits: lamports,
+          })
         }
       }
     }
     return transfers
   }
 
-  const getTransactionOutcome = async (signature: string): Promise<TransactionOutcome | undefined> => {
+  const getTransactionOutcome = async (
+    signature: string,
+  ): Promise<TransactionOutcome | undefined> => {
     const status = await call('getSignatureStatuses', () => rpc.getSignatureStatus(signature))
     if (!status) return undefined
     const block = await call('getBlock', () => rpc.getBlock(status.slot, { transactions: true }))
@@ -249,7 +292,11 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
   const head = async (): Promise<ChainHead> => {
     const slot = await call('getSlot', () => rpc.getSlot())
     const header = await getBlockHeader(slot)
-    if (!header) throw new SolanaRpcError('Unavailable', `${network} node returned no block for its slot ${slot}`)
+    if (!header)
+      throw new SolanaRpcError(
+        'Unavailable',
+        `${network} node returned no block for its slot ${slot}`,
+      )
     return { number: header.number, hash: header.hash }
   }
 
@@ -263,22 +310,36 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
     scanTransfers,
     scanNativeTransfers,
     getNativeBalance: (owner) => call('getBalance', () => rpc.getBalance(owner)),
-    getTokenBalance: (mint, owner) => call('getTokenAccountBalance', () => rpc.getTokenBalance(owner, mint)),
+    getTokenBalance: (mint, owner) =>
+      call('getTokenAccountBalance', () => rpc.getTokenBalance(owner, mint)),
     estimateTransferGas: async ({ to, tokenAddress }) => {
       // two signatures at most (owner and fee payer), plus rent when the recipient's token account must be created
       let rent = 0n
       if (tokenAddress !== null) {
         const destination = await associatedTokenAccount(to, tokenAddress)
         if (!(await call('getAccountInfo', () => rpc.accountExists(destination)))) {
-          rent = await call('getMinimumBalanceForRentExemption', () => rpc.getMinimumBalanceForRentExemption(TOKEN_ACCOUNT_SIZE))
+          rent = await call('getMinimumBalanceForRentExemption', () =>
+            rpc.getMinimumBalanceForRentExemption(TOKEN_ACCOUNT_SIZE),
+          )
         }
       }
-      return { gasLimit: 2n, maxFeePerGasWei: LAMPORTS_PER_SIGNATURE, maxCostWei: 2n * LAMPORTS_PER_SIGNATURE + rent }
+      return {
+        gasLimit: 2n,
+        maxFeePerGasWei: LAMPORTS_PER_SIGNATURE,
+        maxCostWei: 2n * LAMPORTS_PER_SIGNATURE + rent,
+      }
     },
     signTransfer: async (request) => {
       const from = await signerOf(request.from)
       const feePayer = request.feePayer ? await signerOf(request.feePayer) : from
-      const instructions = await transferInstructions({ from, feePayer, to: request.to, mint: request.tokenAddress, decimals: request.tokenDecimals, amountUnits: request.amountUnits })
+      const instructions = await transferInstructions({
+        from,
+        feePayer,
+        to: request.to,
+        mint: request.tokenAddress,
+        decimals: request.tokenDecimals,
+        amountUnits: request.amountUnits,
+      })
       const blockhash = await call('getLatestBlockhash', () => rpc.getLatestBlockhash())
       const signed = await signTransaction({ feePayer, instructions, blockhash })
       return { raw: signed.wire, txHash: signed.signature, nonce: null }
@@ -299,7 +360,10 @@ export function createSolanaAdapter(options: SolanaAdapterOptions): SolanaAdapte
       for (;;) {
         const outcome = await getTransactionOutcome(signature)
         if (outcome !== undefined) return outcome
-        if (deadline.aborted) throw new Error(`${network} transaction ${signature} not processed within ${timeoutMs} ms`)
+        if (deadline.aborted)
+          throw new Error(
+            `${network} transaction ${signature} not processed within ${timeoutMs} ms`,
+          )
         await delay(pollingIntervalMs)
       }
     },

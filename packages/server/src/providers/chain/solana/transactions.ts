@@ -60,7 +60,8 @@ export async function signerOf(keypair: SolanaKeypair): Promise<KeyPairSigner> {
   const bytes = hexToBytes(keypair.privateKey)
   if (bytes.length !== 64) throw new RangeError('a Solana keypair is 64 bytes')
   const signer = await createKeyPairSignerFromBytes(bytes)
-  if (signer.address !== keypair.address) throw new Error(`keypair does not belong to ${keypair.address}`)
+  if (signer.address !== keypair.address)
+    throw new Error(`keypair does not belong to ${keypair.address}`)
   return signer
 }
 
@@ -75,7 +76,11 @@ export async function keypairFromLabel(label: string): Promise<SolanaKeypair> {
 }
 
 export async function associatedTokenAccount(owner: string, mint: string): Promise<string> {
-  const [ata] = await findAssociatedTokenPda({ owner: address(owner), mint: address(mint), tokenProgram: TOKEN_PROGRAM_ADDRESS })
+  const [ata] = await findAssociatedTokenPda({
+    owner: address(owner),
+    mint: address(mint),
+    tokenProgram: TOKEN_PROGRAM_ADDRESS,
+  })
   return ata
 }
 
@@ -90,17 +95,37 @@ export type TransferInstructionsInput = {
 }
 
 /** SOL: one system transfer. SPL: create the recipient's associated account if missing (fee payer pays rent), then a checked transfer. */
-export async function transferInstructions(input: TransferInstructionsInput): Promise<Instruction[]> {
+export async function transferInstructions(
+  input: TransferInstructionsInput,
+): Promise<Instruction[]> {
   if (input.amountUnits <= 0n) throw new RangeError('transfer amount must be positive')
   if (input.mint === null) {
-    return [getTransferSolInstruction({ source: input.from, destination: address(input.to), amount: input.amountUnits })]
+    return [
+      getTransferSolInstruction({
+        source: input.from,
+        destination: address(input.to),
+        amount: input.amountUnits,
+      }),
+    ]
   }
   const mint = address(input.mint)
   const source = address(await associatedTokenAccount(input.from.address, input.mint))
   const destination = address(await associatedTokenAccount(input.to, input.mint))
   return [
-    getCreateAssociatedTokenIdempotentInstruction({ payer: input.feePayer, ata: destination, owner: address(input.to), mint }),
-    getTransferCheckedInstruction({ source, mint, destination, authority: input.from, amount: input.amountUnits, decimals: input.decimals }),
+    getCreateAssociatedTokenIdempotentInstruction({
+      payer: input.feePayer,
+      ata: destination,
+      owner: address(input.to),
+      mint,
+    }),
+    getTransferCheckedInstruction({
+      source,
+      mint,
+      destination,
+      authority: input.from,
+      amount: input.amountUnits,
+      decimals: input.decimals,
+    }),
   ]
 }
 
@@ -110,16 +135,27 @@ export type SignedSolanaTransaction = {
   signature: string
 }
 
-export async function signTransaction(input: { feePayer: KeyPairSigner; instructions: Instruction[]; blockhash: string }): Promise<SignedSolanaTransaction> {
+export async function signTransaction(input: {
+  feePayer: KeyPairSigner
+  instructions: Instruction[]
+  blockhash: string
+}): Promise<SignedSolanaTransaction> {
   const message = pipe(
     createTransactionMessage({ version: 0 }),
     (m) => setTransactionMessageFeePayerSigner(input.feePayer, m),
     // lastValidBlockHeight is only read by confirmation helpers; validity is the blockhash's age on chain
-    (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: input.blockhash as Blockhash, lastValidBlockHeight: 0n }, m),
+    (m) =>
+      setTransactionMessageLifetimeUsingBlockhash(
+        { blockhash: input.blockhash as Blockhash, lastValidBlockHeight: 0n },
+        m,
+      ),
     (m) => appendTransactionMessageInstructions(input.instructions, m),
   )
   const transaction = await signTransactionMessageWithSigners(message)
-  return { wire: getBase64EncodedWireTransaction(transaction), signature: getSignatureFromTransaction(transaction) }
+  return {
+    wire: getBase64EncodedWireTransaction(transaction),
+    signature: getSignatureFromTransaction(transaction),
+  }
 }
 
 export type CompiledInstructionView = {
@@ -145,7 +181,8 @@ export function decodeWireTransaction(wire: string): DecodedTransaction {
   if (!signatureBytes) throw new Error('transaction is not signed')
   if (message.version === 1) throw new Error('version 1 transaction messages are not supported')
   // accounts loaded from lookup tables would be missing from accountKeys: refuse rather than misread
-  if (message.version === 0 && (message.addressTableLookups?.length ?? 0) > 0) throw new Error('address lookup tables are not supported')
+  if (message.version === 0 && (message.addressTableLookups?.length ?? 0) > 0)
+    throw new Error('address lookup tables are not supported')
   return {
     transaction,
     signature: base58.encode(signatureBytes),
@@ -196,7 +233,10 @@ export function decodeTokenCredit(data: Uint8Array): TokenCredit | undefined {
 /** Lamports of a System program transfer instruction (accounts: from, to), if it is one. */
 export function decodeSystemTransfer(data: Uint8Array): bigint | undefined {
   if (data.length < 12) return undefined
-  if (Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32LE(0) !== SYSTEM_TRANSFER) return undefined
+  if (
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32LE(0) !== SYSTEM_TRANSFER
+  )
+    return undefined
   return readU64(data, 4)
 }
 
@@ -204,9 +244,21 @@ export function decodeSystemTransfer(data: Uint8Array): bigint | undefined {
 export function chainedBlockHash(parentHash: string, slot: bigint, signature: string): string {
   const slotBytes = Buffer.alloc(8)
   slotBytes.writeBigUInt64LE(slot)
-  return base58.encode(new Uint8Array(createHash('sha256').update(base58.decode(parentHash)).update(slotBytes).update(base58.decode(signature)).digest()))
+  return base58.encode(
+    new Uint8Array(
+      createHash('sha256')
+        .update(base58.decode(parentHash))
+        .update(slotBytes)
+        .update(base58.decode(signature))
+        .digest(),
+    ),
+  )
 }
 
 export function genesisBlockHash(salt: string): string {
-  return base58.encode(new Uint8Array(createHash('sha256').update('pepay solana devnet genesis').update(salt).digest()))
+  return base58.encode(
+    new Uint8Array(
+      createHash('sha256').update('pepay solana devnet genesis').update(salt).digest(),
+    ),
+  )
 }
