@@ -40,6 +40,11 @@ describe('ids', () => {
     assert.equal(a[14], '7')
     assert.ok(a < b)
   })
+  it('keeps ids made in the same millisecond in creation order', () => {
+    const ids = Array.from({ length: 5000 }, () => uuidv7(1_700_000_000_000))
+    assert.deepEqual([...ids].sort(), ids)
+    assert.equal(new Set(ids).size, ids.length)
+  })
   it('round-trips event ids and refuses malformed ones', () => {
     assert.equal(parseEventSeq(formatEventId(1734780000000, 123n)), 123n)
     assert.equal(parseEventSeq('evt_abc-1'), undefined)
