@@ -34,8 +34,11 @@ async function settlementDestination(deps: Deps, network: ChainNetwork, payment:
   return wallet?.address
 }
 
-async function emit(deps: Deps, paymentId: string, previous: Record<string, unknown>): Promise<void> {
+/** Applies a settlement change and, when `previous` is given, its event, in one transaction. */
+async function transition(deps: Deps, paymentId: string, patch: Parameters<typeof updatePayment>[2], at: Date, previous?: Record<string, unknown>): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
+    await updatePayment(trx, paymentId, patch, at)
+    if (!previous) return
     const payment = await findPayment(trx, paymentId)
     if (!payment) return
     await appendEvent(
@@ -51,7 +54,7 @@ async function emit(deps: Deps, paymentId: string, previous: Record<string, unkn
       deps.clock.now(),
     )
   })
-  notifyCommitted(deps)
+  if (previous) notifyCommitted(deps)
 }
 
 /**
@@ -82,13 +85,17 @@ export async function settleDuePayments(deps: Deps, runtime: ChainRuntime, netwo
     if (!token || !deposit) continue
     const destination = await settlementDestination(deps, network, payment)
     if (!destination) {
-      await updatePayment(deps.db, id, { settlementStatus: 'manual', settlementError: 'no active settlement wallet for this network', settlementNextAttemptAt: null }, now)
-      await emit(deps, id, { settlement_status: payment.settlementStatus })
+      await transition(deps, id, { settlementStatus: 'manual', settlementError: 'no active settlement wallet for this network', settlementNextAttemptAt: null }, now, { settlement_status: payment.settlementStatus })
       continue
     }
     const attempt = payment.settlementAttempts + 1
-    await updatePayment(deps.db, id, { settlementStatus: 'processing', settlementDestination: destination, settlementAttempts: attempt, settlementNextAttemptAt: new Date(now.getTime() + settlementBackoffMs(attempt)) }, now)
-    if (payment.settlementStatus !== 'processing') await emit(deps, id, { settlement_status: payment.settlementStatus })
+    await transition(
+      deps,
+      id,
+      { settlementStatus: 'processing', settlementDestination: destination, settlementAttempts: attempt, settlementNextAttemptAt: new Date(now.getTime() + settlementBackoffMs(attempt)) },
+      now,
+      payment.settlementStatus !== 'processing' ? { settlement_status: payment.settlementStatus } : undefined,
+    )
     try {
       const key = depositAccount(runtime.seed, deposit.chainKind, deposit.derivationIndex)
       const from = { address: deposit.address, privateKey: key.privateKey }
@@ -110,15 +117,13 @@ export async function settleDuePayments(deps: Deps, runtime: ChainRuntime, netwo
         if (amount <= 0n) throw new Error('native payment smaller than the gas to sweep it')
       }
       const sent = await sendOnce(deps, network, { idempotencyKey: `sweep:${id}`, from, to: destination, tokenAddress: token.address, tokenId: token.id, amountUnits: amount, ...(feePayer && { feePayer }) })
-      await updatePayment(deps.db, id, { settlementStatus: 'settled', settlementTxHash: sent.txHash, settledAt: deps.clock.now(), settlementNextAttemptAt: null, settlementError: null }, deps.clock.now())
-      await emit(deps, id, { settlement_status: 'processing' })
+      await transition(deps, id, { settlementStatus: 'settled', settlementTxHash: sent.txHash, settledAt: deps.clock.now(), settlementNextAttemptAt: null, settlementError: null }, deps.clock.now(), { settlement_status: 'processing' })
       settled += 1
     } catch (error) {
       const message = (error as Error).message.split('\n')[0] ?? 'sweep failed'
       deps.log.warn({ payment: id, attempt, err: message }, 'settlement sweep failed')
       if (attempt >= MAX_ATTEMPTS) {
-        await updatePayment(deps.db, id, { settlementStatus: 'failed', settlementError: message, settlementNextAttemptAt: null }, deps.clock.now())
-        await emit(deps, id, { settlement_status: 'processing' })
+        await transition(deps, id, { settlementStatus: 'failed', settlementError: message, settlementNextAttemptAt: null }, deps.clock.now(), { settlement_status: 'processing' })
       } else {
         await updatePayment(deps.db, id, { settlementError: message }, deps.clock.now())
       }
