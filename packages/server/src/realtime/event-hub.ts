@@ -1,7 +1,8 @@
+import { monotonicMs } from '@pepay/core'
 import type { Deps } from '../deps.ts'
 import { EVENTS_CHANNEL, type StoredEvent } from '../modules/events/event.repo.ts'
 import { serializeEvent } from '../modules/events/event.serialize.ts'
-import { currentHorizon, readEventsAfter, snapshotXmax, transactionsEndedBefore } from './realtime.repo.ts'
+import { anyStillInFlight, maxEventSeq, readEventsAfter, writersInFlight } from './realtime.repo.ts'
 
 /** An event as the hub hands it to subscribers: the row and its event_v1 frame, serialized once. */
 export interface HubEvent {
@@ -28,7 +29,12 @@ export interface EventHubOptions {
   startWaitMs: number
 }
 
-export const DEFAULT_HUB_OPTIONS: EventHubOptions = { pollMs: 500, batchSize: 500, holeRecheckMs: 5, startWaitMs: 10_000 }
+export const DEFAULT_HUB_OPTIONS: EventHubOptions = {
+  pollMs: 500,
+  batchSize: 500,
+  holeRecheckMs: 5,
+  startWaitMs: 10_000,
+}
 
 /** Reads per drain before yielding to the event loop (the rest continues on the next run). */
 const MAX_READS_PER_DRAIN = 40
@@ -38,8 +44,8 @@ interface Hole {
   fromSeq: bigint
   /** First sequence seen after the hole. */
   untilSeq: bigint
-  /** xmax of a snapshot taken when the hole was seen. */
-  xmax: string
+  /** This database's writing transactions in progress when the hole was seen. */
+  writers: string[]
 }
 
 /**
@@ -48,8 +54,8 @@ interface Hole {
  * and by a polling fallback.
  *
  * Gap safety: sequence values can commit out of order. When the next visible row is not
- * cursor+1, the hub records the snapshot's xmax and does not pass the hole until every
- * transaction in flight at that moment has ended; whatever is still missing then was rolled back.
+ * cursor+1, the hub records the writing transactions in progress in this database and does not
+ * pass the hole until every one of them has ended; whatever is still missing then was rolled back.
  * Every seq <= `cursor` is therefore settled: committed and visible, or never going to be.
  */
 export class EventHub {
@@ -85,16 +91,18 @@ export class EventHub {
 
   async start(): Promise<void> {
     const db = this.#deps.db
-    const horizon = await currentHorizon(db)
-    // Transactions in flight now may still commit sequence values below maxSeq; replays read
-    // up to the cursor, so the cursor starts only once they have ended (bounded wait).
-    const deadline = this.#deps.clock.now().getTime() + this.#options.startWaitMs
-    for (let i = 0; i < 10_000 && !(await transactionsEndedBefore(db, horizon.xmax)); i += 1) {
-      if (this.#deps.clock.now().getTime() > deadline) break
+    // read the highest seq first, then the writers: whoever holds a lower, unseen seq is listed
+    const maxSeq = await maxEventSeq(db)
+    const writers = await writersInFlight(db)
+    // they may still commit sequence values below maxSeq; replays read up to the cursor, so the
+    // cursor starts only once they have ended (bounded wait)
+    const deadline = monotonicMs() + this.#options.startWaitMs
+    for (let i = 0; i < 10_000 && (await anyStillInFlight(db, writers)); i += 1) {
+      if (monotonicMs() > deadline) break
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
-    this.#cursor = horizon.maxSeq
-    this.#resolvedThrough = horizon.maxSeq
+    this.#cursor = maxSeq
+    this.#resolvedThrough = maxSeq
     this.#unlisten = await this.#deps.database.listen(EVENTS_CHANNEL, this.#wake)
     this.#deps.hooks.eventsCommitted.push(this.#wake)
     this.#poll = setInterval(this.#wake, this.#options.pollMs)
@@ -170,11 +178,16 @@ export class EventHub {
         if (row.seq > missingFrom && this.#resolvedThrough < row.seq - 1n) {
           // a hole: missingFrom .. row.seq-1 are not visible (yet)
           if (!this.#hole || this.#hole.fromSeq !== missingFrom) {
-            this.#hole = { fromSeq: missingFrom, untilSeq: row.seq, xmax: await snapshotXmax(db) }
+            // read after the row was seen: the holder of a missing seq is listed or has ended
+            this.#hole = {
+              fromSeq: missingFrom,
+              untilSeq: row.seq,
+              writers: await writersInFlight(db),
+            }
             this.#later(this.#options.holeRecheckMs)
             return
           }
-          if (!(await transactionsEndedBefore(db, this.#hole.xmax))) {
+          if (await anyStillInFlight(db, this.#hole.writers)) {
             this.#later(this.#options.holeRecheckMs)
             return
           }

@@ -49,7 +49,9 @@ export async function pruneExpiredEvents(deps: Deps, retentionDays: number): Pro
   for (let i = 0; i < PRUNE_BATCHES_PER_RUN; i += 1) {
     const now = deps.clock.now()
     const cutoff = new Date(now.getTime() - retentionDays * 86_400_000)
-    const n = await deps.db.transaction().execute((trx) => pruneEventsBefore(trx, cutoff, PRUNE_BATCH, now))
+    const n = await deps.db
+      .transaction()
+      .execute((trx) => pruneEventsBefore(trx, cutoff, PRUNE_BATCH, now))
     total += n
     if (n < PRUNE_BATCH) break
   }
@@ -64,16 +66,27 @@ export function realtimeExtension(options: Partial<RealtimeOptions> = {}): Serve
   return {
     async start(deps) {
       const settings = { ...DEFAULTS, retentionDays: deps.config.eventRetentionDays, ...options }
-      const limits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, retentionDays: settings.retentionDays, ...options.limits }
+      const limits: StreamLimits = {
+        ...DEFAULT_STREAM_LIMITS,
+        retentionDays: settings.retentionDays,
+        ...options.limits,
+      }
       const hub = new EventHub(deps, options.hub)
       await hub.start()
       const registry = new ConnectionRegistry()
       registry.startHeartbeat(settings.heartbeatMs)
       const workers: Loop[] = []
       if (deps.config.runWorkers) {
-        workers.push(runEvery('event-retention', settings.pruneIntervalMs, async () => {
-          await pruneExpiredEvents(deps, settings.retentionDays)
-        }, deps.log))
+        workers.push(
+          runEvery(
+            'event-retention',
+            settings.pruneIntervalMs,
+            async () => {
+              await pruneExpiredEvents(deps, settings.retentionDays)
+            },
+            deps.log,
+          ),
+        )
       }
       return {
         plugins: [

@@ -8,9 +8,25 @@ import { findQuoteFacts } from './realtime.repo.ts'
 
 /** Invoice fields a payer's browser may see (no merchant metadata, customer ids or descriptions). */
 const PAYOR_INVOICE_FIELDS = [
-  'object', 'id', 'status', 'invoice_type', 'currency', 'amount', 'amount_decimal', 'amount_paid', 'amount_paid_decimal',
-  'amount_remaining', 'amount_remaining_decimal', 'amount_unit', 'environment', 'expires_at', 'created_at', 'paid_at',
-  'last_payment_at', 'canceled_at', 'exceptions',
+  'object',
+  'id',
+  'status',
+  'invoice_type',
+  'currency',
+  'amount',
+  'amount_decimal',
+  'amount_paid',
+  'amount_paid_decimal',
+  'amount_remaining',
+  'amount_remaining_decimal',
+  'amount_unit',
+  'environment',
+  'expires_at',
+  'created_at',
+  'paid_at',
+  'last_payment_at',
+  'canceled_at',
+  'exceptions',
 ] as const
 
 /** Payment fields a payer may see: their own transfer, not the merchant's settlement. */
@@ -24,7 +40,9 @@ function pick(object: Record<string, unknown>, keys: readonly string[]): Record<
 
 function payorObject(type: string, object: Record<string, unknown>): Record<string, unknown> {
   if (type.startsWith('invoice.')) return pick(object, PAYOR_INVOICE_FIELDS)
-  return Object.fromEntries(Object.entries(object).filter(([key]) => !PAYOR_PAYMENT_EXCLUDED.has(key)))
+  return Object.fromEntries(
+    Object.entries(object).filter(([key]) => !PAYOR_PAYMENT_EXCLUDED.has(key)),
+  )
 }
 
 /** The event as the payer's stream shows it: the same envelope with a payer-safe object. */
@@ -43,11 +61,17 @@ export function payorEvent(event: StoredEvent): PepayEvent {
  * read when the frame is built. It carries the id of the event that caused it, so `since` works
  * as a cursor on this stream too; clients dedupe by (id, type).
  */
-export async function paymentQuoteEvent(deps: Deps, cause: StoredEvent): Promise<PepayEvent | undefined> {
+export async function paymentQuoteEvent(
+  deps: Deps,
+  cause: StoredEvent,
+): Promise<PepayEvent | undefined> {
   if (!cause.invoiceId) return undefined
   const facts = await findQuoteFacts(deps.db, cause.invoiceId)
   if (!facts) return undefined
-  const remaining = remainingUsdMillis({ amountUsdMillis: facts.amountUsdMillis, paidUsdMillis: facts.paidUsdMillis })
+  const remaining = remainingUsdMillis({
+    amountUsdMillis: facts.amountUsdMillis,
+    paidUsdMillis: facts.paidUsdMillis,
+  })
   const quote: PaymentQuoteObject = {
     object: 'payment_quote',
     invoice_id: facts.invoiceId,

@@ -3,11 +3,19 @@ import type { Executor } from '../db/database.ts'
 import { toStoredEvent, type StoredEvent } from '../modules/events/event.repo.ts'
 
 /** Events after `afterSeq` in sequence order, all merchants (the hub filters per connection). */
-export async function readEventsAfter(db: Executor, afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
+export async function readEventsAfter(
+  db: Executor,
+  afterSeq: bigint,
+  limit: number,
+): Promise<StoredEvent[]> {
   const rows = await db
     .selectFrom('event')
     .selectAll()
-    .select(sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`.as('pending_webhooks'))
+    .select(
+      sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`.as(
+        'pending_webhooks',
+      ),
+    )
     .where('seq', '>', afterSeq.toString())
     .orderBy('seq', 'asc')
     .limit(limit)
@@ -15,41 +23,59 @@ export async function readEventsAfter(db: Executor, afterSeq: bigint, limit: num
   return rows.map(toStoredEvent)
 }
 
+export async function maxEventSeq(db: Executor): Promise<bigint> {
+  const result = await sql<{
+    max_seq: string | null
+  }>`SELECT max(seq)::text AS max_seq FROM event`.execute(db)
+  const value = result.rows[0]?.max_seq
+  return value ? BigInt(value) : 0n
+}
+
 /**
- * The highest committed sequence and the xmax of a snapshot taken at the same moment: every
- * transaction that could still commit a lower sequence has an xid below that xmax.
+ * Transaction ids of this database's writing transactions in progress now. appendEvent takes its
+ * xid before its sequence value, so whoever holds a missing seq is in this list (or has ended).
+ * Scoped to this database: a long transaction elsewhere on the cluster never stalls the tail.
  */
-export async function currentHorizon(db: Executor): Promise<{ maxSeq: bigint; xmax: string }> {
-  const result = await sql<{ max_seq: string | null; xmax: string }>`
-    SELECT (SELECT max(seq) FROM event)::text AS max_seq, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`.execute(db)
-  const row = result.rows[0]
-  if (!row) throw new Error('horizon query returned no row')
-  return { maxSeq: row.max_seq === null ? 0n : BigInt(row.max_seq), xmax: row.xmax }
+export async function writersInFlight(db: Executor): Promise<string[]> {
+  const result = await sql<{ xid: string }>`
+    SELECT l.transactionid::text AS xid
+    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+      AND a.datname = current_database() AND l.pid <> pg_backend_pid()`.execute(db)
+  return result.rows.map((r) => r.xid)
 }
 
-/** The xmax of the current snapshot (recorded when a tail read finds a hole). */
-export async function snapshotXmax(db: Executor): Promise<string> {
-  const result = await sql<{ xmax: string }>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`.execute(db)
-  const row = result.rows[0]
-  if (!row) throw new Error('snapshot query returned no row')
-  return row.xmax
-}
-
-/** True once every transaction in flight when `xmax` was recorded has committed or rolled back. */
-export async function transactionsEndedBefore(db: Executor, xmax: string): Promise<boolean> {
-  const result = await sql<{ ended: boolean }>`
-    SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xmax}::xid8 AS ended`.execute(db)
-  return result.rows[0]?.ended === true
+/** Whether any of these transactions is still in progress. */
+export async function anyStillInFlight(db: Executor, xids: string[]): Promise<boolean> {
+  if (xids.length === 0) return false
+  const result = await sql<{ running: boolean }>`
+    SELECT EXISTS (
+      SELECT 1 FROM pg_locks l
+      WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+        AND l.transactionid::text IN (SELECT json_array_elements_text(${JSON.stringify(xids)}::json))
+    ) AS running`.execute(db)
+  return result.rows[0]?.running === true
 }
 
 /** Every event with seq <= this may have been pruned by retention. */
 export async function prunedThroughSeq(db: Executor): Promise<bigint> {
-  const row = await db.selectFrom('event_retention').select('pruned_through_seq').where('id', '=', 1).executeTakeFirst()
+  const row = await db
+    .selectFrom('event_retention')
+    .select('pruned_through_seq')
+    .where('id', '=', 1)
+    .executeTakeFirst()
   return row ? BigInt(row.pruned_through_seq) : 0n
 }
 
-export async function oldestKeptEvent(db: Executor): Promise<{ seq: bigint; id: string } | undefined> {
-  const row = await db.selectFrom('event').select(['seq', 'id']).orderBy('seq', 'asc').limit(1).executeTakeFirst()
+export async function oldestKeptEvent(
+  db: Executor,
+): Promise<{ seq: bigint; id: string } | undefined> {
+  const row = await db
+    .selectFrom('event')
+    .select(['seq', 'id'])
+    .orderBy('seq', 'asc')
+    .limit(1)
+    .executeTakeFirst()
   return row ? { seq: BigInt(row.seq), id: row.id } : undefined
 }
 
@@ -57,7 +83,12 @@ export async function oldestKeptEvent(db: Executor): Promise<{ seq: bigint; id: 
  * Deletes up to `limit` events created before `cutoff` (their deliveries and attempts cascade)
  * and raises the retention watermark in the same transaction. Returns how many were removed.
  */
-export async function pruneEventsBefore(db: Executor, cutoff: Date, limit: number, now: Date): Promise<number> {
+export async function pruneEventsBefore(
+  db: Executor,
+  cutoff: Date,
+  limit: number,
+  now: Date,
+): Promise<number> {
   const result = await sql<{ n: string; max_seq: string | null }>`
     WITH doomed AS (
       SELECT seq FROM event WHERE created_at < ${cutoff}::timestamptz ORDER BY seq LIMIT ${limit}
@@ -81,7 +112,10 @@ export interface QuoteFacts {
 }
 
 /** What a payment_quote.updated frame needs: the invoice's amounts and its active network. */
-export async function findQuoteFacts(db: Executor, invoiceId: string): Promise<QuoteFacts | undefined> {
+export async function findQuoteFacts(
+  db: Executor,
+  invoiceId: string,
+): Promise<QuoteFacts | undefined> {
   const row = await db
     .selectFrom('invoice as i')
     .select([
@@ -120,5 +154,11 @@ export async function findInvoiceLifetime(
     .select(['merchant_id', 'environment', 'expires_at'])
     .where('id', '=', invoiceId)
     .executeTakeFirst()
-  return row ? { merchantId: BigInt(row.merchant_id), environment: row.environment, expiresAt: row.expires_at } : undefined
+  return row
+    ? {
+        merchantId: BigInt(row.merchant_id),
+        environment: row.environment,
+        expiresAt: row.expires_at,
+      }
+    : undefined
 }

@@ -52,12 +52,22 @@ function rawToken(request: FastifyRequest): string | undefined {
 }
 
 /** Key headers on the upgrade request (server-to-server) or `?token=<ws_token>` (browsers). */
-async function streamPrincipal(deps: Deps, request: FastifyRequest, stream: WsScope): Promise<Principal> {
+async function streamPrincipal(
+  deps: Deps,
+  request: FastifyRequest,
+  stream: WsScope,
+): Promise<Principal> {
   const token = rawToken(request)
-  const hasKey = header(request, 'x-api-key') !== undefined || header(request, 'x-commerce-api-key') !== undefined
+  const hasKey =
+    header(request, 'x-api-key') !== undefined ||
+    header(request, 'x-commerce-api-key') !== undefined
   if (token !== undefined && !hasKey) return principalFromWsToken(deps, token, stream)
-  if (hasKey) return authenticate(deps, request, [stream === 'merchant' ? 'merchant_key' : 'commerce_key'])
-  throw new AppError('AUTHENTICATION_REQUIRED', 'Send x-api-key on the upgrade request or ?token=<ws_token>')
+  if (hasKey)
+    return authenticate(deps, request, [stream === 'merchant' ? 'merchant_key' : 'commerce_key'])
+  throw new AppError(
+    'AUTHENTICATION_REQUIRED',
+    'Send x-api-key on the upgrade request or ?token=<ws_token>',
+  )
 }
 
 function sinceCursor(id: string | undefined): StreamPlan['since'] {
@@ -67,7 +77,9 @@ function sinceCursor(id: string | undefined): StreamPlan['since'] {
 }
 
 function limitKeyOf(principal: Principal): string {
-  return principal.kind === 'api_key' ? `key:${principal.keyId}` : `merchant:${principal.merchantId}`
+  return principal.kind === 'api_key'
+    ? `key:${principal.keyId}`
+    : `merchant:${principal.merchantId}`
 }
 
 export function realtimeRoutes(deps: Deps, runtime: RealtimeRuntime) {
@@ -84,19 +96,33 @@ export function realtimeRoutes(deps: Deps, runtime: RealtimeRuntime) {
     const principals = new WeakMap<FastifyRequest, Principal>()
     const r = app.withTypeProvider<ZodTypeProvider>()
 
-    r.post('/api/v1/ws/token', {
-      config: { auth: ['merchant_key', 'commerce_key', 'bearer'] },
-      schema: {
-        tags: ['Realtime'],
-        summary: 'Mint a short-lived ws_token for browser/mobile WebSocket auth',
-        body: WsTokenBody,
-        response: { 200: WsTokenResponse, ...errors },
+    r.post(
+      '/api/v1/ws/token',
+      {
+        config: { auth: ['merchant_key', 'commerce_key', 'bearer'] },
+        schema: {
+          tags: ['Realtime'],
+          summary: 'Mint a short-lived ws_token for browser/mobile WebSocket auth',
+          body: WsTokenBody,
+          response: { 200: WsTokenResponse, ...errors },
+        },
       },
-    }, async (request) => ({ success: true as const, data: await mintWsToken(deps, requirePrincipal(request), request.body) }))
+      async (request) => ({
+        success: true as const,
+        data: await mintWsToken(deps, requirePrincipal(request), request.body),
+      }),
+    )
 
     const checkLimit = (reply: FastifyReply, limitKey: string, max: number): boolean => {
       if (runtime.registry.count(limitKey) < max) return true
-      void reply.status(429).send(errorBody('TOO_MANY_CONNECTIONS', `At most ${max} concurrent streams per credential; close one first`))
+      void reply
+        .status(429)
+        .send(
+          errorBody(
+            'TOO_MANY_CONNECTIONS',
+            `At most ${max} concurrent streams per credential; close one first`,
+          ),
+        )
       return false
     }
 
@@ -128,85 +154,99 @@ export function realtimeRoutes(deps: Deps, runtime: RealtimeRuntime) {
       },
     })
 
-    r.get('/ws/merchant/events', {
-      websocket: true,
-      schema: { querystring: MerchantStreamQuery },
-      ...eventStream('merchant'),
-      preHandler: async (request, reply) => {
-        const principal = principals.get(request)
-        if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
-        const q = request.query
-        const plan: StreamPlan = {
-          filter: {
-            ...principalEventScope(principal, q.environment),
-            merchantId: principal.merchantId,
-            typePatterns: q.types,
-            invoiceType: q.invoice_type,
-            invoiceId: q.invoice_id,
-            customerId: q.customer_id,
-          },
-          since: sinceCursor(q.since),
-          limitKey: limitKeyOf(principal),
-        }
-        if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerKey)) return reply
-        plans.set(request, plan)
+    r.get(
+      '/ws/merchant/events',
+      {
+        websocket: true,
+        schema: { querystring: MerchantStreamQuery },
+        ...eventStream('merchant'),
+        preHandler: async (request, reply) => {
+          const principal = principals.get(request)
+          if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
+          const q = request.query
+          const plan: StreamPlan = {
+            filter: {
+              ...principalEventScope(principal, q.environment),
+              merchantId: principal.merchantId,
+              typePatterns: q.types,
+              invoiceType: q.invoice_type,
+              invoiceId: q.invoice_id,
+              customerId: q.customer_id,
+            },
+            since: sinceCursor(q.since),
+            limitKey: limitKeyOf(principal),
+          }
+          if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerKey)) return reply
+          plans.set(request, plan)
+        },
       },
-    }, open)
+      open,
+    )
 
-    r.get('/ws/commerce/events', {
-      websocket: true,
-      schema: { querystring: CommerceStreamQuery },
-      ...eventStream('commerce'),
-      preHandler: async (request, reply) => {
-        const principal = principals.get(request)
-        if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
-        const q = request.query
-        const plan: StreamPlan = {
-          filter: {
-            ...principalEventScope(principal, q.environment),
-            merchantId: principal.merchantId,
-            commerceOnly: true,
-            typePatterns: q.types,
-            orderId: q.order_id,
-            invoiceId: q.invoice_id,
-            customerId: q.customer_id,
-            walletAddress: q.wallet_address,
-            walletNetwork: q.wallet_network,
-          },
-          since: sinceCursor(q.since),
-          limitKey: limitKeyOf(principal),
-        }
-        if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerKey)) return reply
-        plans.set(request, plan)
+    r.get(
+      '/ws/commerce/events',
+      {
+        websocket: true,
+        schema: { querystring: CommerceStreamQuery },
+        ...eventStream('commerce'),
+        preHandler: async (request, reply) => {
+          const principal = principals.get(request)
+          if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
+          const q = request.query
+          const plan: StreamPlan = {
+            filter: {
+              ...principalEventScope(principal, q.environment),
+              merchantId: principal.merchantId,
+              commerceOnly: true,
+              typePatterns: q.types,
+              orderId: q.order_id,
+              invoiceId: q.invoice_id,
+              customerId: q.customer_id,
+              walletAddress: q.wallet_address,
+              walletNetwork: q.wallet_network,
+            },
+            since: sinceCursor(q.since),
+            limitKey: limitKeyOf(principal),
+          }
+          if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerKey)) return reply
+          plans.set(request, plan)
+        },
       },
-    }, open)
+      open,
+    )
 
-    r.get('/ws/payment', {
-      websocket: true,
-      schema: { querystring: PaymentStreamQuery },
-      onRequest: async (request: FastifyRequest) => {
-        const token = rawToken(request)
-        if (token === undefined) throw new AppError('AUTHENTICATION_REQUIRED', 'Send ?token=<payment_session_jwt>')
-        const scope = await scopeFromPaymentToken(deps, token)
-        principals.set(request, { kind: 'session', ...scope })
+    r.get(
+      '/ws/payment',
+      {
+        websocket: true,
+        schema: { querystring: PaymentStreamQuery },
+        onRequest: async (request: FastifyRequest) => {
+          const token = rawToken(request)
+          if (token === undefined)
+            throw new AppError('AUTHENTICATION_REQUIRED', 'Send ?token=<payment_session_jwt>')
+          const scope = await scopeFromPaymentToken(deps, token)
+          principals.set(request, { kind: 'session', ...scope })
+        },
+        preHandler: async (request, reply) => {
+          const principal = principals.get(request)
+          if (principal?.kind !== 'session')
+            throw new AppError('AUTHENTICATION_REQUIRED', 'Missing payment session token')
+          const plan: StreamPlan = {
+            filter: {
+              merchantId: principal.merchantId,
+              environment: principal.environment,
+              invoiceId: principal.invoiceId,
+              typePatterns: ['invoice.*', 'invoice_payment.*'],
+            },
+            since: sinceCursor(request.query.since),
+            limitKey: `invoice:${principal.invoiceId}`,
+            build: paymentFrameBuilder(deps),
+          }
+          if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerInvoice)) return reply
+          plans.set(request, plan)
+        },
       },
-      preHandler: async (request, reply) => {
-        const principal = principals.get(request)
-        if (principal?.kind !== 'session') throw new AppError('AUTHENTICATION_REQUIRED', 'Missing payment session token')
-        const plan: StreamPlan = {
-          filter: {
-            merchantId: principal.merchantId,
-            environment: principal.environment,
-            invoiceId: principal.invoiceId,
-            typePatterns: ['invoice.*', 'invoice_payment.*'],
-          },
-          since: sinceCursor(request.query.since),
-          limitKey: `invoice:${principal.invoiceId}`,
-          build: paymentFrameBuilder(deps),
-        }
-        if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerInvoice)) return reply
-        plans.set(request, plan)
-      },
-    }, open)
+      open,
+    )
   }
 }

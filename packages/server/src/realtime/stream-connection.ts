@@ -1,4 +1,5 @@
 import { WS_CLOSE_CODES, type WsControlFrame, type WsErrorFrame } from '@pepay/contracts'
+import { monotonicMs } from '@pepay/core'
 import type { WebSocket } from 'ws'
 import type { Deps } from '../deps.ts'
 import { listEvents, type EventFilter, type StoredEvent } from '../modules/events/event.repo.ts'
@@ -125,7 +126,11 @@ export class StreamConnection implements HubSubscriber {
         oldest_event_id: oldest?.id ?? null,
         count: this.#limits.snapshotLimit,
       })
-      const rows = await listEvents(db, this.#filter, { limit: this.#limits.snapshotLimit, beforeSeq: upTo + 1n, order: 'desc' })
+      const rows = await listEvents(db, this.#filter, {
+        limit: this.#limits.snapshotLimit,
+        beforeSeq: upTo + 1n,
+        order: 'desc',
+      })
       for (const row of rows.reverse()) {
         if (!(await this.#sendReplayed(row))) return
         sent += 1
@@ -135,7 +140,12 @@ export class StreamConnection implements HubSubscriber {
       let after = since.seq
       for (let round = 0; ; round += 1) {
         for (;;) {
-          const rows = await listEvents(db, this.#filter, { limit: this.#limits.replayPageSize, afterSeq: after, beforeSeq: upTo + 1n, order: 'asc' })
+          const rows = await listEvents(db, this.#filter, {
+            limit: this.#limits.replayPageSize,
+            afterSeq: after,
+            beforeSeq: upTo + 1n,
+            order: 'asc',
+          })
           for (const row of rows) {
             if (!(await this.#sendReplayed(row))) return
             sent += 1
@@ -146,7 +156,10 @@ export class StreamConnection implements HubSubscriber {
         after = upTo > after ? upTo : after
         if (!this.#overflowed) break
         if (round >= MAX_REPLAY_ROUNDS) {
-          this.fail('SLOW_CONSUMER', 'The stream could not catch up with live events; reconnect with since')
+          this.fail(
+            'SLOW_CONSUMER',
+            'The stream could not catch up with live events; reconnect with since',
+          )
           return
         }
         // the live buffer was dropped: everything it held is <= the cursor now, so read again
@@ -245,12 +258,13 @@ export class StreamConnection implements HubSubscriber {
   async #drained(): Promise<boolean> {
     const high = this.#limits.maxBufferedBytes / 2
     if (this.#ws.bufferedAmount <= high) return true
-    const deadline = this.#deps.clock.now().getTime() + this.#limits.drainTimeoutMs
+    // a duration, not an instant: measured on the monotonic clock
+    const deadline = monotonicMs() + this.#limits.drainTimeoutMs
     for (let i = 0; i < 100_000; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 10))
       if (this.#mode === 'closed') return false
       if (this.#ws.bufferedAmount <= high) return true
-      if (this.#deps.clock.now().getTime() > deadline) return false
+      if (monotonicMs() > deadline) return false
     }
     return false
   }
@@ -269,7 +283,11 @@ export class StreamConnection implements HubSubscriber {
   fail(code: WsErrorFrame['code'], message: string): void {
     if (this.#mode === 'closed') return
     const closeCode =
-      code === 'SLOW_CONSUMER' ? WS_CLOSE_CODES.slowConsumer : code === 'IDLE_TIMEOUT' ? WS_CLOSE_CODES.idleTimeout : WS_CLOSE_CODES.internalError
+      code === 'SLOW_CONSUMER'
+        ? WS_CLOSE_CODES.slowConsumer
+        : code === 'IDLE_TIMEOUT'
+          ? WS_CLOSE_CODES.idleTimeout
+          : WS_CLOSE_CODES.internalError
     const frame: WsErrorFrame = {
       object: 'ws_error',
       code,
@@ -294,7 +312,11 @@ export class StreamConnection implements HubSubscriber {
       count: null,
       retention_days: this.#limits.retentionDays,
     }
-    this.#closeWith(WS_CLOSE_CODES.serviceRestart, 'server restarting; reconnect with since', JSON.stringify(frame))
+    this.#closeWith(
+      WS_CLOSE_CODES.serviceRestart,
+      'server restarting; reconnect with since',
+      JSON.stringify(frame),
+    )
   }
 
   #closeWith(closeCode: number, reason: string, lastFrame: string): void {

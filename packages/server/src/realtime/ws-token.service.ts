@@ -5,7 +5,10 @@ import type { Principal } from '../http/auth.ts'
 import { fieldError } from '../http/errors.ts'
 import { findMerchant } from '../modules/merchants/merchant.repo.ts'
 import { signJwt, verifyJwt } from '../modules/platform/secrets.ts'
-import { mintPaymentSessionToken as mintSessionJwt, verifyPaymentSessionToken } from '../modules/payment-sessions/session-jwt.ts'
+import {
+  mintPaymentSessionToken as mintSessionJwt,
+  verifyPaymentSessionToken,
+} from '../modules/payment-sessions/session-jwt.ts'
 import { findInvoiceLifetime } from './realtime.repo.ts'
 
 export function wsBaseUrl(publicBase: string): string {
@@ -18,14 +21,21 @@ export function wsBaseUrl(publicBase: string): string {
  * tokens for both environments (`network_environment: null`).
  */
 export async function mintWsToken(deps: Deps, principal: Principal, body: WsTokenBody) {
-  if (principal.kind === 'session') throw new AppError('WRONG_AUTH_MODE', 'Payment sessions cannot mint ws tokens')
+  if (principal.kind === 'session')
+    throw new AppError('WRONG_AUTH_MODE', 'Payment sessions cannot mint ws tokens')
   const keyScope: WsScope = principal.kind === 'api_key' ? principal.scope : 'merchant'
   if (body.scope !== keyScope) {
-    throw fieldError('scope', principal.kind === 'api_key' ? `a ${principal.scope} key mints ${principal.scope} tokens` : 'a dashboard token mints merchant tokens')
+    throw fieldError(
+      'scope',
+      principal.kind === 'api_key'
+        ? `a ${principal.scope} key mints ${principal.scope} tokens`
+        : 'a dashboard token mints merchant tokens',
+    )
   }
   const issuedAt = deps.clock.now()
   const expiresAt = new Date(issuedAt.getTime() + body.ttl_seconds * 1000)
-  const environment: Environment | null = principal.kind === 'api_key' ? principal.environment : null
+  const environment: Environment | null =
+    principal.kind === 'api_key' ? principal.environment : null
   const keyId = principal.kind === 'api_key' ? principal.keyId : null
   const token = await signJwt(
     deps.secrets.jwtKey,
@@ -43,7 +53,11 @@ export async function mintWsToken(deps: Deps, principal: Principal, body: WsToke
 }
 
 /** Resolves a ws_token into the principal it was minted for; 401 when invalid or expired, 403 on the wrong stream. */
-export async function principalFromWsToken(deps: Deps, token: string, stream: WsScope): Promise<Principal> {
+export async function principalFromWsToken(
+  deps: Deps,
+  token: string,
+  stream: WsScope,
+): Promise<Principal> {
   const result = await verifyJwt(deps.secrets.jwtKey, token, deps.clock.now())
   if (!result.ok) {
     throw result.reason === 'expired'
@@ -51,14 +65,20 @@ export async function principalFromWsToken(deps: Deps, token: string, stream: Ws
       : new AppError('WS_TOKEN_INVALID', 'The ws_token is not valid')
   }
   const claims = result.claims
-  if (claims['typ'] === 'payment_session') throw new AppError('SCOPE_MISMATCH', 'A payment session token opens /ws/payment only')
-  if (claims['typ'] !== 'ws' || !/^\d+$/.test(claims.sub)) throw new AppError('WS_TOKEN_INVALID', 'Not a ws_token')
+  if (claims['typ'] === 'payment_session')
+    throw new AppError('SCOPE_MISMATCH', 'A payment session token opens /ws/payment only')
+  if (claims['typ'] !== 'ws' || !/^\d+$/.test(claims.sub))
+    throw new AppError('WS_TOKEN_INVALID', 'Not a ws_token')
   if (claims['scope'] !== stream) {
-    throw new AppError('SCOPE_MISMATCH', `This token is for the ${String(claims['scope'])} stream, not ${stream}`)
+    throw new AppError(
+      'SCOPE_MISMATCH',
+      `This token is for the ${String(claims['scope'])} stream, not ${stream}`,
+    )
   }
   const merchant = await findMerchant(deps.db, BigInt(claims.sub))
   if (!merchant) throw new AppError('WS_TOKEN_INVALID', 'The ws_token names an unknown merchant')
-  if (merchant.status !== 'active') throw new AppError('MERCHANT_SUSPENDED', 'Merchant account is suspended')
+  if (merchant.status !== 'active')
+    throw new AppError('MERCHANT_SUSPENDED', 'Merchant account is suspended')
   const env = claims['env']
   const kid = claims['kid']
   if (typeof kid === 'string' && (env === 'devnet' || env === 'mainnet')) {
@@ -77,7 +97,11 @@ export async function mintPaymentSessionToken(
   input: { invoiceId: string; merchantId: bigint; environment: Environment },
 ): Promise<string> {
   const invoice = await findInvoiceLifetime(deps.db, input.invoiceId)
-  if (!invoice || invoice.merchantId !== input.merchantId || invoice.environment !== input.environment) {
+  if (
+    !invoice ||
+    invoice.merchantId !== input.merchantId ||
+    invoice.environment !== input.environment
+  ) {
     throw new AppError('NOT_FOUND', 'invoice not found')
   }
   return mintSessionJwt(deps, { ...input, expiresAt: invoice.expiresAt })
@@ -89,15 +113,23 @@ export interface PaymentStreamScope {
   environment: Environment
 }
 
-export async function scopeFromPaymentToken(deps: Deps, token: string): Promise<PaymentStreamScope> {
+export async function scopeFromPaymentToken(
+  deps: Deps,
+  token: string,
+): Promise<PaymentStreamScope> {
   const result = await verifyJwt(deps.secrets.jwtKey, token, deps.clock.now())
   if (!result.ok) {
     throw result.reason === 'expired'
       ? new AppError('WS_TOKEN_EXPIRED', 'The payment session token has expired')
       : new AppError('WS_TOKEN_INVALID', 'The payment session token is not valid')
   }
-  if (result.claims['typ'] === 'ws') throw new AppError('SCOPE_MISMATCH', 'A ws_token cannot open the payment stream')
+  if (result.claims['typ'] === 'ws')
+    throw new AppError('SCOPE_MISMATCH', 'A ws_token cannot open the payment stream')
   const check = await verifyPaymentSessionToken(deps, token)
   if (!check.ok) throw new AppError('WS_TOKEN_INVALID', 'Not a payment session token')
-  return { invoiceId: check.invoiceId, merchantId: check.merchantId, environment: check.environment }
+  return {
+    invoiceId: check.invoiceId,
+    merchantId: check.merchantId,
+    environment: check.environment,
+  }
 }

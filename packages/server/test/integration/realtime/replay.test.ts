@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import pg from 'pg'
 import { WsControlFrame } from '@pepay/contracts'
 import { keyHeaders, startTestServer, TEST_DB, type TestServer } from '../../helpers/server.ts'
 import { pruneExpiredEvents, realtimeExtension } from '../../../src/realtime/index.ts'
@@ -13,7 +14,9 @@ describe('realtime replay from since', () => {
   const probes: WsProbe[] = []
 
   before(async () => {
-    t = await startTestServer({ extensions: [realtimeExtension({ limits: { snapshotLimit: 5, replayPageSize: 200 } })] })
+    t = await startTestServer({
+      extensions: [realtimeExtension({ limits: { snapshotLimit: 5, replayPageSize: 200 } })],
+    })
   })
   after(async () => {
     await Promise.all(probes.map((p) => p.close()))
@@ -21,24 +24,35 @@ describe('realtime replay from since', () => {
   })
 
   async function connect(merchant: OnboardedMerchant, query: Record<string, string> = {}) {
-    const probe = await WsProbe.connect(wsUrl(t.url, '/ws/merchant/events', query), keyHeaders(merchant.merchantKey))
+    const probe = await WsProbe.connect(
+      wsUrl(t.url, '/ws/merchant/events', query),
+      keyHeaders(merchant.merchantKey),
+    )
     probes.push(probe)
     return probe
   }
 
   /** Appends `count` events in one transaction; `rollback` aborts it (a permanent hole in seq). */
-  async function write(merchant: OnboardedMerchant, count: number, options: { rollback?: boolean; at?: Date } = {}) {
+  async function write(
+    merchant: OnboardedMerchant,
+    count: number,
+    options: { rollback?: boolean; at?: Date } = {},
+  ) {
     const ids: string[] = []
     await t.server.deps.db
       .transaction()
       .execute(async (trx) => {
         for (let i = 0; i < count; i += 1) {
-          const { id } = await appendEvent(trx, {
-            merchantId: merchant.merchant.id,
-            environment: 'devnet',
-            type: i % 2 === 0 ? 'invoice.updated' : 'invoice_payment.updated',
-            object: { object: 'invoice', id: randomUUID(), n: i },
-          }, options.at ?? new Date())
+          const { id } = await appendEvent(
+            trx,
+            {
+              merchantId: merchant.merchant.id,
+              environment: 'devnet',
+              type: i % 2 === 0 ? 'invoice.updated' : 'invoice_payment.updated',
+              object: { object: 'invoice', id: randomUUID(), n: i },
+            },
+            options.at ?? new Date(),
+          )
           ids.push(id)
         }
         if (options.rollback) throw new Error('rollback')
@@ -62,7 +76,10 @@ describe('realtime replay from since', () => {
 
   function assertStrictlyIncreasing(ids: string[]) {
     for (let i = 1; i < ids.length; i += 1) {
-      assert.ok(seqOf(ids[i] ?? '') > seqOf(ids[i - 1] ?? ''), `out of order or duplicate at ${i}: ${ids[i - 1]} then ${ids[i]}`)
+      assert.ok(
+        seqOf(ids[i] ?? '') > seqOf(ids[i - 1] ?? ''),
+        `out of order or duplicate at ${i}: ${ids[i - 1]} then ${ids[i]}`,
+      )
     }
   }
 
@@ -83,7 +100,11 @@ describe('realtime replay from since', () => {
     await Promise.all(writers)
     const expected = await committedAfter(m, seqOf(first))
     assert.ok(expected.length > 800, `wrote ${expected.length}`)
-    await probe.waitFor((f) => f.filter((x) => x.object === 'event').length >= expected.length, 30_000, `${expected.length} events`)
+    await probe.waitFor(
+      (f) => f.filter((x) => x.object === 'event').length >= expected.length,
+      30_000,
+      `${expected.length} events`,
+    )
     await new Promise((resolve) => setTimeout(resolve, 100))
     const received = probe.events().map((e) => e.id)
     assertStrictlyIncreasing(received)
@@ -106,8 +127,15 @@ describe('realtime replay from since', () => {
     const resumed = await connect(m, { since: last })
     await resumed.waitFor((f) => f.some((x) => x.type === 'replay_complete'), 5000, 'replay')
     const more = await write(m, 2)
-    await resumed.waitFor((f) => f.filter((x) => x.object === 'event').length >= 9, 5000, 'live after replay')
-    assert.deepEqual(resumed.events().map((e) => e.id), [...missed, ...more])
+    await resumed.waitFor(
+      (f) => f.filter((x) => x.object === 'event').length >= 9,
+      5000,
+      'live after replay',
+    )
+    assert.deepEqual(
+      resumed.events().map((e) => e.id),
+      [...missed, ...more],
+    )
     // events the hub had not tailed yet when the replay read arrive live, after replay_complete
     const controls = resumed.frames.filter((f) => f.object === 'ws_control')
     assert.equal(controls.length, 1)
@@ -124,61 +152,127 @@ describe('realtime replay from since', () => {
     assert.ok(probe.events().every((e) => e.type === 'invoice_payment.updated'))
   })
 
-  it('holds a later commit until an earlier open transaction ends, then emits both in order', { skip: TEST_DB === 'pglite' && 'PGlite runs one transaction at a time' }, async () => {
-    const m = await t.onboard()
-    const probe = await connect(m)
-    let releaseSlow!: () => void
-    const gate = new Promise<void>((resolve) => {
-      releaseSlow = resolve
-    })
-    let slowId = ''
-    let slowAppended!: () => void
-    const appended = new Promise<void>((resolve) => {
-      slowAppended = resolve
-    })
-    const slow = t.server.deps.db.transaction().execute(async (trx) => {
-      slowId = (await appendEvent(trx, { merchantId: m.merchant.id, environment: 'devnet', type: 'invoice.updated', object: { object: 'invoice', id: 'slow' } }, new Date())).id
-      slowAppended()
-      await gate
-    })
-    await appended
-    const [fastId] = await write(m, 1)
-    assert.ok(seqOf(fastId ?? '') > seqOf(slowId))
-    // the later sequence is committed and visible, yet must wait behind the hole
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    assert.equal(probe.events().length, 0)
-    releaseSlow()
-    await slow
-    await probe.waitFor((f) => f.length >= 2, 5000, 'both events')
-    assert.deepEqual(probe.events().map((e) => e.id), [slowId, fastId])
-  })
+  it(
+    'holds a later commit until an earlier open transaction ends, then emits both in order',
+    { skip: TEST_DB === 'pglite' && 'PGlite runs one transaction at a time' },
+    async () => {
+      const m = await t.onboard()
+      const probe = await connect(m)
+      let releaseSlow!: () => void
+      const gate = new Promise<void>((resolve) => {
+        releaseSlow = resolve
+      })
+      let slowId = ''
+      let slowAppended!: () => void
+      const appended = new Promise<void>((resolve) => {
+        slowAppended = resolve
+      })
+      const slow = t.server.deps.db.transaction().execute(async (trx) => {
+        slowId = (
+          await appendEvent(
+            trx,
+            {
+              merchantId: m.merchant.id,
+              environment: 'devnet',
+              type: 'invoice.updated',
+              object: { object: 'invoice', id: 'slow' },
+            },
+            new Date(),
+          )
+        ).id
+        slowAppended()
+        await gate
+      })
+      await appended
+      const [fastId] = await write(m, 1)
+      assert.ok(seqOf(fastId ?? '') > seqOf(slowId))
+      // the later sequence is committed and visible, yet must wait behind the hole
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      assert.equal(probe.events().length, 0)
+      releaseSlow()
+      await slow
+      await probe.waitFor((f) => f.length >= 2, 5000, 'both events')
+      assert.deepEqual(
+        probe.events().map((e) => e.id),
+        [slowId, fastId],
+      )
+    },
+  )
 
-  it('steps over a hole left by a rolled-back transaction once it has ended', { skip: TEST_DB === 'pglite' && 'PGlite runs one transaction at a time' }, async () => {
-    const m = await t.onboard()
-    const probe = await connect(m)
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    let appended!: () => void
-    const ready = new Promise<void>((resolve) => {
-      appended = resolve
-    })
-    const doomed = t.server.deps.db.transaction().execute(async (trx) => {
-      await appendEvent(trx, { merchantId: m.merchant.id, environment: 'devnet', type: 'invoice.updated', object: { object: 'invoice', id: 'doomed' } }, new Date())
-      appended()
-      await gate
-      throw new Error('rollback')
-    }).catch(() => undefined)
-    await ready
-    const [after] = await write(m, 1)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    assert.equal(probe.events().length, 0)
-    release()
-    await doomed
-    await probe.waitFor((f) => f.length >= 1, 5000, 'event after the hole')
-    assert.deepEqual(probe.events().map((e) => e.id), [after])
-  })
+  it(
+    'steps over a hole left by a rolled-back transaction once it has ended',
+    { skip: TEST_DB === 'pglite' && 'PGlite runs one transaction at a time' },
+    async () => {
+      const m = await t.onboard()
+      const probe = await connect(m)
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let appended!: () => void
+      const ready = new Promise<void>((resolve) => {
+        appended = resolve
+      })
+      const doomed = t.server.deps.db
+        .transaction()
+        .execute(async (trx) => {
+          await appendEvent(
+            trx,
+            {
+              merchantId: m.merchant.id,
+              environment: 'devnet',
+              type: 'invoice.updated',
+              object: { object: 'invoice', id: 'doomed' },
+            },
+            new Date(),
+          )
+          appended()
+          await gate
+          throw new Error('rollback')
+        })
+        .catch(() => undefined)
+      await ready
+      const [after] = await write(m, 1)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      assert.equal(probe.events().length, 0)
+      release()
+      await doomed
+      await probe.waitFor((f) => f.length >= 1, 5000, 'event after the hole')
+      assert.deepEqual(
+        probe.events().map((e) => e.id),
+        [after],
+      )
+    },
+  )
+
+  it(
+    'is not held up by a long transaction in another database of the cluster',
+    { skip: TEST_DB === 'pglite' && 'needs a Postgres cluster' },
+    async () => {
+      const m = await t.onboard()
+      const probe = await connect(m)
+      const elsewhere = new pg.Client({
+        connectionString:
+          process.env['PEPAY_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      })
+      await elsewhere.connect()
+      try {
+        await elsewhere.query('BEGIN')
+        await elsewhere.query('SELECT pg_current_xact_id()')
+        // a rolled-back append leaves a hole; only this database's writers may hold it open
+        await write(m, 1, { rollback: true })
+        const [after] = await write(m, 1)
+        await probe.waitFor((f) => f.length >= 1, 3000, 'event after the hole')
+        assert.deepEqual(
+          probe.events().map((e) => e.id),
+          [after],
+        )
+      } finally {
+        await elsewhere.query('ROLLBACK')
+        await elsewhere.end()
+      }
+    },
+  )
 
   it('sends replay_truncated and a bounded snapshot when since is older than retention, then live events', async () => {
     const m = await t.onboard()
@@ -196,9 +290,16 @@ describe('realtime replay from since', () => {
     assert.ok(truncated.oldest_event_id)
     assert.equal(truncated.retention_days, 30)
     // the snapshot: the newest five matching events in order
-    assert.deepEqual(probe.events().map((e) => e.id), kept.slice(-5))
+    assert.deepEqual(
+      probe.events().map((e) => e.id),
+      kept.slice(-5),
+    )
     const live = await write(m, 1)
-    await probe.waitFor((f) => f.filter((x) => x.object === 'event').length >= 6, 5000, 'live event')
+    await probe.waitFor(
+      (f) => f.filter((x) => x.object === 'event').length >= 6,
+      5000,
+      'live event',
+    )
     assert.equal(probe.events().at(-1).id, live[0])
   })
 
