@@ -136,6 +136,14 @@ export class StreamConnection implements HubSubscriber {
         sent += 1
       }
       if (this.#lastSeq < upTo) this.#lastSeq = upTo
+      if (this.#overflowed) {
+        // live frames were dropped while the snapshot went out: never leave a silent gap
+        this.fail(
+          'SLOW_CONSUMER',
+          'The stream could not catch up with live events; reconnect with since',
+        )
+        return
+      }
     } else {
       let after = since.seq
       for (let round = 0; ; round += 1) {
