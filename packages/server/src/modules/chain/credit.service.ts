@@ -3,16 +3,16 @@ import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
 import { appendEvent, appendEvents } from '../events/event.repo.ts'
-import { lockInvoice, lockInvoices, updateInvoice, type Invoice } from '../invoices/invoice.repo.ts'
+import { lockInvoice, updateInvoice, type Invoice } from '../invoices/invoice.repo.ts'
 import { invoiceEvent, runStatusHooks } from '../invoices/invoice.service.ts'
 import { isLatePayment, statusAfterPayments } from '../invoices/invoice.state.ts'
-import { lockPayment, recordPayments, updatePayment, type InvoicePaymentRecord, type NewPayment } from '../payments/payment.repo.ts'
+import { lockPayment, recordPayments, updatePayment, type InvoicePaymentRecord, type NewPayment, type PaymentInvoiceContext } from '../payments/payment.repo.ts'
 import { serializePayment } from '../payments/payment.serialize.ts'
 import { stablecoinPrice, tokenUnitsToUsdMillis } from '../quotes/quote.ts'
 import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
 import { latestQuotes, type DepositAddressRecord } from './deposit.repo.ts'
 
-function paymentEvent(payment: InvoicePaymentRecord, type: 'invoice_payment.created' | 'invoice_payment.updated', invoice: Invoice | undefined, previous?: Record<string, unknown>) {
+function paymentEvent(payment: InvoicePaymentRecord, type: 'invoice_payment.created' | 'invoice_payment.updated', invoice: Invoice | PaymentInvoiceContext | undefined, previous?: Record<string, unknown>) {
   return {
     merchantId: payment.merchantId ?? 0n,
     environment: payment.environment,
@@ -58,7 +58,7 @@ const RECORD_BATCH = 1_000
 /**
  * Records newly seen transfers (one transaction with the cursor move). Each transfer becomes a
  * `pending` payment exactly once (the unique key; a second sighting records nothing); events are
- * written with it. Quotes, rows, invoice locks and events go in one statement each per batch.
+ * written with it. Quotes, rows (with their invoices' event fields) and events go in one statement each per batch.
  */
 export async function recordTransfers(
   deps: Deps,
@@ -124,17 +124,15 @@ async function recordBatch(
       detectedAt: now,
     }
   })
-  const results = await recordPayments(trx, rows)
+  const results = await recordPayments(trx, rows, (id) => runtime.tokenById(id))
   const forInvoices = results.filter(({ record }) => byKey.get(`${record.txHash}:${record.logIndex}`)?.ownerType === 'invoice')
-  const invoiceIds = [...new Set(forInvoices.flatMap(({ record }) => (record.invoiceId ? [record.invoiceId] : [])))]
-  const invoices = new Map((await lockInvoices(trx, invoiceIds)).map((invoice) => [invoice.id, invoice]))
   // events in the order the transfers happened on chain
   const order = new Map(rows.map((row, index) => [`${row.txHash}:${row.logIndex}`, index]))
   forInvoices.sort((a, b) => (order.get(`${a.record.txHash}:${a.record.logIndex}`) ?? 0) - (order.get(`${b.record.txHash}:${b.record.logIndex}`) ?? 0))
   await appendEvents(
     trx,
-    forInvoices.map(({ record, revived }) =>
-      paymentEvent(record, revived ? 'invoice_payment.updated' : 'invoice_payment.created', record.invoiceId ? invoices.get(record.invoiceId) : undefined, revived ? { status: 'orphaned' } : undefined),
+    forInvoices.map(({ record, revived, invoice }) =>
+      paymentEvent(record, revived ? 'invoice_payment.updated' : 'invoice_payment.created', invoice, revived ? { status: 'orphaned' } : undefined),
     ),
     now,
   )

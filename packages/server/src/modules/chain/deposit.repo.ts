@@ -167,21 +167,18 @@ export async function latestQuote(db: Executor, invoiceId: string, network: stri
 export async function latestQuotes(db: Executor, keys: { invoiceId: string; network: string; tokenId: number }[]) {
   const result = new Map<string, NonNullable<Awaited<ReturnType<typeof latestQuote>>>>()
   if (keys.length === 0) return result
-  const wanted = new Set(keys.map((k) => `${k.invoiceId}:${k.network}:${k.tokenId}`))
-  const rows = await db
-    .selectFrom('payment_quote')
-    .selectAll()
-    .distinctOn(['invoice_id', 'network', 'token_id'])
-    .where('invoice_id', 'in', [...new Set(keys.map((k) => k.invoiceId))])
-    .orderBy('invoice_id')
-    .orderBy('network')
-    .orderBy('token_id')
-    .orderBy('created_at', 'desc')
-    .execute()
-  for (const row of rows) {
-    const key = `${row.invoice_id}:${row.network}:${row.token_id}`
-    if (!wanted.has(key)) continue
-    result.set(key, {
+  const unique = [...new Map(keys.map((k) => [`${k.invoiceId}:${k.network}:${k.tokenId}`, k])).values()]
+  // one index probe per key (payment_quote_invoice), newest first
+  const rows = await sql<{ invoice_id: string; network: string; token_id: number; usd_millis: string; token_amount: string; price_answer: string; price_decimals: number; valid_until: Date; created_at: Date }>`
+    SELECT k.invoice_id, k.network, k.token_id, q.usd_millis, q.token_amount, q.price_answer, q.price_decimals, q.valid_until, q.created_at
+    FROM unnest(${unique.map((k) => k.invoiceId)}::uuid[], ${unique.map((k) => k.network)}::text[], ${unique.map((k) => k.tokenId)}::int[]) AS k(invoice_id, network, token_id)
+    CROSS JOIN LATERAL (
+      SELECT usd_millis, token_amount, price_answer, price_decimals, valid_until, created_at FROM payment_quote
+      WHERE invoice_id = k.invoice_id AND network = k.network AND token_id = k.token_id
+      ORDER BY created_at DESC LIMIT 1
+    ) q`.execute(db)
+  for (const row of rows.rows) {
+    result.set(`${row.invoice_id}:${row.network}:${row.token_id}`, {
       usdMillis: BigInt(row.usd_millis),
       tokenAmount: BigInt(row.token_amount),
       priceAnswer: BigInt(row.price_answer),

@@ -86,38 +86,36 @@ export async function appendEvent(db: Executor, event: NewEvent, now: Date): Pro
 
 /**
  * `appendEvent` for many events in one statement (the chain watcher records hundreds of transfers
- * per block): the same columns, the same xid-before-nextval order, the same webhook fan-out (keep
- * the two in step) and one NOTIFY per event. Sequence numbers follow the order of `events`.
+ * per block): the same columns, the same xid-before-nextval order and the same webhook fan-out
+ * (keep the two in step). Sequence numbers follow the order of `events`. Columns travel as one
+ * array parameter each; one NOTIFY carries the highest seq (listeners only take it as a wake-up).
  */
 export async function appendEvents(db: Executor, events: NewEvent[], now: Date): Promise<{ seq: bigint; id: string }[]> {
   if (events.length === 0) return []
   const [single] = events
   if (events.length === 1 && single) return [await appendEvent(db, single, now)]
-  const rows = events.map((event, ord) => {
-    const isCommerce = event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
-    const data = event.previousAttributes
-      ? { object: event.object, previous_attributes: event.previousAttributes }
-      : { object: event.object }
-    const request = event.request ? { id: event.request.id, idempotency_key: event.request.idempotencyKey } : null
-    return sql`(${ord}::int, ${event.merchantId.toString()}::bigint, ${event.environment}::text, ${event.type}::text, ${isCommerce}::boolean,
-      ${event.invoiceId ?? null}::uuid, ${event.invoiceType ?? null}::text, ${event.customerId ?? null}::text, ${event.orderId ?? null}::uuid,
-      ${event.walletAddress ?? null}::text, ${event.walletNetwork ?? null}::text, ${JSON.stringify(data)}::json,
-      ${request === null ? null : JSON.stringify(request)}::json)`
-  })
+  const col = <T>(pick: (e: NewEvent) => T) => events.map(pick)
   const result = await sql<{ seq: string; id: string }>`
     WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
-    input (ord, merchant_id, environment, type, is_commerce, invoice_id, invoice_type, customer_id, order_id,
-           wallet_address, wallet_network, data, request) AS (VALUES ${sql.join(rows)}),
+    input AS (
+      SELECT * FROM unnest(${col((e) => e.merchantId.toString())}::bigint[], ${col((e) => e.environment)}::text[], ${col((e) => e.type)}::text[],
+                           ${col((e) => e.type.startsWith('commerce.') || e.invoiceType === 'commerce')}::boolean[],
+                           ${col((e) => e.invoiceId ?? null)}::uuid[], ${col((e) => e.invoiceType ?? null)}::text[], ${col((e) => e.customerId ?? null)}::text[],
+                           ${col((e) => e.orderId ?? null)}::uuid[], ${col((e) => e.walletAddress ?? null)}::text[], ${col((e) => e.walletNetwork ?? null)}::text[],
+                           ${col((e) => JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object }))}::text[],
+                           ${col((e) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null))}::text[])
+        WITH ORDINALITY AS u(merchant_id, environment, type, is_commerce, invoice_id, invoice_type, customer_id, order_id,
+                             wallet_address, wallet_network, data, request, ord)
+    ),
     s AS MATERIALIZED (
       SELECT i.*, nextval(pg_get_serial_sequence('event', 'seq')) AS seq
       FROM x CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
-      ORDER BY i.ord
     ),
     ev AS (
       INSERT INTO event (seq, id, merchant_id, environment, type, is_commerce, invoice_id, invoice_type,
                          customer_id, order_id, wallet_address, wallet_network, created_at, data, request)
       SELECT s.seq, 'evt_' || ${now.getTime()}::text || '-' || s.seq::text, s.merchant_id, s.environment, s.type, s.is_commerce,
-             s.invoice_id, s.invoice_type, s.customer_id, s.order_id, s.wallet_address, s.wallet_network, ${now}, s.data, s.request
+             s.invoice_id, s.invoice_type, s.customer_id, s.order_id, s.wallet_address, s.wallet_network, ${now}, s.data::json, s.request::json
       FROM s
       RETURNING seq, id, merchant_id, environment, type
     ),
@@ -131,8 +129,9 @@ export async function appendEvents(db: Executor, events: NewEvent[], now: Date):
         AND (e.environment IS NULL OR e.environment = ev.environment)
         AND EXISTS (SELECT 1 FROM unnest(e.enabled_events) p
                     WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1))))
-    )
-    SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev ORDER BY ev.seq`.execute(db)
+    ),
+    n AS (SELECT pg_notify(${EVENTS_CHANNEL}, max(ev.seq)::text) FROM ev)
+    SELECT ev.seq, ev.id FROM ev, n ORDER BY ev.seq`.execute(db)
   if (result.rows.length !== events.length) throw new Error(`event insert returned ${result.rows.length} rows for ${events.length} events`)
   return result.rows.map((row) => ({ seq: BigInt(row.seq), id: row.id }))
 }

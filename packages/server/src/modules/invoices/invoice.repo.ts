@@ -168,13 +168,6 @@ export async function lockInvoice(db: Executor, id: string): Promise<Invoice | u
   return row ? toInvoice(row) : undefined
 }
 
-/** Row locks on several invoices, taken in id order so that two lockers never deadlock. */
-export async function lockInvoices(db: Executor, ids: string[]): Promise<Invoice[]> {
-  if (ids.length === 0) return []
-  const rows = await db.selectFrom('invoice').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute()
-  return rows.map(toInvoice)
-}
-
 export async function updateInvoice(
   db: Executor,
   id: string,

@@ -1,4 +1,5 @@
 import type { PaymentRowStatus, SettlementRowStatus } from '../../db/schema.ts'
+import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 
 /** A detected on-chain transfer, with the token it was made in. */
@@ -183,63 +184,67 @@ export async function recordPayment(
   return { record, revived: row.id !== p.id }
 }
 
+/** What a payment event says about its invoice. */
+export interface PaymentInvoiceContext {
+  invoiceType: 'standard' | 'commerce'
+  customerId: string | null
+  commerceOrderId: string | null
+  payerWalletAddress: string | null
+  payerWalletNetwork: string | null
+}
+
 /**
  * `recordPayment` for many transfers in one statement (the watcher's hot path): the same unique
- * key and the same revival of an orphaned row. Returns the rows inserted or revived; transfers
- * already recorded are left out. One (tx_hash, log_index) may appear only once in `payments`.
+ * key and the same revival of an orphaned row. Returns the rows inserted or revived, each with the
+ * invoice fields its event carries; transfers already recorded are left out. One (tx_hash,
+ * log_index) may appear only once in `payments`. Columns travel as one array parameter each.
  */
 export async function recordPayments(
   db: Executor,
   payments: NewPayment[],
-): Promise<{ record: InvoicePaymentRecord; revived: boolean }[]> {
+  tokenOf: (tokenId: number) => { symbol: string; address: string | null; decimals: number } | undefined,
+): Promise<{ record: InvoicePaymentRecord; revived: boolean; invoice: PaymentInvoiceContext | undefined }[]> {
   if (payments.length === 0) return []
-  const rows = await db
-    .insertInto('invoice_payment')
-    .values(
-      payments.map((p) => ({
-        id: p.id,
-        invoice_id: p.invoiceId,
-        merchant_id: p.merchantId.toString(),
-        environment: p.environment,
-        network: p.network,
-        deposit_address_id: p.depositAddressId,
-        token_id: p.tokenId,
-        tx_hash: p.txHash,
-        log_index: p.logIndex,
-        block_number: p.blockNumber.toString(),
-        block_hash: p.blockHash,
-        from_address: p.fromAddress,
-        to_address: p.toAddress,
-        amount_units: p.amountUnits.toString(),
-        usd_millis: p.usdMillis.toString(),
-        status: 'pending' as const,
-        confirmations: p.confirmations,
-        confirmations_required: p.confirmationsRequired,
-        is_unmatched: p.isUnmatched,
-        detected_at: p.detectedAt,
-        updated_at: p.detectedAt,
-      })),
+  const col = <T>(pick: (p: NewPayment) => T) => payments.map(pick)
+  type Returned = Omit<Row, 'token_symbol' | 'token_address' | 'token_decimals'> & {
+    i_invoice_type: 'standard' | 'commerce' | null
+    i_customer_id: string | null
+    i_commerce_order_id: string | null
+    i_payer_wallet_address: string | null
+    i_payer_wallet_network: string | null
+  }
+  const result = await sql<Returned>`
+    WITH ins AS (
+      INSERT INTO invoice_payment (id, invoice_id, merchant_id, environment, network, deposit_address_id, token_id, tx_hash,
+                                   log_index, block_number, block_hash, from_address, to_address, amount_units, usd_millis,
+                                   status, confirmations, confirmations_required, is_unmatched, detected_at, updated_at)
+      SELECT u.id, u.invoice_id, u.merchant_id, u.environment, u.network, u.deposit_address_id, u.token_id, u.tx_hash,
+             u.log_index, u.block_number, u.block_hash, u.from_address, u.to_address, u.amount_units, u.usd_millis,
+             'pending', u.confirmations, u.confirmations_required, u.is_unmatched, u.detected_at, u.detected_at
+      FROM unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.invoiceId)}::uuid[], ${col((p) => p.merchantId.toString())}::bigint[],
+                  ${col((p) => p.environment)}::text[], ${col((p) => p.network)}::text[], ${col((p) => p.depositAddressId)}::uuid[],
+                  ${col((p) => p.tokenId)}::int[], ${col((p) => p.txHash)}::text[], ${col((p) => p.logIndex)}::int[],
+                  ${col((p) => p.blockNumber.toString())}::bigint[], ${col((p) => p.blockHash)}::text[], ${col((p) => p.fromAddress)}::text[],
+                  ${col((p) => p.toAddress)}::text[], ${col((p) => p.amountUnits.toString())}::numeric[], ${col((p) => p.usdMillis.toString())}::bigint[],
+                  ${col((p) => p.confirmations)}::int[], ${col((p) => p.confirmationsRequired)}::int[], ${col((p) => p.isUnmatched)}::boolean[],
+                  ${col((p) => p.detectedAt.toISOString())}::timestamptz[])
+        AS u(id, invoice_id, merchant_id, environment, network, deposit_address_id, token_id, tx_hash, log_index, block_number,
+             block_hash, from_address, to_address, amount_units, usd_millis, confirmations, confirmations_required, is_unmatched, detected_at)
+      ON CONFLICT (network, environment, tx_hash, log_index) DO UPDATE
+        SET status = 'pending', block_number = excluded.block_number, block_hash = excluded.block_hash,
+            confirmations = excluded.confirmations, updated_at = excluded.updated_at
+        WHERE invoice_payment.status = 'orphaned'
+      RETURNING *
     )
-    .onConflict((oc) =>
-      oc
-        .columns(['network', 'environment', 'tx_hash', 'log_index'])
-        .doUpdateSet((eb) => ({
-          status: 'pending',
-          block_number: eb.ref('excluded.block_number'),
-          block_hash: eb.ref('excluded.block_hash'),
-          confirmations: eb.ref('excluded.confirmations'),
-          updated_at: eb.ref('excluded.updated_at'),
-        }))
-        .where('invoice_payment.status', '=', 'orphaned'),
-    )
-    .returning('id')
-    .execute()
-  if (rows.length === 0) return []
-  const records = new Map((await paymentSelect(db).where('p.id', 'in', rows.map((r) => r.id)).execute()).map((row) => [row.id, toPaymentRecord(row)]))
+    SELECT ins.*, i.invoice_type AS i_invoice_type, i.customer_id AS i_customer_id, i.commerce_order_id AS i_commerce_order_id,
+           i.payer_wallet_address AS i_payer_wallet_address, i.payer_wallet_network AS i_payer_wallet_network
+    FROM ins LEFT JOIN invoice i ON i.id = ins.invoice_id`.execute(db)
   const ours = new Set(payments.map((p) => p.id))
-  return rows.flatMap((r) => {
-    const record = records.get(r.id)
-    return record ? [{ record, revived: !ours.has(r.id) }] : []
+  return result.rows.map(({ i_invoice_type, i_customer_id, i_commerce_order_id, i_payer_wallet_address, i_payer_wallet_network, ...row }) => {
+    const token = row.token_id === null ? undefined : tokenOf(row.token_id)
+    const record = toPaymentRecord({ ...row, token_symbol: token?.symbol ?? null, token_address: token?.address ?? null, token_decimals: token?.decimals ?? null } as Row)
+    const invoice = i_invoice_type === null ? undefined : { invoiceType: i_invoice_type, customerId: i_customer_id, commerceOrderId: i_commerce_order_id, payerWalletAddress: i_payer_wallet_address, payerWalletNetwork: i_payer_wallet_network }
+    return { record, revived: !ours.has(row.id), invoice }
   })
 }
 
