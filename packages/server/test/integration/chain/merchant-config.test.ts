@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { erc20Abi, type Hex } from 'viem'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, devnetClient, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, chainLayer, devnetClient, eventually, newInvoice, payBatch, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
 import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
 
 // Merchant-side chain configuration against a real devnet: token acceptance, settlement token,
@@ -546,6 +546,33 @@ describe('settlement destination of a confirmed payment', () => {
     assert.equal(await balance(override), before.override + 4_000_000n)
     assert.equal(await balance(wallet), before.wallet)
     assert.equal(await balance(address), 0n)
+  })
+})
+
+describe('events of a block that pays several invoices at once', () => {
+  it('writes one invoice_payment.created per transfer in log order, each with its webhook delivery', async () => {
+    const { m, key } = await merchantWith('Batch Events Shop')
+    const hook = await key('POST', '/api/v1/webhooks/endpoints', { body: { url: 'https://hooks.example.com/pepay', enabled_events: ['invoice_payment.*'] } })
+    assert.equal(hook.status, 201, JSON.stringify(hook.body))
+    const usdc = tokenOf(t, 'base', 'USDC')
+    const invoices = []
+    for (const amount of [1, 2, 3]) {
+      const { id, session } = await newInvoice(t, m.merchantKey, { amount_usd: amount })
+      invoices.push({ id, amount, address: (await allocateAddress(session, 'base', usdc.id)).temp_address })
+    }
+    const paid = await payBatch(t, { network: 'base', tokenAddress: usdc.address as string, recipients: invoices.map((i) => i.address), amountsUnits: invoices.map((i) => BigInt(i.amount) * 1_000_000n), payer: 6 })
+    for (const invoice of invoices) {
+      await eventually(async () => (await key('GET', `/api/v1/invoices/${invoice.id}`)).body.status, (x) => x === 'paid', 15_000, `${invoice.id} paid`)
+    }
+    const db = t.server.deps.db
+    const created = await db.selectFrom('event').select(['seq', 'id', 'invoice_id', 'data']).where('type', '=', 'invoice_payment.created').where('invoice_id', 'in', invoices.map((i) => i.id)).orderBy('seq').execute()
+    assert.equal(created.length, 3)
+    const logIndexes = created.map((e) => (e.data as { object: { log_index: number; tx_hash: string } }).object)
+    assert.ok(logIndexes.every((o) => o.tx_hash === paid.txHash))
+    assert.deepEqual(logIndexes.map((o) => o.log_index), [...logIndexes.map((o) => o.log_index)].sort((a, b) => a - b), 'seq follows log order')
+    assert.deepEqual(created.map((e) => e.invoice_id), invoices.map((i) => i.id))
+    const deliveries = await db.selectFrom('webhook_delivery').select(['event_id', 'event_type']).where('event_id', 'in', created.map((e) => e.id)).execute()
+    assert.deepEqual(deliveries.map((d) => d.event_id).sort(), created.map((e) => e.id).sort())
   })
 })
 
