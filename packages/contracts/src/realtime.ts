@@ -13,7 +13,12 @@ export const WS_TOKEN_TTL = { min: 10, max: 3600, default: 60 } as const
 export const WsTokenBody = z
   .object({
     scope: WsScope,
-    ttl_seconds: z.number().int().min(WS_TOKEN_TTL.min).max(WS_TOKEN_TTL.max).default(WS_TOKEN_TTL.default),
+    ttl_seconds: z
+      .number()
+      .int()
+      .min(WS_TOKEN_TTL.min)
+      .max(WS_TOKEN_TTL.max)
+      .default(WS_TOKEN_TTL.default),
   })
   .strict()
 export type WsTokenBody = z.infer<typeof WsTokenBody>
@@ -23,7 +28,9 @@ export const WsToken = z
     token: z.string(),
     scope: WsScope,
     merchant_id: z.number().int(),
-    network_environment: Environment.nullable().meta({ description: 'The environment the token reads; null = both (dashboard tokens)' }),
+    network_environment: Environment.nullable().meta({
+      description: 'The environment the token reads; null = both (dashboard tokens)',
+    }),
     expires_at: EpochSeconds,
     ws_url: z.string(),
   })
@@ -93,7 +100,12 @@ export const WS_CLOSE_CODES = {
   internalError: 4500,
 } as const
 
-export const WsControlType = z.enum(['replay_started', 'replay_truncated', 'replay_complete', 'server_shutdown'])
+export const WsControlType = z.enum([
+  'replay_started',
+  'replay_truncated',
+  'replay_complete',
+  'server_shutdown',
+])
 
 /**
  * Replay and lifecycle hints. `replay_truncated`: the cursor is older than retention; a bounded
@@ -198,13 +210,19 @@ export const WebhookEndpoint = z
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>
 
 /** The endpoint with its signing secret: only on creation and rotation. */
-export const WebhookEndpointWithSecret = WebhookEndpoint.extend({ secret: z.string() }).meta({ id: 'WebhookEndpointWithSecret' })
+export const WebhookEndpointWithSecret = WebhookEndpoint.extend({ secret: z.string() }).meta({
+  id: 'WebhookEndpointWithSecret',
+})
 
 export const WebhookEndpointResponse = envelopeB(WebhookEndpoint)
 export const WebhookEndpointSecretResponse = envelopeB(WebhookEndpointWithSecret)
 export const WebhookEndpointList = envelopeB(listOf(WebhookEndpoint))
 export const WebhookEndpointDeleted = envelopeB(
-  z.object({ object: z.literal('webhook_endpoint'), id: WebhookEndpointId, deleted: z.literal(true) }),
+  z.object({
+    object: z.literal('webhook_endpoint'),
+    id: WebhookEndpointId,
+    deleted: z.literal(true),
+  }),
 )
 export const WebhookEndpointIdParams = z.object({ endpointId: WebhookEndpointId }).strict()
 

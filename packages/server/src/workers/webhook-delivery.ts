@@ -6,11 +6,20 @@ import { runEvery, type Loop } from './loop.ts'
 const MAX_ROUNDS = 20
 
 /** Sends due webhook deliveries; the delivery rows are the schedule, so restarts lose nothing. */
-export function startWebhookDeliveryWorker(deps: Deps, options: DeliveryOptions, pollMs: number): Loop {
-  return runEvery('webhook-delivery', pollMs, async () => {
-    for (let i = 0; i < MAX_ROUNDS; i += 1) {
-      const n = await deliverDue(deps, options)
-      if (n < options.batchSize) return
-    }
-  }, deps.log)
+export function startWebhookDeliveryWorker(
+  deps: Deps,
+  options: DeliveryOptions,
+  pollMs: number,
+): Loop {
+  return runEvery(
+    'webhook-delivery',
+    pollMs,
+    async () => {
+      for (let i = 0; i < MAX_ROUNDS; i += 1) {
+        const n = await deliverDue(deps, options)
+        if (n < options.batchSize) return
+      }
+    },
+    deps.log,
+  )
 }

@@ -10,7 +10,12 @@ import { NotFoundError } from '../../http/errors.ts'
 import { appendEvent, type StoredEvent } from '../events/event.repo.ts'
 import { serializeEvent } from '../events/event.serialize.ts'
 import { hmacHex } from '../platform/secrets.ts'
-import { checkWebhookUrl, isStrict, resolveDestination, type Resolver } from './webhook-destination.service.ts'
+import {
+  checkWebhookUrl,
+  isStrict,
+  resolveDestination,
+  type Resolver,
+} from './webhook-destination.service.ts'
 import { endpointScope, type WebhookRuntime } from './webhook-endpoint.service.ts'
 import { planRetry, shouldDisable } from './webhook-retry.state.ts'
 import {
@@ -64,7 +69,13 @@ interface PostResult {
 }
 
 /** POSTs to the already-checked address (the DNS answer cannot change between check and connect). */
-function post(url: URL, address: { address: string; family: 4 | 6 }, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> {
+function post(
+  url: URL,
+  address: { address: string; family: 4 | 6 },
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<PostResult> {
   const lookup: LookupFunction = (_hostname, options, callback) => {
     if (options.all) callback(null, [{ address: address.address, family: address.family }])
     else callback(null, address.address, address.family)
@@ -78,40 +89,47 @@ function post(url: URL, address: { address: string; family: 4 | 6 }, headers: Re
       settled = true
       resolve(result)
     }
-    const req = send(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      lookup,
-      agent: secure ? httpsAgent : httpAgent,
-      signal: AbortSignal.timeout(timeoutMs),
-    }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (chunk: Buffer) => {
-        if (size < EXCERPT_BYTES) chunks.push(chunk)
-        size += chunk.length
-        if (size > 64 * 1024) res.destroy()
-      })
-      const done = (): void => {
-        const status = res.statusCode ?? 0
-        const excerpt = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8')
-        finish({
-          outcome: status >= 200 && status < 300 ? 'succeeded' : 'http_error',
-          statusCode: status,
-          error: status >= 200 && status < 300 ? null : `HTTP ${status}`,
-          excerpt: excerpt.length > 0 ? excerpt : null,
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup,
+        agent: secure ? httpsAgent : httpAgent,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (chunk: Buffer) => {
+          if (size < EXCERPT_BYTES) chunks.push(chunk)
+          size += chunk.length
+          if (size > 64 * 1024) res.destroy()
         })
-      }
-      res.on('end', done)
-      res.on('close', done)
-      res.on('error', done)
-    })
+        const done = (): void => {
+          const status = res.statusCode ?? 0
+          const excerpt = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8')
+          finish({
+            outcome: status >= 200 && status < 300 ? 'succeeded' : 'http_error',
+            statusCode: status,
+            error: status >= 200 && status < 300 ? null : `HTTP ${status}`,
+            excerpt: excerpt.length > 0 ? excerpt : null,
+          })
+        }
+        res.on('end', done)
+        res.on('close', done)
+        res.on('error', done)
+      },
+    )
     req.on('error', (error: Error & { code?: string }) => {
-      const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError' || error.code === 'ABORT_ERR'
+      const timedOut =
+        error.name === 'AbortError' || error.name === 'TimeoutError' || error.code === 'ABORT_ERR'
       finish({
         outcome: timedOut ? 'timeout' : 'network_error',
         statusCode: null,
-        error: timedOut ? `no response within ${timeoutMs} ms` : `${error.code ?? error.name}: ${error.message}`,
+        error: timedOut
+          ? `no response within ${timeoutMs} ms`
+          : `${error.code ?? error.name}: ${error.message}`,
         excerpt: null,
       })
     })
@@ -125,11 +143,23 @@ export async function deliverDue(deps: Deps, options: DeliveryOptions): Promise<
   const leaseId = randomUUID()
   // the lease outlives the attempt's own deadline, so a live worker never loses its row
   const leaseUntil = new Date(now.getTime() + options.timeoutMs * 2 + 30_000)
-  const claimed = await claimDueDeliveries(deps.db, { now, leaseUntil, leaseId, limit: options.batchSize })
+  const claimed = await claimDueDeliveries(deps.db, {
+    now,
+    leaseUntil,
+    leaseId,
+    limit: options.batchSize,
+  })
   if (claimed.length === 0) return 0
-  const events = await loadEvents(deps.db, claimed.map((c) => c.delivery.eventId))
+  const events = await loadEvents(
+    deps.db,
+    claimed.map((c) => c.delivery.eventId),
+  )
   const successes: SuccessfulAttempt[] = []
-  await Promise.all(claimed.map((c) => attempt(deps, options, c, leaseId, events.get(c.delivery.eventId), successes)))
+  await Promise.all(
+    claimed.map((c) =>
+      attempt(deps, options, c, leaseId, events.get(c.delivery.eventId), successes),
+    ),
+  )
   // successes are written together (one statement); failures were recorded one by one
   await settleSuccesses(deps.db, leaseId, successes, deps.clock.now())
   return claimed.length
@@ -148,7 +178,12 @@ async function attempt(
   let result: PostResult
   const started = monotonicMs()
   if (!event) {
-    result = { outcome: 'network_error', statusCode: null, error: 'event no longer retained', excerpt: null }
+    result = {
+      outcome: 'network_error',
+      statusCode: null,
+      error: 'event no longer retained',
+      excerpt: null,
+    }
   } else {
     const body = JSON.stringify(serializeEvent(event))
     const timestampMs = startedAt.getTime()
@@ -162,16 +197,31 @@ async function attempt(
       'x-pepay-signature': signPayload(endpoint.secret, timestampMs, body),
       'x-pepay-network-environment': event.environment,
     }
-    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > startedAt) {
-      headers['x-pepay-signature-previous'] = signPayload(endpoint.previousSecret, timestampMs, body)
+    if (
+      endpoint.previousSecret &&
+      endpoint.previousSecretExpiresAt &&
+      endpoint.previousSecretExpiresAt > startedAt
+    ) {
+      headers['x-pepay-signature-previous'] = signPayload(
+        endpoint.previousSecret,
+        timestampMs,
+        body,
+      )
     }
     const strict = isStrict(endpoint.environment)
     const check = checkWebhookUrl(endpoint.url, strict)
-    const destination = check.ok ? await resolveDestination(check.url, strict, options.resolve) : undefined
+    const destination = check.ok
+      ? await resolveDestination(check.url, strict, options.resolve)
+      : undefined
     if (!check.ok) {
       result = { outcome: 'blocked', statusCode: null, error: check.message, excerpt: null }
     } else if (!destination?.ok) {
-      result = { outcome: destination?.reason === 'blocked' ? 'blocked' : 'network_error', statusCode: null, error: destination?.message ?? 'unresolvable', excerpt: null }
+      result = {
+        outcome: destination?.reason === 'blocked' ? 'blocked' : 'network_error',
+        statusCode: null,
+        error: destination?.message ?? 'unresolvable',
+        excerpt: null,
+      }
     } else {
       result = await post(check.url, destination, headers, body, options.timeoutMs)
     }
@@ -188,7 +238,13 @@ async function attempt(
     })
     return
   }
-  await recordAttempt(deps, options, claimed, leaseId, { startedAt, durationMs, result, eventMissing: !event, environment: event?.environment ?? 'devnet' })
+  await recordAttempt(deps, options, claimed, leaseId, {
+    startedAt,
+    durationMs,
+    result,
+    eventMissing: !event,
+    environment: event?.environment ?? 'devnet',
+  })
 }
 
 /** A failed attempt: logged, rescheduled or given up, and counted against the endpoint. */
@@ -197,7 +253,13 @@ async function recordAttempt(
   options: DeliveryOptions,
   claimed: ClaimedDelivery,
   leaseId: string,
-  input: { startedAt: Date; durationMs: number; result: PostResult; eventMissing: boolean; environment: 'devnet' | 'mainnet' },
+  input: {
+    startedAt: Date
+    durationMs: number
+    result: PostResult
+    eventMissing: boolean
+    environment: 'devnet' | 'mainnet'
+  },
 ): Promise<void> {
   const { delivery } = claimed
   const { result } = input
@@ -217,7 +279,12 @@ async function recordAttempt(
     const endpoint = await lockEndpointById(trx, delivery.endpointId)
     const plan = input.eventMissing
       ? ({ kind: 'give_up' } as const)
-      : planRetry({ attempt: delivery.attemptCount, windowStartedAt: delivery.windowStartedAt, now, random: options.random() })
+      : planRetry({
+          attempt: delivery.attemptCount,
+          windowStartedAt: delivery.windowStartedAt,
+          now,
+          random: options.random(),
+        })
     const settled = await settleDelivery(trx, {
       id: delivery.id,
       leaseId,
@@ -232,7 +299,8 @@ async function recordAttempt(
     await insertAttempt(trx, record)
     if (!endpoint || endpoint.status !== 'enabled') return false
     const failingSince = endpoint.failingSince ?? input.startedAt
-    if (!endpoint.failingSince) await updateEndpoint(trx, endpoint.id, { failing_since: failingSince, updated_at: now })
+    if (!endpoint.failingSince)
+      await updateEndpoint(trx, endpoint.id, { failing_since: failingSince, updated_at: now })
     if (shouldDisable(failingSince, now)) {
       // continuous failure for days: stop sending, keep the rows (paused) and tell the merchant
       const off = await updateEndpoint(trx, endpoint.id, {
@@ -241,13 +309,17 @@ async function recordAttempt(
         updated_at: now,
       })
       await pauseDeliveries(trx, endpoint.id, now)
-      await appendEvent(trx, {
-        merchantId: endpoint.merchantId,
-        environment: endpoint.environment ?? input.environment,
-        type: 'webhook_endpoint.disabled',
-        object: serializeEndpoint(off, now),
-        previousAttributes: { status: 'enabled', disabled_reason: null },
-      }, now)
+      await appendEvent(
+        trx,
+        {
+          merchantId: endpoint.merchantId,
+          environment: endpoint.environment ?? input.environment,
+          type: 'webhook_endpoint.disabled',
+          object: serializeEndpoint(off, now),
+          previousAttributes: { status: 'enabled', disabled_reason: null },
+        },
+        now,
+      )
       return true
     }
     return false
@@ -260,12 +332,34 @@ async function recordAttempt(
 
 const ATTEMPTS_SHOWN = 20
 
-export async function listDeliveriesFor(deps: Deps, principal: Principal, query: ListDeliveriesQuery) {
+export async function listDeliveriesFor(
+  deps: Deps,
+  principal: Principal,
+  query: ListDeliveriesQuery,
+) {
   const scope = endpointScope(principal)
-  const rows = await listDeliveries(deps.db, { ...scope, endpointId: query.endpoint_id, eventId: query.event_id, status: query.status, startingAfter: query.starting_after }, query.limit + 1)
+  const rows = await listDeliveries(
+    deps.db,
+    {
+      ...scope,
+      endpointId: query.endpoint_id,
+      eventId: query.event_id,
+      status: query.status,
+      startingAfter: query.starting_after,
+    },
+    query.limit + 1,
+  )
   const page = rows.slice(0, query.limit)
-  const attempts = await attemptsFor(deps.db, page.map((d) => d.id), ATTEMPTS_SHOWN)
-  return { object: 'list' as const, data: page.map((d) => serializeDelivery(d, attempts.get(d.id) ?? [])), has_more: rows.length > query.limit }
+  const attempts = await attemptsFor(
+    deps.db,
+    page.map((d) => d.id),
+    ATTEMPTS_SHOWN,
+  )
+  return {
+    object: 'list' as const,
+    data: page.map((d) => serializeDelivery(d, attempts.get(d.id) ?? [])),
+    has_more: rows.length > query.limit,
+  }
 }
 
 export async function getDelivery(deps: Deps, principal: Principal, id: string) {
@@ -276,16 +370,34 @@ export async function getDelivery(deps: Deps, principal: Principal, id: string) 
 }
 
 /** Manual resend: the delivery becomes due now with a fresh retry window, whatever its status. */
-export async function retryDelivery(deps: Deps, runtime: WebhookRuntime, principal: Principal, id: string) {
+export async function retryDelivery(
+  deps: Deps,
+  runtime: WebhookRuntime,
+  principal: Principal,
+  id: string,
+) {
   const scope = endpointScope(principal)
   const delivery = await deps.db.transaction().execute(async (trx) => {
     const found = await findDelivery(trx, scope, id, true)
     if (!found) throw new NotFoundError('webhook delivery')
-    const endpoint = await findEndpoint(trx, { merchantId: principal.merchantId, environment: undefined }, found.endpointId)
+    const endpoint = await findEndpoint(
+      trx,
+      { merchantId: principal.merchantId, environment: undefined },
+      found.endpointId,
+    )
     if (!endpoint) throw new NotFoundError('webhook delivery')
-    if (endpoint.status !== 'enabled') throw new AppError('WEBHOOK_ENDPOINT_DISABLED', 'Enable the endpoint before retrying its deliveries')
+    if (endpoint.status !== 'enabled')
+      throw new AppError(
+        'WEBHOOK_ENDPOINT_DISABLED',
+        'Enable the endpoint before retrying its deliveries',
+      )
     // a worker holds it right now: its attempt lands shortly; a second send would double-deliver
-    if (found.leaseId !== null && found.nextAttemptAt !== null && found.nextAttemptAt > deps.clock.now()) return found
+    if (
+      found.leaseId !== null &&
+      found.nextAttemptAt !== null &&
+      found.nextAttemptAt > deps.clock.now()
+    )
+      return found
     return scheduleNow(trx, id, deps.clock.now())
   })
   runtime.kick()

@@ -1,17 +1,39 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { checkWebhookUrl, isPublicAddress, resolveDestination } from './webhook-destination.service.ts'
+import {
+  checkWebhookUrl,
+  isPublicAddress,
+  resolveDestination,
+} from './webhook-destination.service.ts'
 
 describe('isPublicAddress', () => {
   const cases: [string, boolean][] = [
-    ['93.184.216.34', true], ['8.8.8.8', true], ['2606:4700::1111', true],
-    ['127.0.0.1', false], ['10.1.2.3', false], ['172.16.0.1', false], ['172.31.255.255', false], ['192.168.1.1', false],
-    ['169.254.169.254', false], ['100.64.0.1', false], ['0.0.0.0', false], ['224.0.0.1', false], ['255.255.255.255', false],
-    ['::1', false], ['::', false], ['fe80::1', false], ['fd00::1', false], ['::ffff:127.0.0.1', false], ['::ffff:10.0.0.1', false],
-    ['64:ff9b::a00:1', false], ['ff02::1', false], ['not-an-ip', false],
+    ['93.184.216.34', true],
+    ['8.8.8.8', true],
+    ['2606:4700::1111', true],
+    ['127.0.0.1', false],
+    ['10.1.2.3', false],
+    ['172.16.0.1', false],
+    ['172.31.255.255', false],
+    ['192.168.1.1', false],
+    ['169.254.169.254', false],
+    ['100.64.0.1', false],
+    ['0.0.0.0', false],
+    ['224.0.0.1', false],
+    ['255.255.255.255', false],
+    ['::1', false],
+    ['::', false],
+    ['fe80::1', false],
+    ['fd00::1', false],
+    ['::ffff:127.0.0.1', false],
+    ['::ffff:10.0.0.1', false],
+    ['64:ff9b::a00:1', false],
+    ['ff02::1', false],
+    ['not-an-ip', false],
   ]
   for (const [address, expected] of cases) {
-    it(`${expected ? 'accepts' : 'refuses'} ${address}`, () => assert.equal(isPublicAddress(address), expected))
+    it(`${expected ? 'accepts' : 'refuses'} ${address}`, () =>
+      assert.equal(isPublicAddress(address), expected))
   }
 })
 
@@ -47,16 +69,28 @@ describe('resolveDestination', () => {
     return found
   }
   it('returns the first address of a public host', async () => {
-    const d = await resolveDestination(new URL('https://hooks.example.com/'), true, resolver({ 'hooks.example.com': ['93.184.216.34'] }))
+    const d = await resolveDestination(
+      new URL('https://hooks.example.com/'),
+      true,
+      resolver({ 'hooks.example.com': ['93.184.216.34'] }),
+    )
     assert.deepEqual(d, { ok: true, address: '93.184.216.34', family: 4 })
   })
   it('refuses a host with any private address when strict', async () => {
-    const d = await resolveDestination(new URL('https://mixed.example.com/'), true, resolver({ 'mixed.example.com': ['93.184.216.34', '10.0.0.1'] }))
+    const d = await resolveDestination(
+      new URL('https://mixed.example.com/'),
+      true,
+      resolver({ 'mixed.example.com': ['93.184.216.34', '10.0.0.1'] }),
+    )
     assert.equal(d.ok, false)
     assert.equal(!d.ok && d.reason, 'blocked')
   })
   it('allows a private address on devnet', async () => {
-    const d = await resolveDestination(new URL('http://lan.example.com/'), false, resolver({ 'lan.example.com': ['192.168.1.10'] }))
+    const d = await resolveDestination(
+      new URL('http://lan.example.com/'),
+      false,
+      resolver({ 'lan.example.com': ['192.168.1.10'] }),
+    )
     assert.equal(d.ok, true)
   })
   it('reports an unresolvable host', async () => {

@@ -13,14 +13,38 @@ const RESOLVE_TIMEOUT_MS = 5_000
 // reserved and documentation ranges, and the IPv6 forms that embed or translate to IPv4.
 const BLOCKED = new BlockList()
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) BLOCKED.addSubnet(net, prefix, 'ipv4')
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  BLOCKED.addSubnet(net, prefix, 'ipv4')
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64],
-  ['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) BLOCKED.addSubnet(net, prefix, 'ipv6')
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const)
+  BLOCKED.addSubnet(net, prefix, 'ipv6')
 
 const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i
 
@@ -50,8 +74,10 @@ export function checkWebhookUrl(text: string, strict: boolean): UrlCheck {
   } catch {
     return { ok: false, message: 'not a valid absolute URL' }
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, message: 'must be an http(s) URL' }
-  if (strict && url.protocol !== 'https:') return { ok: false, message: 'mainnet endpoints must use https' }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, message: 'must be an http(s) URL' }
+  if (strict && url.protocol !== 'https:')
+    return { ok: false, message: 'mainnet endpoints must use https' }
   if (url.username || url.password) return { ok: false, message: 'must not carry credentials' }
   if (!url.hostname) return { ok: false, message: 'must name a host' }
   const host = hostOf(url)
@@ -59,7 +85,10 @@ export function checkWebhookUrl(text: string, strict: boolean): UrlCheck {
     return { ok: false, message: 'mainnet endpoints may not target localhost' }
   }
   if (strict && isIP(host) !== 0 && !isPublicAddress(host)) {
-    return { ok: false, message: 'mainnet endpoints may not target private, loopback or link-local addresses' }
+    return {
+      ok: false,
+      message: 'mainnet endpoints may not target private, loopback or link-local addresses',
+    }
   }
   return { ok: true, url }
 }
@@ -76,7 +105,11 @@ export type Destination =
  * Resolves the URL's host and, when strict, requires every address to be public. The caller
  * connects to the returned address, so a DNS answer cannot change between check and connect.
  */
-export async function resolveDestination(url: URL, strict: boolean, resolve: Resolver): Promise<Destination> {
+export async function resolveDestination(
+  url: URL,
+  strict: boolean,
+  resolve: Resolver,
+): Promise<Destination> {
   const host = hostOf(url)
   let addresses: string[]
   if (isIP(host) !== 0) {
@@ -85,14 +118,24 @@ export async function resolveDestination(url: URL, strict: boolean, resolve: Res
     try {
       addresses = await withTimeout(resolve(host), RESOLVE_TIMEOUT_MS)
     } catch (error) {
-      return { ok: false, reason: 'unresolvable', message: `cannot resolve ${host}: ${error instanceof Error ? error.message : String(error)}` }
+      return {
+        ok: false,
+        reason: 'unresolvable',
+        message: `cannot resolve ${host}: ${error instanceof Error ? error.message : String(error)}`,
+      }
     }
   }
   const first = addresses[0]
-  if (first === undefined) return { ok: false, reason: 'unresolvable', message: `${host} has no addresses` }
+  if (first === undefined)
+    return { ok: false, reason: 'unresolvable', message: `${host} has no addresses` }
   if (strict) {
     const bad = addresses.find((a) => !isPublicAddress(a))
-    if (bad !== undefined) return { ok: false, reason: 'blocked', message: `${host} resolves to a non-public address (${bad})` }
+    if (bad !== undefined)
+      return {
+        ok: false,
+        reason: 'blocked',
+        message: `${host} resolves to a non-public address (${bad})`,
+      }
   }
   return { ok: true, address: first, family: isIP(first) === 6 ? 6 : 4 }
 }

@@ -1,12 +1,21 @@
 import { AppError, ID_PREFIX, randomToken, uuidv7 } from '@pepay/core'
-import type { CreateWebhookEndpointBody, Environment, UpdateWebhookEndpointBody } from '@pepay/contracts'
+import type {
+  CreateWebhookEndpointBody,
+  Environment,
+  UpdateWebhookEndpointBody,
+} from '@pepay/contracts'
 import type { Deps, RequestContext } from '../../deps.ts'
 import type { Principal } from '../../http/auth.ts'
 import { fieldError, NotFoundError } from '../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../http/idempotency.ts'
 import { appendEvent } from '../events/event.repo.ts'
 import { findMerchant } from '../merchants/merchant.repo.ts'
-import { checkWebhookUrl, isStrict, resolveDestination, type Resolver } from './webhook-destination.service.ts'
+import {
+  checkWebhookUrl,
+  isStrict,
+  resolveDestination,
+  type Resolver,
+} from './webhook-destination.service.ts'
 import {
   cancelDeliveries,
   countEndpoints,
@@ -33,38 +42,57 @@ export interface WebhookRuntime {
 
 /** An API key manages the endpoints of its environment; a dashboard token manages all of them. */
 export function endpointScope(principal: Principal): EndpointScope {
-  return { merchantId: principal.merchantId, environment: principal.kind === 'bearer' ? undefined : principal.environment }
+  return {
+    merchantId: principal.merchantId,
+    environment: principal.kind === 'bearer' ? undefined : principal.environment,
+  }
 }
 
 function newSecret(): string {
   return `${ID_PREFIX.webhookSecret}${randomToken(24)}`
 }
 
-function resolveEnvironment(principal: Principal, requested: Environment | null | undefined): Environment | null {
+function resolveEnvironment(
+  principal: Principal,
+  requested: Environment | null | undefined,
+): Environment | null {
   if (principal.kind !== 'bearer') {
     if (requested === undefined || requested === principal.environment) return principal.environment
-    throw fieldError('environment', `an API key manages ${principal.environment} endpoints only; use a dashboard token for ${requested ?? 'both environments'}`)
+    throw fieldError(
+      'environment',
+      `an API key manages ${principal.environment} endpoints only; use a dashboard token for ${requested ?? 'both environments'}`,
+    )
   }
   return requested === undefined ? null : requested
 }
 
 /** URL rules for the endpoint's environment, including DNS: a mainnet host may not resolve to a private address. */
-async function checkUrl(runtime: WebhookRuntime, url: string, environment: Environment | null): Promise<string> {
+async function checkUrl(
+  runtime: WebhookRuntime,
+  url: string,
+  environment: Environment | null,
+): Promise<string> {
   const strict = isStrict(environment)
   const check = checkWebhookUrl(url, strict)
   if (!check.ok) throw fieldError('url', check.message)
   if (strict) {
     const destination = await resolveDestination(check.url, true, runtime.resolve)
     // an unresolvable host is accepted (DNS may come later) and checked again at every send
-    if (!destination.ok && destination.reason === 'blocked') throw fieldError('url', destination.message)
+    if (!destination.ok && destination.reason === 'blocked')
+      throw fieldError('url', destination.message)
   }
   return check.url.toString()
 }
 
-async function requireMainnetAccess(deps: Deps, merchantId: bigint, environment: Environment | null): Promise<void> {
+async function requireMainnetAccess(
+  deps: Deps,
+  merchantId: bigint,
+  environment: Environment | null,
+): Promise<void> {
   if (environment !== 'mainnet') return
   const merchant = await findMerchant(deps.db, merchantId)
-  if (!merchant?.hasMainnetAccess) throw new AppError('MAINNET_ACCESS_REQUIRED', 'Mainnet access is not enabled for this merchant')
+  if (!merchant?.hasMainnetAccess)
+    throw new AppError('MAINNET_ACCESS_REQUIRED', 'Mainnet access is not enabled for this merchant')
 }
 
 export async function createEndpoint(
@@ -80,7 +108,10 @@ export async function createEndpoint(
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
     if ((await countEndpoints(trx, principal.merchantId)) >= MAX_ENDPOINTS_PER_MERCHANT) {
-      throw new AppError('WEBHOOK_ENDPOINT_LIMIT', `At most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints per merchant`)
+      throw new AppError(
+        'WEBHOOK_ENDPOINT_LIMIT',
+        `At most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints per merchant`,
+      )
     }
     const endpoint = await insertEndpoint(trx, {
       id: `${ID_PREFIX.webhookEndpoint}${uuidv7(now.getTime()).replaceAll('-', '')}`,
@@ -98,18 +129,35 @@ export async function createEndpoint(
   })
 }
 
-export async function getEndpoint(deps: Deps, principal: Principal, id: string): Promise<WebhookEndpointRecord> {
+export async function getEndpoint(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+): Promise<WebhookEndpointRecord> {
   const endpoint = await findEndpoint(deps.db, endpointScope(principal), id)
   if (!endpoint) throw new NotFoundError('webhook endpoint')
   return endpoint
 }
 
-export async function updateEndpointSettings(deps: Deps, runtime: WebhookRuntime, principal: Principal, id: string, body: UpdateWebhookEndpointBody) {
+export async function updateEndpointSettings(
+  deps: Deps,
+  runtime: WebhookRuntime,
+  principal: Principal,
+  id: string,
+  body: UpdateWebhookEndpointBody,
+) {
   if (Object.keys(body).length === 0) throw fieldError('body', 'name at least one field to change')
   const current = await getEndpoint(deps, principal, id)
-  const environment = body.environment === undefined ? current.environment : resolveEnvironment(principal, body.environment)
-  if (environment !== current.environment) await requireMainnetAccess(deps, principal.merchantId, environment)
-  const url = body.url !== undefined || environment !== current.environment ? await checkUrl(runtime, body.url ?? current.url, environment) : current.url
+  const environment =
+    body.environment === undefined
+      ? current.environment
+      : resolveEnvironment(principal, body.environment)
+  if (environment !== current.environment)
+    await requireMainnetAccess(deps, principal.merchantId, environment)
+  const url =
+    body.url !== undefined || environment !== current.environment
+      ? await checkUrl(runtime, body.url ?? current.url, environment)
+      : current.url
   const updated = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now()
     const locked = await findEndpoint(trx, endpointScope(principal), id, true)
@@ -119,7 +167,9 @@ export async function updateEndpointSettings(deps: Deps, runtime: WebhookRuntime
     const result = await updateEndpoint(trx, id, {
       url,
       environment,
-      ...(body.enabled_events !== undefined && { enabled_events: [...new Set(body.enabled_events)] }),
+      ...(body.enabled_events !== undefined && {
+        enabled_events: [...new Set(body.enabled_events)],
+      }),
       ...(body.description !== undefined && { description: body.description }),
       ...(body.status !== undefined && { status: body.status }),
       ...(enabling && { disabled_reason: null, failing_since: null }),
@@ -139,7 +189,12 @@ export async function deleteEndpoint(deps: Deps, principal: Principal, id: strin
     const now = deps.clock.now()
     const endpoint = await findEndpoint(trx, endpointScope(principal), id, true)
     if (!endpoint) throw new NotFoundError('webhook endpoint')
-    await updateEndpoint(trx, id, { deleted_at: now, status: 'disabled', disabled_reason: 'deleted', updated_at: now })
+    await updateEndpoint(trx, id, {
+      deleted_at: now,
+      status: 'disabled',
+      disabled_reason: 'deleted',
+      updated_at: now,
+    })
     await cancelDeliveries(trx, id, now, 'endpoint deleted')
   })
   return { object: 'webhook_endpoint' as const, id, deleted: true as const }
@@ -164,20 +219,38 @@ export async function rotateSecret(deps: Deps, principal: Principal, id: string)
  * Sends `test.ping` to one endpoint: a real event (so the body is the usual envelope) whose only
  * delivery is to the endpoint tested; the fan-out never sends test pings to other endpoints.
  */
-export async function sendTestPing(deps: Deps, runtime: WebhookRuntime, principal: Principal, id: string, ctx: RequestContext) {
+export async function sendTestPing(
+  deps: Deps,
+  runtime: WebhookRuntime,
+  principal: Principal,
+  id: string,
+  ctx: RequestContext,
+) {
   const delivery = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now()
     const endpoint = await findEndpoint(trx, endpointScope(principal), id, true)
     if (!endpoint) throw new NotFoundError('webhook endpoint')
-    if (endpoint.status !== 'enabled') throw new AppError('WEBHOOK_ENDPOINT_DISABLED', 'Enable the endpoint before sending a test')
-    const event = await appendEvent(trx, {
+    if (endpoint.status !== 'enabled')
+      throw new AppError('WEBHOOK_ENDPOINT_DISABLED', 'Enable the endpoint before sending a test')
+    const event = await appendEvent(
+      trx,
+      {
+        merchantId: principal.merchantId,
+        environment: endpoint.environment ?? principal.environment,
+        type: 'test.ping',
+        object: { object: 'ping', status: 'ok', webhook_endpoint_id: endpoint.id },
+        request: { id: ctx.requestId, idempotencyKey: ctx.idempotencyKey },
+      },
+      now,
+    )
+    return insertDelivery(trx, {
+      endpointId: endpoint.id,
       merchantId: principal.merchantId,
-      environment: endpoint.environment ?? principal.environment,
-      type: 'test.ping',
-      object: { object: 'ping', status: 'ok', webhook_endpoint_id: endpoint.id },
-      request: { id: ctx.requestId, idempotencyKey: ctx.idempotencyKey },
-    }, now)
-    return insertDelivery(trx, { endpointId: endpoint.id, merchantId: principal.merchantId, eventSeq: event.seq, eventId: event.id, eventType: 'test.ping', now })
+      eventSeq: event.seq,
+      eventId: event.id,
+      eventType: 'test.ping',
+      now,
+    })
   })
   for (const hook of deps.hooks.eventsCommitted) hook()
   runtime.kick()

@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { DISABLE_AFTER_MS, planRetry, RETRY_WINDOW_MS, shouldDisable } from './webhook-retry.state.ts'
+import {
+  DISABLE_AFTER_MS,
+  planRetry,
+  RETRY_WINDOW_MS,
+  shouldDisable,
+} from './webhook-retry.state.ts'
 
 const start = new Date(Date.UTC(2026, 0, 1))
 const minutes = (n: number) => n * 60_000
@@ -39,7 +44,9 @@ describe('planRetry', () => {
 
   it('gives up when the next attempt would fall past the 3-day window', () => {
     const now = new Date(start.getTime() + RETRY_WINDOW_MS - 1000)
-    assert.deepEqual(planRetry({ attempt: 20, windowStartedAt: start, now, random: 0.5 }), { kind: 'give_up' })
+    assert.deepEqual(planRetry({ attempt: 20, windowStartedAt: start, now, random: 0.5 }), {
+      kind: 'give_up',
+    })
   })
 
   it('still retries inside the window', () => {

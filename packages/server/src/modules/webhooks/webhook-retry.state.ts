@@ -12,7 +12,12 @@ export type RetryPlan = { kind: 'retry'; at: Date; delayMs: number } | { kind: '
  * doubling, capped at 6 h, with ±20 % jitter so that endpoints recovering from an outage are not
  * hit by every delivery at once. No retry is scheduled past the 3-day window; `random` is in [0, 1).
  */
-export function planRetry(input: { attempt: number; windowStartedAt: Date; now: Date; random: number }): RetryPlan {
+export function planRetry(input: {
+  attempt: number
+  windowStartedAt: Date
+  now: Date
+  random: number
+}): RetryPlan {
   const exponent = Math.min(Math.max(input.attempt - 1, 0), 30)
   const base = Math.min(BASE_DELAY_MS * 2 ** exponent, MAX_DELAY_MS)
   const jitter = 0.8 + 0.4 * Math.min(Math.max(input.random, 0), 0.999_999)

@@ -2,7 +2,13 @@ import type { Environment } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import { toStoredEvent, type StoredEvent } from '../events/event.repo.ts'
-import type { AttemptOutcome, DeliveryStatus, WebhookAttemptTable, WebhookDeliveryTable, WebhookEndpointTable } from './webhooks.table.ts'
+import type {
+  AttemptOutcome,
+  DeliveryStatus,
+  WebhookAttemptTable,
+  WebhookDeliveryTable,
+  WebhookEndpointTable,
+} from './webhooks.table.ts'
 
 export interface WebhookEndpointRecord {
   id: string
@@ -48,7 +54,16 @@ export interface EndpointScope {
 
 export async function insertEndpoint(
   db: Executor,
-  input: { id: string; merchantId: bigint; url: string; description: string | null; enabledEvents: string[]; environment: Environment | null; secret: string; now: Date },
+  input: {
+    id: string
+    merchantId: bigint
+    url: string
+    description: string | null
+    enabledEvents: string[]
+    environment: Environment | null
+    secret: string
+    now: Date
+  },
 ): Promise<WebhookEndpointRecord> {
   const row = await db
     .insertInto('webhook_endpoint')
@@ -83,7 +98,11 @@ export async function countEndpoints(db: Executor, merchantId: bigint): Promise<
   return Number(row?.n ?? 0)
 }
 
-export async function listEndpoints(db: Executor, scope: EndpointScope, limit: number): Promise<WebhookEndpointRecord[]> {
+export async function listEndpoints(
+  db: Executor,
+  scope: EndpointScope,
+  limit: number,
+): Promise<WebhookEndpointRecord[]> {
   let query = db
     .selectFrom('webhook_endpoint')
     .selectAll()
@@ -94,7 +113,12 @@ export async function listEndpoints(db: Executor, scope: EndpointScope, limit: n
   return rows.map(toEndpoint)
 }
 
-export async function findEndpoint(db: Executor, scope: EndpointScope, id: string, lock = false): Promise<WebhookEndpointRecord | undefined> {
+export async function findEndpoint(
+  db: Executor,
+  scope: EndpointScope,
+  id: string,
+  lock = false,
+): Promise<WebhookEndpointRecord | undefined> {
   let query = db
     .selectFrom('webhook_endpoint')
     .selectAll()
@@ -110,9 +134,29 @@ export async function findEndpoint(db: Executor, scope: EndpointScope, id: strin
 export async function updateEndpoint(
   db: Executor,
   id: string,
-  patch: Partial<Pick<Selectable<WebhookEndpointTable>, 'url' | 'description' | 'enabled_events' | 'environment' | 'status' | 'disabled_reason' | 'secret' | 'previous_secret' | 'previous_secret_expires_at' | 'failing_since' | 'deleted_at'>> & { updated_at: Date },
+  patch: Partial<
+    Pick<
+      Selectable<WebhookEndpointTable>,
+      | 'url'
+      | 'description'
+      | 'enabled_events'
+      | 'environment'
+      | 'status'
+      | 'disabled_reason'
+      | 'secret'
+      | 'previous_secret'
+      | 'previous_secret_expires_at'
+      | 'failing_since'
+      | 'deleted_at'
+    >
+  > & { updated_at: Date },
 ): Promise<WebhookEndpointRecord> {
-  const row = await db.updateTable('webhook_endpoint').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+  const row = await db
+    .updateTable('webhook_endpoint')
+    .set(patch)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
   return toEndpoint(row)
 }
 
@@ -136,10 +180,22 @@ export async function resumeDeliveries(db: Executor, endpointId: string, now: Da
     .execute()
 }
 
-export async function cancelDeliveries(db: Executor, endpointId: string, now: Date, reason: string): Promise<void> {
+export async function cancelDeliveries(
+  db: Executor,
+  endpointId: string,
+  now: Date,
+  reason: string,
+): Promise<void> {
   await db
     .updateTable('webhook_delivery')
-    .set({ status: 'canceled', next_attempt_at: null, lease_id: null, last_error: reason, completed_at: now, updated_at: now })
+    .set({
+      status: 'canceled',
+      next_attempt_at: null,
+      lease_id: null,
+      last_error: reason,
+      completed_at: now,
+      updated_at: now,
+    })
     .where('endpoint_id', '=', endpointId)
     .where('status', '=', 'pending')
     .execute()
@@ -215,7 +271,14 @@ function toAttempt(row: Selectable<WebhookAttemptTable>): AttemptRecord {
 /** A delivery for one endpoint outside the fan-out (test pings); the id follows appendEvent's rule. */
 export async function insertDelivery(
   db: Executor,
-  input: { endpointId: string; merchantId: bigint; eventSeq: bigint; eventId: string; eventType: string; now: Date },
+  input: {
+    endpointId: string
+    merchantId: bigint
+    eventSeq: bigint
+    eventId: string
+    eventType: string
+    now: Date
+  },
 ): Promise<DeliveryRecord> {
   const result = await sql<Selectable<WebhookDeliveryTable>>`
     INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status, next_attempt_at, created_at, updated_at)
@@ -237,7 +300,11 @@ export interface DeliveryFilter {
   startingAfter?: string | undefined
 }
 
-export async function listDeliveries(db: Executor, filter: DeliveryFilter, limit: number): Promise<DeliveryRecord[]> {
+export async function listDeliveries(
+  db: Executor,
+  filter: DeliveryFilter,
+  limit: number,
+): Promise<DeliveryRecord[]> {
   let query = db
     .selectFrom('webhook_delivery as d')
     .innerJoin('webhook_endpoint as e', 'e.id', 'd.endpoint_id')
@@ -252,7 +319,12 @@ export async function listDeliveries(db: Executor, filter: DeliveryFilter, limit
   return rows.map(toDelivery)
 }
 
-export async function findDelivery(db: Executor, filter: DeliveryFilter, id: string, lock = false): Promise<DeliveryRecord | undefined> {
+export async function findDelivery(
+  db: Executor,
+  filter: DeliveryFilter,
+  id: string,
+  lock = false,
+): Promise<DeliveryRecord | undefined> {
   let query = db
     .selectFrom('webhook_delivery as d')
     .innerJoin('webhook_endpoint as e', 'e.id', 'd.endpoint_id')
@@ -266,7 +338,11 @@ export async function findDelivery(db: Executor, filter: DeliveryFilter, id: str
 }
 
 /** The newest attempts of each delivery (at most `perDelivery`), oldest first. */
-export async function attemptsFor(db: Executor, deliveryIds: string[], perDelivery: number): Promise<Map<string, AttemptRecord[]>> {
+export async function attemptsFor(
+  db: Executor,
+  deliveryIds: string[],
+  perDelivery: number,
+): Promise<Map<string, AttemptRecord[]>> {
   const out = new Map<string, AttemptRecord[]>()
   if (deliveryIds.length === 0) return out
   const rows = await db
@@ -288,7 +364,14 @@ export async function attemptsFor(db: Executor, deliveryIds: string[], perDelive
 export async function scheduleNow(db: Executor, id: string, now: Date): Promise<DeliveryRecord> {
   const row = await db
     .updateTable('webhook_delivery')
-    .set({ status: 'pending', next_attempt_at: now, window_started_at: now, lease_id: null, completed_at: null, updated_at: now })
+    .set({
+      status: 'pending',
+      next_attempt_at: now,
+      window_started_at: now,
+      lease_id: null,
+      completed_at: null,
+      updated_at: now,
+    })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow()
@@ -297,7 +380,13 @@ export async function scheduleNow(db: Executor, id: string, now: Date): Promise<
 
 export interface ClaimedDelivery {
   delivery: DeliveryRecord
-  endpoint: { url: string; environment: Environment | null; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }
+  endpoint: {
+    url: string
+    environment: Environment | null
+    secret: string
+    previousSecret: string | null
+    previousSecretExpiresAt: Date | null
+  }
 }
 
 /**
@@ -305,14 +394,19 @@ export interface ClaimedDelivery {
  * moving next_attempt_at to the lease end (and tagging the row with the lease) keeps another
  * worker from taking the row while this one sends, without holding a transaction open.
  */
-export async function claimDueDeliveries(db: Executor, input: { now: Date; leaseUntil: Date; leaseId: string; limit: number }): Promise<ClaimedDelivery[]> {
-  const result = await sql<Selectable<WebhookDeliveryTable> & {
-    url: string
-    endpoint_environment: Environment | null
-    secret: string
-    previous_secret: string | null
-    previous_secret_expires_at: Date | null
-  }>`
+export async function claimDueDeliveries(
+  db: Executor,
+  input: { now: Date; leaseUntil: Date; leaseId: string; limit: number },
+): Promise<ClaimedDelivery[]> {
+  const result = await sql<
+    Selectable<WebhookDeliveryTable> & {
+      url: string
+      endpoint_environment: Environment | null
+      secret: string
+      previous_secret: string | null
+      previous_secret_expires_at: Date | null
+    }
+  >`
     WITH due AS (
       SELECT d.id FROM webhook_delivery d
       JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.status = 'enabled' AND e.deleted_at IS NULL
@@ -326,7 +420,9 @@ export async function claimDueDeliveries(db: Executor, input: { now: Date; lease
         attempt_count = d.attempt_count + 1, updated_at = ${input.now}::timestamptz
     FROM due, webhook_endpoint e
     WHERE d.id = due.id AND e.id = d.endpoint_id
-    RETURNING d.*, e.url, e.environment AS endpoint_environment, e.secret, e.previous_secret, e.previous_secret_expires_at`.execute(db)
+    RETURNING d.*, e.url, e.environment AS endpoint_environment, e.secret, e.previous_secret, e.previous_secret_expires_at`.execute(
+    db,
+  )
   return result.rows.map((row) => ({
     delivery: toDelivery(row),
     endpoint: {
@@ -334,7 +430,8 @@ export async function claimDueDeliveries(db: Executor, input: { now: Date; lease
       environment: row.endpoint_environment,
       secret: row.secret,
       previousSecret: row.previous_secret,
-      previousSecretExpiresAt: row.previous_secret_expires_at === null ? null : new Date(row.previous_secret_expires_at),
+      previousSecretExpiresAt:
+        row.previous_secret_expires_at === null ? null : new Date(row.previous_secret_expires_at),
     },
   }))
 }
@@ -399,7 +496,11 @@ export async function loadEvents(db: Executor, ids: string[]): Promise<Map<strin
   const rows = await db
     .selectFrom('event')
     .selectAll()
-    .select(sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`.as('pending_webhooks'))
+    .select(
+      sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`.as(
+        'pending_webhooks',
+      ),
+    )
     .where('id', 'in', [...new Set(ids)])
     .execute()
   for (const row of rows) out.set(row.id, toStoredEvent(row))
@@ -419,12 +520,23 @@ export interface SuccessfulAttempt {
  * Settles a batch of successful attempts in one statement: each delivery only if this worker
  * still holds its lease, its attempt logged, and its endpoint's failing streak cleared.
  */
-export async function settleSuccesses(db: Executor, leaseId: string, attempts: SuccessfulAttempt[], now: Date): Promise<void> {
+export async function settleSuccesses(
+  db: Executor,
+  leaseId: string,
+  attempts: SuccessfulAttempt[],
+  now: Date,
+): Promise<void> {
   if (attempts.length === 0) return
-  const input = JSON.stringify(attempts.map((a) => ({
-    id: a.deliveryId, attempt: a.attempt, started_at: a.startedAt.toISOString(), duration_ms: a.durationMs,
-    status_code: a.statusCode, excerpt: a.responseExcerpt,
-  })))
+  const input = JSON.stringify(
+    attempts.map((a) => ({
+      id: a.deliveryId,
+      attempt: a.attempt,
+      started_at: a.startedAt.toISOString(),
+      duration_ms: a.durationMs,
+      status_code: a.statusCode,
+      excerpt: a.responseExcerpt,
+    })),
+  )
   await sql`
     WITH input AS (
       SELECT * FROM json_to_recordset(${input}::json)
@@ -447,7 +559,15 @@ export async function settleSuccesses(db: Executor, leaseId: string, attempts: S
 }
 
 /** Locks the endpoint row for the failure bookkeeping of one attempt. */
-export async function lockEndpointById(db: Executor, id: string): Promise<WebhookEndpointRecord | undefined> {
-  const row = await db.selectFrom('webhook_endpoint').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+export async function lockEndpointById(
+  db: Executor,
+  id: string,
+): Promise<WebhookEndpointRecord | undefined> {
+  const row = await db
+    .selectFrom('webhook_endpoint')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst()
   return row ? toEndpoint(row) : undefined
 }

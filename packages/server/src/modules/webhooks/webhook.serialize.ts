@@ -6,7 +6,8 @@ const secondsOrNull = (d: Date | null): number | null => (d ? seconds(d) : null)
 
 /** The endpoint as the API shows it: never the secret (see serializeEndpointWithSecret). */
 export function serializeEndpoint(endpoint: WebhookEndpointRecord, now: Date): WebhookEndpoint {
-  const previousValid = endpoint.previousSecretExpiresAt !== null && endpoint.previousSecretExpiresAt > now
+  const previousValid =
+    endpoint.previousSecretExpiresAt !== null && endpoint.previousSecretExpiresAt > now
   return {
     object: 'webhook_endpoint',
     id: endpoint.id,
@@ -17,18 +18,26 @@ export function serializeEndpoint(endpoint: WebhookEndpointRecord, now: Date): W
     status: endpoint.status,
     disabled_reason: endpoint.disabledReason,
     failing_since: secondsOrNull(endpoint.failingSince),
-    previous_secret_expires_at: previousValid ? secondsOrNull(endpoint.previousSecretExpiresAt) : null,
+    previous_secret_expires_at: previousValid
+      ? secondsOrNull(endpoint.previousSecretExpiresAt)
+      : null,
     created_at: seconds(endpoint.createdAt),
     updated_at: seconds(endpoint.updatedAt),
   }
 }
 
 /** Only on creation and rotation. */
-export function serializeEndpointWithSecret(endpoint: WebhookEndpointRecord, now: Date): WebhookEndpoint & { secret: string } {
+export function serializeEndpointWithSecret(
+  endpoint: WebhookEndpointRecord,
+  now: Date,
+): WebhookEndpoint & { secret: string } {
   return { ...serializeEndpoint(endpoint, now), secret: endpoint.secret }
 }
 
-export function serializeDelivery(delivery: DeliveryRecord, attempts: AttemptRecord[]): WebhookDelivery {
+export function serializeDelivery(
+  delivery: DeliveryRecord,
+  attempts: AttemptRecord[],
+): WebhookDelivery {
   return {
     object: 'webhook_delivery',
     id: delivery.id,

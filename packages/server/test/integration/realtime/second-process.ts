@@ -22,7 +22,10 @@ let stopping = false
 const stop = (): void => {
   if (stopping) return
   stopping = true
-  server.stop().then(() => process.exit(0), () => process.exit(1))
+  server.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  )
 }
 process.once('SIGTERM', stop)
 process.stdin.on('end', stop)

@@ -27,14 +27,21 @@ describe('realtime streams', () => {
     await t.close()
   })
 
-  async function connect(path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}) {
+  async function connect(
+    path: string,
+    query: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ) {
     const probe = await WsProbe.connect(wsUrl(t.url, path, query), headers)
     probes.push(probe)
     return probe
   }
 
   async function createInvoice(key: string, body: Record<string, unknown> = { amount_usd: 5 }) {
-    const res = await apiClient(t.url, keyHeaders(key))('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body })
+    const res = await apiClient(t.url, keyHeaders(key))('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body,
+    })
     assert.equal(res.status, 201)
     return res.body.invoice_id as string
   }
@@ -42,7 +49,9 @@ describe('realtime streams', () => {
   describe('POST /api/v1/ws/token', () => {
     it('mints a merchant token in envelope B with epoch-second expiry and the stream URL', async () => {
       const m = await t.onboard()
-      const res = await apiClient(t.url, keyHeaders(m.merchantKey))('POST', '/api/v1/ws/token', { body: { scope: 'merchant', ttl_seconds: 60 } })
+      const res = await apiClient(t.url, keyHeaders(m.merchantKey))('POST', '/api/v1/ws/token', {
+        body: { scope: 'merchant', ttl_seconds: 60 },
+      })
       assert.equal(res.status, 200)
       assert.equal(res.body.success, true)
       WsToken.parse(res.body.data)
@@ -57,7 +66,11 @@ describe('realtime streams', () => {
 
     it('mints a commerce token with a commerce key sent as x-commerce-api-key', async () => {
       const m = await t.onboard()
-      const res = await apiClient(t.url, { 'x-commerce-api-key': m.commerceKey })('POST', '/api/v1/ws/token', { body: { scope: 'commerce' } })
+      const res = await apiClient(t.url, { 'x-commerce-api-key': m.commerceKey })(
+        'POST',
+        '/api/v1/ws/token',
+        { body: { scope: 'commerce' } },
+      )
       assert.equal(res.status, 200)
       assert.equal(res.body.data.scope, 'commerce')
       assert.ok(res.body.data.ws_url.endsWith('/ws/commerce/events'))
@@ -65,19 +78,58 @@ describe('realtime streams', () => {
 
     it('mints a both-environment merchant token for a dashboard token', async () => {
       const m = await t.onboard()
-      const res = await apiClient(t.url, { authorization: `Bearer ${m.dashboardToken}` })('POST', '/api/v1/ws/token', { body: { scope: 'merchant' } })
+      const res = await apiClient(t.url, { authorization: `Bearer ${m.dashboardToken}` })(
+        'POST',
+        '/api/v1/ws/token',
+        { body: { scope: 'merchant' } },
+      )
       assert.equal(res.status, 200)
       assert.equal(res.body.data.network_environment, null)
     })
 
-    const invalid: [string, (m: { merchantKey: string; commerceKey: string }) => Record<string, string>, unknown, string][] = [
-      ['a merchant key asking for commerce scope', (m) => keyHeaders(m.merchantKey), { scope: 'commerce' }, 'scope'],
-      ['a commerce key asking for merchant scope', (m) => keyHeaders(m.commerceKey), { scope: 'merchant' }, 'scope'],
+    const invalid: [
+      string,
+      (m: { merchantKey: string; commerceKey: string }) => Record<string, string>,
+      unknown,
+      string,
+    ][] = [
+      [
+        'a merchant key asking for commerce scope',
+        (m) => keyHeaders(m.merchantKey),
+        { scope: 'commerce' },
+        'scope',
+      ],
+      [
+        'a commerce key asking for merchant scope',
+        (m) => keyHeaders(m.commerceKey),
+        { scope: 'merchant' },
+        'scope',
+      ],
       ['an unknown scope', (m) => keyHeaders(m.merchantKey), { scope: 'admin' }, 'scope'],
-      ['a ttl below 10 seconds', (m) => keyHeaders(m.merchantKey), { scope: 'merchant', ttl_seconds: 5 }, 'ttl_seconds'],
-      ['a ttl above an hour', (m) => keyHeaders(m.merchantKey), { scope: 'merchant', ttl_seconds: 3601 }, 'ttl_seconds'],
-      ['a fractional ttl', (m) => keyHeaders(m.merchantKey), { scope: 'merchant', ttl_seconds: 1.5 }, 'ttl_seconds'],
-      ['an unknown field', (m) => keyHeaders(m.merchantKey), { scope: 'merchant', colour: 'red' }, 'colour'],
+      [
+        'a ttl below 10 seconds',
+        (m) => keyHeaders(m.merchantKey),
+        { scope: 'merchant', ttl_seconds: 5 },
+        'ttl_seconds',
+      ],
+      [
+        'a ttl above an hour',
+        (m) => keyHeaders(m.merchantKey),
+        { scope: 'merchant', ttl_seconds: 3601 },
+        'ttl_seconds',
+      ],
+      [
+        'a fractional ttl',
+        (m) => keyHeaders(m.merchantKey),
+        { scope: 'merchant', ttl_seconds: 1.5 },
+        'ttl_seconds',
+      ],
+      [
+        'an unknown field',
+        (m) => keyHeaders(m.merchantKey),
+        { scope: 'merchant', colour: 'red' },
+        'colour',
+      ],
     ]
     for (const [label, headers, body, field] of invalid) {
       it(`answers 400 naming ${field} for ${label}`, async () => {
@@ -85,12 +137,17 @@ describe('realtime streams', () => {
         const res = await apiClient(t.url, headers(m))('POST', '/api/v1/ws/token', { body })
         assert.equal(res.status, 400)
         assert.equal(res.body.error.code, 'VALIDATION_ERROR')
-        assert.ok(res.body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(res.body.error))
+        assert.ok(
+          res.body.error.details.some((d: { field: string }) => d.field === field),
+          JSON.stringify(res.body.error),
+        )
       })
     }
 
     it('answers 401 without credentials', async () => {
-      const res = await apiClient(t.url)('POST', '/api/v1/ws/token', { body: { scope: 'merchant' } })
+      const res = await apiClient(t.url)('POST', '/api/v1/ws/token', {
+        body: { scope: 'merchant' },
+      })
       assert.equal(res.status, 401)
     })
   })
@@ -100,7 +157,11 @@ describe('realtime streams', () => {
       const m = await t.onboard()
       const probe = await connect('/ws/merchant/events', {}, keyHeaders(m.merchantKey))
       const invoiceId = await createInvoice(m.merchantKey)
-      await probe.waitFor((f) => f.some((e) => e.type === 'invoice.created'), 3000, 'invoice.created')
+      await probe.waitFor(
+        (f) => f.some((e) => e.type === 'invoice.created'),
+        3000,
+        'invoice.created',
+      )
       const event = probe.events()[0]
       PepayEvent.parse(event)
       assert.equal(event.data.object.id, invoiceId)
@@ -109,10 +170,19 @@ describe('realtime streams', () => {
 
     it('streams with a ws_token in the query string', async () => {
       const m = await t.onboard()
-      const minted = await apiClient(t.url, keyHeaders(m.merchantKey))('POST', '/api/v1/ws/token', { body: { scope: 'merchant' } })
-      const probe = await connect('/ws/merchant/events', { token: minted.body.data.token, format: 'event_v1' })
+      const minted = await apiClient(t.url, keyHeaders(m.merchantKey))('POST', '/api/v1/ws/token', {
+        body: { scope: 'merchant' },
+      })
+      const probe = await connect('/ws/merchant/events', {
+        token: minted.body.data.token,
+        format: 'event_v1',
+      })
       await createInvoice(m.merchantKey)
-      await probe.waitFor((f) => f.some((e) => e.type === 'invoice.created'), 3000, 'invoice.created')
+      await probe.waitFor(
+        (f) => f.some((e) => e.type === 'invoice.created'),
+        3000,
+        'invoice.created',
+      )
     })
 
     it('never sends another merchant’s events', async () => {
@@ -128,18 +198,36 @@ describe('realtime streams', () => {
     it('applies types, invoice_id and customer_id filters with prefix wildcards', async () => {
       const m = await t.onboard()
       const api = apiClient(t.url, keyHeaders(m.merchantKey))
-      const byType = await connect('/ws/merchant/events', { types: 'invoice.updated' }, keyHeaders(m.merchantKey))
-      const byCustomer = await connect('/ws/merchant/events', { types: 'invoice.*', customer_id: 'cust_rt' }, keyHeaders(m.merchantKey))
+      const byType = await connect(
+        '/ws/merchant/events',
+        { types: 'invoice.updated' },
+        keyHeaders(m.merchantKey),
+      )
+      const byCustomer = await connect(
+        '/ws/merchant/events',
+        { types: 'invoice.*', customer_id: 'cust_rt' },
+        keyHeaders(m.merchantKey),
+      )
       const other = await createInvoice(m.merchantKey, { amount_usd: 3 })
       const mine = await createInvoice(m.merchantKey, { amount_usd: 4, customer_id: 'cust_rt' })
-      const byInvoice = await connect('/ws/merchant/events', { invoice_id: mine }, keyHeaders(m.merchantKey))
+      const byInvoice = await connect(
+        '/ws/merchant/events',
+        { invoice_id: mine },
+        keyHeaders(m.merchantKey),
+      )
       await api('POST', `/api/v1/invoices/${other}/cancel`)
       await api('POST', `/api/v1/invoices/${mine}/cancel`)
       await byType.waitFor((f) => f.length >= 2, 3000, 'two updates')
       await byCustomer.waitFor((f) => f.length >= 2, 3000, 'customer events')
       await byInvoice.waitFor((f) => f.length >= 1, 3000, 'invoice events')
-      assert.deepEqual(byType.events().map((e) => e.type), ['invoice.updated', 'invoice.updated'])
-      assert.deepEqual(byCustomer.events().map((e) => `${e.type}:${e.data.object.id}`), [`invoice.created:${mine}`, `invoice.updated:${mine}`])
+      assert.deepEqual(
+        byType.events().map((e) => e.type),
+        ['invoice.updated', 'invoice.updated'],
+      )
+      assert.deepEqual(
+        byCustomer.events().map((e) => `${e.type}:${e.data.object.id}`),
+        [`invoice.created:${mine}`, `invoice.updated:${mine}`],
+      )
       // a socket without since may also get events committed just before it connected
       assert.ok(byInvoice.events().some((e) => e.type === 'invoice.updated'))
       assert.ok(byInvoice.events().every((e) => e.data.object.id === mine))
@@ -161,7 +249,10 @@ describe('realtime streams', () => {
       const probe = await connect('/ws/merchant/events', {}, keyHeaders(m.merchantKey))
       // a client whose pongs never leave
       probe.ws.pong = () => undefined
-      const closed = await Promise.race([probe.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed')), 5000))])
+      const closed = await Promise.race([
+        probe.closed,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed')), 5000)),
+      ])
       assert.equal(closed.code, 4009)
       const error = probe.frames.find((f) => f.object === 'ws_error')
       WsErrorFrame.parse(error)
@@ -170,8 +261,12 @@ describe('realtime streams', () => {
 
     it('refuses a connection beyond the per-key limit with 429', async () => {
       const m = await t.onboard()
-      for (let i = 0; i < 3; i += 1) await connect('/ws/merchant/events', {}, keyHeaders(m.merchantKey))
-      const res = await WsProbe.reject(wsUrl(t.url, '/ws/merchant/events'), keyHeaders(m.merchantKey))
+      for (let i = 0; i < 3; i += 1)
+        await connect('/ws/merchant/events', {}, keyHeaders(m.merchantKey))
+      const res = await WsProbe.reject(
+        wsUrl(t.url, '/ws/merchant/events'),
+        keyHeaders(m.merchantKey),
+      )
       assert.equal(res.status, 429)
       assert.equal(res.body.error.code, 'TOO_MANY_CONNECTIONS')
       const otherKey = await t.onboard()
@@ -181,7 +276,8 @@ describe('realtime streams', () => {
     it('frees a connection slot when a socket closes', async () => {
       const m = await t.onboard()
       const open = []
-      for (let i = 0; i < 3; i += 1) open.push(await connect('/ws/merchant/events', {}, keyHeaders(m.merchantKey)))
+      for (let i = 0; i < 3; i += 1)
+        open.push(await connect('/ws/merchant/events', {}, keyHeaders(m.merchantKey)))
       await open[0]?.close()
       const deadline = Date.now() + 2000
       for (;;) {
@@ -204,14 +300,26 @@ describe('realtime streams', () => {
       const big = { blob: 'x'.repeat(320_000) }
       await t.server.deps.db.transaction().execute(async (trx) => {
         for (let i = 0; i < 60; i += 1) {
-          await appendEvent(trx, { merchantId: m.merchant.id, environment: 'devnet', type: 'invoice.updated', object: { object: 'invoice', id: randomUUID(), big } }, new Date())
+          await appendEvent(
+            trx,
+            {
+              merchantId: m.merchant.id,
+              environment: 'devnet',
+              type: 'invoice.updated',
+              object: { object: 'invoice', id: randomUUID(), big },
+            },
+            new Date(),
+          )
         }
       })
       t.server.deps.hooks.eventsCommitted.forEach((wake) => wake())
       // stay paused while the hub sends: the server-side buffer fills and the server gives up
       await new Promise((resolve) => setTimeout(resolve, 1500))
       probe.ws.resume()
-      const closed = await Promise.race([probe.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed')), 5000))])
+      const closed = await Promise.race([
+        probe.closed,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed')), 5000)),
+      ])
       assert.equal(closed.code, 4008)
       const error = probe.frames.find((f) => f.object === 'ws_error')
       WsErrorFrame.parse(error)
@@ -224,47 +332,133 @@ describe('realtime streams', () => {
 
   describe('upgrade refusals', () => {
     const past = new Date(Date.now() - 3_600_000)
-    const refusals: [string, () => Promise<{ path: string; query?: Record<string, string>; headers?: Record<string, string> }>, number, string][] = [
-      ['no credentials', async () => ({ path: '/ws/merchant/events' }), 401, 'AUTHENTICATION_REQUIRED'],
-      ['a garbage token', async () => ({ path: '/ws/merchant/events', query: { token: 'nope' } }), 401, 'WS_TOKEN_INVALID'],
-      ['an expired ws_token', async () => {
-        const m = await t.onboard()
-        const token = await signJwt(t.server.deps.secrets.jwtKey, { typ: 'ws', scope: 'merchant', env: 'devnet', kid: null }, {
-          issuedAt: past, expiresAt: new Date(past.getTime() + 60_000), subject: m.merchant.id.toString(),
-        })
-        return { path: '/ws/merchant/events', query: { token } }
-      }, 401, 'WS_TOKEN_EXPIRED'],
-      ['a commerce token on the merchant stream', async () => {
-        const m = await t.onboard()
-        const minted = await apiClient(t.url, keyHeaders(m.commerceKey))('POST', '/api/v1/ws/token', { body: { scope: 'commerce' } })
-        return { path: '/ws/merchant/events', query: { token: minted.body.data.token } }
-      }, 403, 'SCOPE_MISMATCH'],
-      ['a merchant token on the commerce stream', async () => {
-        const m = await t.onboard()
-        const minted = await apiClient(t.url, keyHeaders(m.merchantKey))('POST', '/api/v1/ws/token', { body: { scope: 'merchant' } })
-        return { path: '/ws/commerce/events', query: { token: minted.body.data.token } }
-      }, 403, 'SCOPE_MISMATCH'],
-      ['a merchant key on the commerce stream', async () => {
-        const m = await t.onboard()
-        return { path: '/ws/commerce/events', headers: keyHeaders(m.merchantKey) }
-      }, 403, 'FORBIDDEN'],
-      ['a commerce key on the merchant stream', async () => {
-        const m = await t.onboard()
-        return { path: '/ws/merchant/events', headers: { 'x-commerce-api-key': m.commerceKey } }
-      }, 403, 'FORBIDDEN'],
-      ['a payment session token on the merchant stream', async () => {
-        const m = await t.onboard()
-        const invoiceId = await createInvoice(m.merchantKey)
-        const token = await mintPaymentSessionToken(t.server.deps, { invoiceId, merchantId: m.merchant.id, environment: 'devnet' })
-        return { path: '/ws/merchant/events', query: { token } }
-      }, 403, 'SCOPE_MISMATCH'],
-      ['a ws_token on the payment stream', async () => {
-        const m = await t.onboard()
-        const minted = await apiClient(t.url, keyHeaders(m.merchantKey))('POST', '/api/v1/ws/token', { body: { scope: 'merchant' } })
-        return { path: '/ws/payment', query: { token: minted.body.data.token } }
-      }, 403, 'SCOPE_MISMATCH'],
-      ['the payment stream without a token', async () => ({ path: '/ws/payment' }), 401, 'AUTHENTICATION_REQUIRED'],
-      ['a revoked key', async () => ({ path: '/ws/merchant/events', headers: keyHeaders('pk_test_doesnotexist') }), 401, 'API_KEY_INVALID'],
+    const refusals: [
+      string,
+      () => Promise<{
+        path: string
+        query?: Record<string, string>
+        headers?: Record<string, string>
+      }>,
+      number,
+      string,
+    ][] = [
+      [
+        'no credentials',
+        async () => ({ path: '/ws/merchant/events' }),
+        401,
+        'AUTHENTICATION_REQUIRED',
+      ],
+      [
+        'a garbage token',
+        async () => ({ path: '/ws/merchant/events', query: { token: 'nope' } }),
+        401,
+        'WS_TOKEN_INVALID',
+      ],
+      [
+        'an expired ws_token',
+        async () => {
+          const m = await t.onboard()
+          const token = await signJwt(
+            t.server.deps.secrets.jwtKey,
+            { typ: 'ws', scope: 'merchant', env: 'devnet', kid: null },
+            {
+              issuedAt: past,
+              expiresAt: new Date(past.getTime() + 60_000),
+              subject: m.merchant.id.toString(),
+            },
+          )
+          return { path: '/ws/merchant/events', query: { token } }
+        },
+        401,
+        'WS_TOKEN_EXPIRED',
+      ],
+      [
+        'a commerce token on the merchant stream',
+        async () => {
+          const m = await t.onboard()
+          const minted = await apiClient(t.url, keyHeaders(m.commerceKey))(
+            'POST',
+            '/api/v1/ws/token',
+            { body: { scope: 'commerce' } },
+          )
+          return { path: '/ws/merchant/events', query: { token: minted.body.data.token } }
+        },
+        403,
+        'SCOPE_MISMATCH',
+      ],
+      [
+        'a merchant token on the commerce stream',
+        async () => {
+          const m = await t.onboard()
+          const minted = await apiClient(t.url, keyHeaders(m.merchantKey))(
+            'POST',
+            '/api/v1/ws/token',
+            { body: { scope: 'merchant' } },
+          )
+          return { path: '/ws/commerce/events', query: { token: minted.body.data.token } }
+        },
+        403,
+        'SCOPE_MISMATCH',
+      ],
+      [
+        'a merchant key on the commerce stream',
+        async () => {
+          const m = await t.onboard()
+          return { path: '/ws/commerce/events', headers: keyHeaders(m.merchantKey) }
+        },
+        403,
+        'FORBIDDEN',
+      ],
+      [
+        'a commerce key on the merchant stream',
+        async () => {
+          const m = await t.onboard()
+          return { path: '/ws/merchant/events', headers: { 'x-commerce-api-key': m.commerceKey } }
+        },
+        403,
+        'FORBIDDEN',
+      ],
+      [
+        'a payment session token on the merchant stream',
+        async () => {
+          const m = await t.onboard()
+          const invoiceId = await createInvoice(m.merchantKey)
+          const token = await mintPaymentSessionToken(t.server.deps, {
+            invoiceId,
+            merchantId: m.merchant.id,
+            environment: 'devnet',
+          })
+          return { path: '/ws/merchant/events', query: { token } }
+        },
+        403,
+        'SCOPE_MISMATCH',
+      ],
+      [
+        'a ws_token on the payment stream',
+        async () => {
+          const m = await t.onboard()
+          const minted = await apiClient(t.url, keyHeaders(m.merchantKey))(
+            'POST',
+            '/api/v1/ws/token',
+            { body: { scope: 'merchant' } },
+          )
+          return { path: '/ws/payment', query: { token: minted.body.data.token } }
+        },
+        403,
+        'SCOPE_MISMATCH',
+      ],
+      [
+        'the payment stream without a token',
+        async () => ({ path: '/ws/payment' }),
+        401,
+        'AUTHENTICATION_REQUIRED',
+      ],
+      [
+        'a revoked key',
+        async () => ({ path: '/ws/merchant/events', headers: keyHeaders('pk_test_doesnotexist') }),
+        401,
+        'API_KEY_INVALID',
+      ],
     ]
     for (const [label, setup, status, code] of refusals) {
       it(`answers ${status} ${code} for ${label}`, async () => {
@@ -284,8 +478,18 @@ describe('realtime streams', () => {
       ['a malformed since cursor', '/ws/merchant/events', { since: 'evt_x' }, 'since'],
       ['an unknown format', '/ws/merchant/events', { format: 'event_v2' }, 'format'],
       ['an unknown query parameter', '/ws/merchant/events', { colour: 'red' }, 'colour'],
-      ['another environment than the key’s', '/ws/merchant/events', { environment: 'mainnet' }, 'environment'],
-      ['a merchant-stream filter on the commerce stream', '/ws/commerce/events', { invoice_type: 'commerce' }, 'invoice_type'],
+      [
+        'another environment than the key’s',
+        '/ws/merchant/events',
+        { environment: 'mainnet' },
+        'environment',
+      ],
+      [
+        'a merchant-stream filter on the commerce stream',
+        '/ws/commerce/events',
+        { invoice_type: 'commerce' },
+        'invoice_type',
+      ],
     ]
     for (const [label, path, query, field] of badFilters) {
       it(`answers 400 naming ${field} for ${label}`, async () => {
@@ -295,7 +499,9 @@ describe('realtime streams', () => {
         assert.equal(res.status, 400)
         assert.equal(res.body.error.code, 'VALIDATION_ERROR')
         assert.ok(
-          res.body.error.details.some((d: { field: string }) => d.field === field || d.field.startsWith(`${field}.`)),
+          res.body.error.details.some(
+            (d: { field: string }) => d.field === field || d.field.startsWith(`${field}.`),
+          ),
           JSON.stringify(res.body.error),
         )
       })
@@ -305,21 +511,32 @@ describe('realtime streams', () => {
   describe('GET /ws/commerce/events', () => {
     it('sends only commerce events to a commerce key and nothing from standard invoices', async () => {
       const m = await t.onboard()
-      const probe = await connect('/ws/commerce/events', {}, { 'x-commerce-api-key': m.commerceKey })
+      const probe = await connect(
+        '/ws/commerce/events',
+        {},
+        { 'x-commerce-api-key': m.commerceKey },
+      )
       await createInvoice(m.merchantKey)
       const { appendEvent } = await import('../../../src/modules/events/event.repo.ts')
       const orderId = randomUUID()
       await t.server.deps.db.transaction().execute((trx) =>
-        appendEvent(trx, {
-          merchantId: m.merchant.id,
-          environment: 'devnet',
-          type: 'commerce.order.created',
-          object: { object: 'commerce_order', id: orderId, status: 'pending_payment' },
-          orderId,
-        }, new Date()),
+        appendEvent(
+          trx,
+          {
+            merchantId: m.merchant.id,
+            environment: 'devnet',
+            type: 'commerce.order.created',
+            object: { object: 'commerce_order', id: orderId, status: 'pending_payment' },
+            orderId,
+          },
+          new Date(),
+        ),
       )
       await probe.waitFor((f) => f.length >= 1, 3000, 'commerce event')
-      assert.deepEqual(probe.events().map((e) => e.type), ['commerce.order.created'])
+      assert.deepEqual(
+        probe.events().map((e) => e.type),
+        ['commerce.order.created'],
+      )
     })
   })
 
@@ -327,9 +544,17 @@ describe('realtime streams', () => {
     it('sends that invoice’s status changes, payer-safe, each followed by payment_quote.updated', async () => {
       const m = await t.onboard()
       const api = apiClient(t.url, keyHeaders(m.merchantKey))
-      const invoiceId = await createInvoice(m.merchantKey, { amount_usd: 49.99, metadata: { secret_note: 'merchant only' }, customer_id: 'cust_9' })
+      const invoiceId = await createInvoice(m.merchantKey, {
+        amount_usd: 49.99,
+        metadata: { secret_note: 'merchant only' },
+        customer_id: 'cust_9',
+      })
       const otherId = await createInvoice(m.merchantKey)
-      const token = await mintPaymentSessionToken(t.server.deps, { invoiceId, merchantId: m.merchant.id, environment: 'devnet' })
+      const token = await mintPaymentSessionToken(t.server.deps, {
+        invoiceId,
+        merchantId: m.merchant.id,
+        environment: 'devnet',
+      })
       const probe = await connect('/ws/payment', { token, format: 'event_v1' })
       await api('POST', `/api/v1/invoices/${otherId}/cancel`)
       await api('POST', `/api/v1/invoices/${invoiceId}/cancel`)
@@ -363,24 +588,48 @@ describe('realtime streams', () => {
       const events = await api('GET', `/api/v1/events?invoice_id=${invoiceId}`)
       const created = events.body.data.data[0].id as string
       await api('POST', `/api/v1/invoices/${invoiceId}/cancel`)
-      const token = await mintPaymentSessionToken(t.server.deps, { invoiceId, merchantId: m.merchant.id, environment: 'devnet' })
+      const token = await mintPaymentSessionToken(t.server.deps, {
+        invoiceId,
+        merchantId: m.merchant.id,
+        environment: 'devnet',
+      })
       const probe = await connect('/ws/payment', { token, since: created })
-      await probe.waitFor((f) => f.some((x) => x.object === 'ws_control' && x.type === 'replay_complete'), 3000, 'replay')
-      assert.deepEqual(probe.frames.map((f) => f.type), ['invoice.updated', 'payment_quote.updated', 'replay_complete'])
+      await probe.waitFor(
+        (f) => f.some((x) => x.object === 'ws_control' && x.type === 'replay_complete'),
+        3000,
+        'replay',
+      )
+      assert.deepEqual(
+        probe.frames.map((f) => f.type),
+        ['invoice.updated', 'payment_quote.updated', 'replay_complete'],
+      )
     })
 
     it('refuses a token for an invoice of another merchant at mint time', async () => {
       const a = await t.onboard()
       const b = await t.onboard()
       const invoiceId = await createInvoice(a.merchantKey)
-      await assert.rejects(mintPaymentSessionToken(t.server.deps, { invoiceId, merchantId: b.merchant.id, environment: 'devnet' }), /not found/)
+      await assert.rejects(
+        mintPaymentSessionToken(t.server.deps, {
+          invoiceId,
+          merchantId: b.merchant.id,
+          environment: 'devnet',
+        }),
+        /not found/,
+      )
     })
   })
 
   it('emits control frames that match the documented schema', () => {
     WsControlFrame.parse({
-      object: 'ws_control', type: 'replay_complete', message: 'm', since: 'evt_1-1', oldest_event_id: null,
-      last_event_id: 'evt_1-2', count: 1, retention_days: 30,
+      object: 'ws_control',
+      type: 'replay_complete',
+      message: 'm',
+      since: 'evt_1-1',
+      oldest_event_id: null,
+      last_event_id: 'evt_1-2',
+      count: 1,
+      retention_days: 30,
     })
   })
 })

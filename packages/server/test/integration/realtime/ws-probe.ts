@@ -20,8 +20,8 @@ export class WsProbe {
         this.#notify()
       })
     })
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()))
+    ws.on('message', (data: Buffer) => {
+      this.frames.push(JSON.parse(data.toString('utf8')))
       this.#notify()
     })
   }
@@ -40,7 +40,10 @@ export class WsProbe {
   }
 
   /** Connects expecting the upgrade to be refused; returns the HTTP status and JSON body. */
-  static reject(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  static reject(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers })
       ws.once('open', () => {
@@ -68,11 +71,16 @@ export class WsProbe {
   }
 
   /** Resolves once `predicate` holds over the frames so far, or rejects at the deadline. */
-  async waitFor(predicate: (frames: any[]) => boolean, timeoutMs = 5000, label = 'condition'): Promise<void> {
+  async waitFor(
+    predicate: (frames: any[]) => boolean,
+    timeoutMs = 5000,
+    label = 'condition',
+  ): Promise<void> {
     const deadline = performance.now() + timeoutMs
     while (!predicate(this.frames)) {
       const left = deadline - performance.now()
-      if (left <= 0) throw new Error(`timed out waiting for ${label}; got ${this.frames.length} frames`)
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${label}; got ${this.frames.length} frames`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         this.#waiters.push(() => {

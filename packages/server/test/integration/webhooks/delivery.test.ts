@@ -29,7 +29,10 @@ describe('webhook delivery', () => {
 
   before(async () => {
     receiver = await Receiver.start()
-    t = await startTestServer({ clock, extensions: [webhooksExtension({ runWorker: false, resolve: options.resolve })] })
+    t = await startTestServer({
+      clock,
+      extensions: [webhooksExtension({ runWorker: false, resolve: options.resolve })],
+    })
   })
   after(async () => {
     await t.close()
@@ -50,13 +53,18 @@ describe('webhook delivery', () => {
   async function setup(events = ['invoice.*']) {
     const m = await t.onboard()
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
-    const endpoint = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: receiver.url, enabled_events: events } })
+    const endpoint = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: receiver.url, enabled_events: events },
+    })
     assert.equal(endpoint.status, 201)
     return { m, api, endpoint: endpoint.body.data as { id: string; secret: string } }
   }
 
   async function invoice(api: ReturnType<typeof apiClient>) {
-    const res = await api('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body: { amount_usd: 12.5 } })
+    const res = await api('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body: { amount_usd: 12.5 },
+    })
     assert.equal(res.status, 201)
     return res.body.invoice_id as string
   }
@@ -84,7 +92,10 @@ describe('webhook delivery', () => {
     assert.ok(!verifySignature('whsec_wrong', request))
     // the same envelope as the Events API
     const stored = await api('GET', `/api/v1/events/${request.body.id}`)
-    assert.deepEqual({ ...request.body, pending_webhooks: 0 }, { ...stored.body.data, pending_webhooks: 0 })
+    assert.deepEqual(
+      { ...request.body, pending_webhooks: 0 },
+      { ...stored.body.data, pending_webhooks: 0 },
+    )
     assert.equal(stored.body.data.pending_webhooks, 0)
   })
 
@@ -125,7 +136,11 @@ describe('webhook delivery', () => {
     await drain()
     for (const id of ids) {
       const requests = receivedFor(id)
-      assert.deepEqual(requests.map((r) => r.status), [503, 0, 200], `attempts for ${id}`)
+      assert.deepEqual(
+        requests.map((r) => r.status),
+        [503, 0, 200],
+        `attempts for ${id}`,
+      )
     }
     const deliveries = await api('GET', `/api/v1/webhooks/deliveries?endpoint_id=${endpoint.id}`)
     assert.equal(deliveries.body.data.data.length, 3)
@@ -133,7 +148,10 @@ describe('webhook delivery', () => {
       WebhookDelivery.parse(delivery)
       assert.equal(delivery.status, 'succeeded')
       assert.equal(delivery.attempt_count, 3)
-      assert.deepEqual(delivery.attempts.map((a: { outcome: string }) => a.outcome), ['http_error', 'network_error', 'succeeded'])
+      assert.deepEqual(
+        delivery.attempts.map((a: { outcome: string }) => a.outcome),
+        ['http_error', 'network_error', 'succeeded'],
+      )
       assert.equal(delivery.attempts[0].status_code, 503)
       assert.equal(delivery.attempts[0].response_excerpt, '{"error":"receiver unavailable"}')
       assert.equal(delivery.attempts[2].status_code, 200)
@@ -148,7 +166,8 @@ describe('webhook delivery', () => {
     const { api } = await setup()
     const invoiceId = await invoice(api)
     await drain()
-    const [delivery] = (await api('GET', '/api/v1/webhooks/deliveries?status=succeeded&limit=1')).body.data.data
+    const [delivery] = (await api('GET', '/api/v1/webhooks/deliveries?status=succeeded&limit=1'))
+      .body.data.data
     const retried = await api('POST', `/api/v1/webhooks/deliveries/${delivery.id}/retry`)
     assert.equal(retried.status, 200)
     assert.equal(retried.body.data.status, 'pending')
@@ -158,13 +177,18 @@ describe('webhook delivery', () => {
     assert.equal(after.body.data.status, 'succeeded')
     assert.equal(after.body.data.attempts.length, 2)
     const stranger = await t.onboard()
-    const foreign = await apiClient(t.url, keyHeaders(stranger.merchantKey))('POST', `/api/v1/webhooks/deliveries/${delivery.id}/retry`)
+    const foreign = await apiClient(t.url, keyHeaders(stranger.merchantKey))(
+      'POST',
+      `/api/v1/webhooks/deliveries/${delivery.id}/retry`,
+    )
     assert.equal(foreign.status, 404)
   })
 
   it('disables an endpoint failing continuously for 3 days with a webhook_endpoint.disabled event, and resumes on re-enable', async () => {
     const { api, endpoint } = await setup(['invoice.created'])
-    const watcher = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: receiver.url, enabled_events: ['webhook_endpoint.*'] } })
+    const watcher = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: receiver.url, enabled_events: ['webhook_endpoint.*'] },
+    })
     receiver.status = 500
     const invoiceId = await invoice(api)
     await drain()
@@ -196,18 +220,35 @@ describe('webhook delivery', () => {
     await drain()
     // other suites' invoices expire as the clock moves; tell endpoints apart by their signatures
     const sentAfter = receiver.requests.slice(before)
-    assert.equal(sentAfter.filter((r) => verifySignature(endpoint.secret, r)).length, 0, 'nothing to the disabled endpoint')
+    assert.equal(
+      sentAfter.filter((r) => verifySignature(endpoint.secret, r)).length,
+      0,
+      'nothing to the disabled endpoint',
+    )
     const toWatcher = sentAfter.filter((r) => verifySignature(watcher.body.data.secret, r))
-    assert.deepEqual(toWatcher.map((r) => r.body.type), ['webhook_endpoint.disabled'])
+    assert.deepEqual(
+      toWatcher.map((r) => r.body.type),
+      ['webhook_endpoint.disabled'],
+    )
     // re-enabled: the paused deliveries go out
-    const enabled = await api('PATCH', `/api/v1/webhooks/endpoints/${endpoint.id}`, { body: { status: 'enabled' } })
+    const enabled = await api('PATCH', `/api/v1/webhooks/endpoints/${endpoint.id}`, {
+      body: { status: 'enabled' },
+    })
     assert.equal(enabled.body.data.status, 'enabled')
     assert.equal(enabled.body.data.failing_since, null)
     await drain()
     assert.deepEqual(receivedFor(late), [])
-    assert.deepEqual(receivedFor(pausedId).map((r) => r.status).slice(-1), [200])
+    assert.deepEqual(
+      receivedFor(pausedId)
+        .map((r) => r.status)
+        .slice(-1),
+      [200],
+    )
     // the first event either ran out of its 3-day window (given up) or was paused and resumed
-    const first = await api('GET', `/api/v1/webhooks/deliveries?endpoint_id=${endpoint.id}&event_id=${receivedFor(invoiceId)[0]?.body.id}`)
+    const first = await api(
+      'GET',
+      `/api/v1/webhooks/deliveries?endpoint_id=${endpoint.id}&event_id=${receivedFor(invoiceId)[0]?.body.id}`,
+    )
     assert.ok(['failed', 'succeeded'].includes(first.body.data.data[0].status))
     assert.ok(first.body.data.data[0].attempt_count >= 15)
   })
@@ -216,13 +257,25 @@ describe('webhook delivery', () => {
     const m = await t.onboard(undefined, { grantMainnet: true })
     const dashboard = apiClient(t.url, { authorization: `Bearer ${m.dashboardToken}` })
     dns['rebind.example.test'] = ['93.184.216.34']
-    const endpoint = await dashboard('POST', '/api/v1/webhooks/endpoints', { body: { url: 'https://rebind.example.test/hook', enabled_events: ['invoice.*'], environment: 'mainnet' } })
+    const endpoint = await dashboard('POST', '/api/v1/webhooks/endpoints', {
+      body: {
+        url: 'https://rebind.example.test/hook',
+        enabled_events: ['invoice.*'],
+        environment: 'mainnet',
+      },
+    })
     assert.equal(endpoint.status, 201)
     dns['rebind.example.test'] = ['127.0.0.1']
     const mainnet = apiClient(t.url, keyHeaders(m.mainnetMerchantKey ?? ''))
-    await mainnet('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body: { amount_usd: 1 } })
+    await mainnet('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body: { amount_usd: 1 },
+    })
     await drain()
-    const list = await dashboard('GET', `/api/v1/webhooks/deliveries?endpoint_id=${endpoint.body.data.id}`)
+    const list = await dashboard(
+      'GET',
+      `/api/v1/webhooks/deliveries?endpoint_id=${endpoint.body.data.id}`,
+    )
     const [delivery] = list.body.data.data
     assert.equal(delivery.status, 'pending')
     assert.equal(delivery.attempts[0].outcome, 'blocked')
@@ -232,16 +285,26 @@ describe('webhook delivery', () => {
   it('sends test.ping only to the endpoint tested', async () => {
     receiver.status = 200
     const { api, endpoint } = await setup(['*'])
-    const other = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: receiver.url, enabled_events: ['*'] } })
+    const other = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: receiver.url, enabled_events: ['*'] },
+    })
     const sent = await api('POST', `/api/v1/webhooks/endpoints/${endpoint.id}/test`)
     assert.equal(sent.status, 200)
     WebhookDelivery.parse(sent.body.data)
     await drain()
-    const pings = receiver.requests.filter((r) => r.body.type === 'test.ping' && r.body.data.object.webhook_endpoint_id === endpoint.id)
+    const pings = receiver.requests.filter(
+      (r) => r.body.type === 'test.ping' && r.body.data.object.webhook_endpoint_id === endpoint.id,
+    )
     assert.equal(pings.length, 1)
-    assert.deepEqual({ object: pings[0]!.body.data.object.object, status: pings[0]!.body.data.object.status }, { object: 'ping', status: 'ok' })
+    assert.deepEqual(
+      { object: pings[0]!.body.data.object.object, status: pings[0]!.body.data.object.status },
+      { object: 'ping', status: 'ok' },
+    )
     assert.ok(verifySignature(endpoint.secret, pings[0]!))
-    const toOther = await api('GET', `/api/v1/webhooks/deliveries?endpoint_id=${other.body.data.id}`)
+    const toOther = await api(
+      'GET',
+      `/api/v1/webhooks/deliveries?endpoint_id=${other.body.data.id}`,
+    )
     assert.deepEqual(toOther.body.data.data, [])
   })
 
@@ -249,26 +312,47 @@ describe('webhook delivery', () => {
     receiver.status = 200
     const m: OnboardedMerchant = await t.onboard()
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
-    await api('POST', '/api/v1/webhooks/endpoints', { body: { url: receiver.url, enabled_events: ['invoice_payment.*'] } })
+    await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: receiver.url, enabled_events: ['invoice_payment.*'] },
+    })
     const { appendEvent } = await import('../../../src/modules/events/event.repo.ts')
     await t.server.deps.db.transaction().execute(async (trx) => {
       for (let i = 0; i < 150; i += 1) {
-        await appendEvent(trx, { merchantId: m.merchant.id, environment: 'devnet', type: 'invoice_payment.updated', object: { object: 'invoice_payment', id: `race-${i}` } }, clock.now())
+        await appendEvent(
+          trx,
+          {
+            merchantId: m.merchant.id,
+            environment: 'devnet',
+            type: 'invoice_payment.updated',
+            object: { object: 'invoice_payment', id: `race-${i}` },
+          },
+          clock.now(),
+        )
       }
     })
     // a generous deadline: this test is about claims, not about a slow machine timing attempts out
     const small = { ...options, batchSize: 10, timeoutMs: 30_000 }
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let i = 0; i < 40; i += 1) if ((await deliverDue(t.server.deps, small)) === 0) return
-    }))
-    const ids = receiver.requests.filter((r) => String(r.body.data.object.id).startsWith('race-')).map((r) => r.body.data.object.id)
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < 40; i += 1) if ((await deliverDue(t.server.deps, small)) === 0) return
+      }),
+    )
+    const ids = receiver.requests
+      .filter((r) => String(r.body.data.object.id).startsWith('race-'))
+      .map((r) => r.body.data.object.id)
     assert.equal(ids.length, 150)
     assert.equal(new Set(ids).size, 150)
   })
 
   it('answers 400 for bad delivery filters', async () => {
     const { api } = await setup()
-    for (const query of ['status=sent', 'endpoint_id=42', 'event_id=evt_x', 'limit=0', 'colour=red']) {
+    for (const query of [
+      'status=sent',
+      'endpoint_id=42',
+      'event_id=evt_x',
+      'limit=0',
+      'colour=red',
+    ]) {
       const res = await api('GET', `/api/v1/webhooks/deliveries?${query}`)
       assert.equal(res.status, 400, query)
       assert.equal(res.body.error.code, 'VALIDATION_ERROR')

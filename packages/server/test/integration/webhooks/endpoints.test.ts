@@ -19,14 +19,16 @@ describe('webhook endpoints API', () => {
   before(async () => {
     receiver = await Receiver.start()
     t = await startTestServer({
-      extensions: [webhooksExtension({
-        pollMs: 50,
-        resolve: async (host) => {
-          const found = DNS[host]
-          if (!found) throw new Error('ENOTFOUND')
-          return found
-        },
-      })],
+      extensions: [
+        webhooksExtension({
+          pollMs: 50,
+          resolve: async (host) => {
+            const found = DNS[host]
+            if (!found) throw new Error('ENOTFOUND')
+            return found
+          },
+        }),
+      ],
     })
   })
   after(async () => {
@@ -34,12 +36,18 @@ describe('webhook endpoints API', () => {
     await receiver.close()
   })
 
-  const body = (overrides: Record<string, unknown> = {}) => ({ url: receiver.url, enabled_events: ['invoice.*'], ...overrides })
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    url: receiver.url,
+    enabled_events: ['invoice.*'],
+    ...overrides,
+  })
 
   it('creates an endpoint and shows its secret only in the creation response', async () => {
     const m = await t.onboard()
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
-    const created = await api('POST', '/api/v1/webhooks/endpoints', { body: body({ description: 'orders' }) })
+    const created = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: body({ description: 'orders' }),
+    })
     assert.equal(created.status, 201)
     assert.equal(created.body.success, true)
     WebhookEndpointWithSecret.parse(created.body.data)
@@ -53,7 +61,10 @@ describe('webhook endpoints API', () => {
     WebhookEndpoint.parse(fetched.body.data)
     assert.equal(fetched.body.data.secret, undefined)
     const list = await api('GET', '/api/v1/webhooks/endpoints')
-    assert.deepEqual(list.body.data.data.map((e: { id: string }) => e.id), [created.body.data.id])
+    assert.deepEqual(
+      list.body.data.data.map((e: { id: string }) => e.id),
+      [created.body.data.id],
+    )
     assert.equal(list.body.data.data[0].secret, undefined)
   })
 
@@ -62,14 +73,21 @@ describe('webhook endpoints API', () => {
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
     const { body: created } = await api('POST', '/api/v1/webhooks/endpoints', { body: body() })
     const id = created.data.id
-    const patched = await api('PATCH', `/api/v1/webhooks/endpoints/${id}`, { body: { enabled_events: ['invoice_payment.*', 'test.ping'], description: 'payments' } })
+    const patched = await api('PATCH', `/api/v1/webhooks/endpoints/${id}`, {
+      body: { enabled_events: ['invoice_payment.*', 'test.ping'], description: 'payments' },
+    })
     assert.equal(patched.status, 200)
     assert.deepEqual(patched.body.data.enabled_events, ['invoice_payment.*', 'test.ping'])
     assert.equal(patched.body.data.description, 'payments')
-    const disabled = await api('PATCH', `/api/v1/webhooks/endpoints/${id}`, { body: { status: 'disabled' } })
+    const disabled = await api('PATCH', `/api/v1/webhooks/endpoints/${id}`, {
+      body: { status: 'disabled' },
+    })
     assert.equal(disabled.body.data.status, 'disabled')
     const removed = await api('DELETE', `/api/v1/webhooks/endpoints/${id}`)
-    assert.deepEqual(removed.body, { success: true, data: { object: 'webhook_endpoint', id, deleted: true } })
+    assert.deepEqual(removed.body, {
+      success: true,
+      data: { object: 'webhook_endpoint', id, deleted: true },
+    })
     assert.equal((await api('GET', `/api/v1/webhooks/endpoints/${id}`)).status, 404)
     assert.equal((await api('DELETE', `/api/v1/webhooks/endpoints/${id}`)).status, 404)
   })
@@ -89,7 +107,11 @@ describe('webhook endpoints API', () => {
   it('answers 404 for another merchant’s endpoint on every route', async () => {
     const a = await t.onboard()
     const b = await t.onboard()
-    const { body: created } = await apiClient(t.url, keyHeaders(a.merchantKey))('POST', '/api/v1/webhooks/endpoints', { body: body() })
+    const { body: created } = await apiClient(t.url, keyHeaders(a.merchantKey))(
+      'POST',
+      '/api/v1/webhooks/endpoints',
+      { body: body() },
+    )
     const other = apiClient(t.url, keyHeaders(b.merchantKey))
     const id = created.data.id
     for (const [method, path, payload] of [
@@ -108,21 +130,40 @@ describe('webhook endpoints API', () => {
   it('lets a dashboard token create a both-environment or mainnet endpoint with mainnet access', async () => {
     const m = await t.onboard(undefined, { grantMainnet: true })
     const api = apiClient(t.url, { authorization: `Bearer ${m.dashboardToken}` })
-    const both = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: 'https://hooks.example.test/p', enabled_events: ['*'], environment: null } })
+    const both = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: 'https://hooks.example.test/p', enabled_events: ['*'], environment: null },
+    })
     assert.equal(both.status, 201)
     assert.equal(both.body.data.environment, null)
-    const mainnet = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: 'https://hooks.example.test/p', enabled_events: ['invoice.*'], environment: 'mainnet' } })
+    const mainnet = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: {
+        url: 'https://hooks.example.test/p',
+        enabled_events: ['invoice.*'],
+        environment: 'mainnet',
+      },
+    })
     assert.equal(mainnet.status, 201)
     // a devnet key sees only devnet endpoints
-    const devnetList = await apiClient(t.url, keyHeaders(m.merchantKey))('GET', '/api/v1/webhooks/endpoints')
+    const devnetList = await apiClient(t.url, keyHeaders(m.merchantKey))(
+      'GET',
+      '/api/v1/webhooks/endpoints',
+    )
     assert.deepEqual(devnetList.body.data.data, [])
   })
 
   it('refuses a mainnet endpoint without mainnet access with 403', async () => {
     const m = await t.onboard()
-    const res = await apiClient(t.url, { authorization: `Bearer ${m.dashboardToken}` })('POST', '/api/v1/webhooks/endpoints', {
-      body: { url: 'https://hooks.example.test/p', enabled_events: ['invoice.*'], environment: 'mainnet' },
-    })
+    const res = await apiClient(t.url, { authorization: `Bearer ${m.dashboardToken}` })(
+      'POST',
+      '/api/v1/webhooks/endpoints',
+      {
+        body: {
+          url: 'https://hooks.example.test/p',
+          enabled_events: ['invoice.*'],
+          environment: 'mainnet',
+        },
+      },
+    )
     assert.equal(res.status, 403)
     assert.equal(res.body.error.code, 'MAINNET_ACCESS_REQUIRED')
   })
@@ -132,13 +173,48 @@ describe('webhook endpoints API', () => {
     ['a relative url', { url: '/hooks' }, 'key', 'url'],
     ['an ftp url', { url: 'ftp://hooks.example.test/' }, 'key', 'url'],
     ['a url with credentials', { url: 'http://user:pw@127.0.0.1/hooks' }, 'key', 'url'],
-    ['http on mainnet', { url: 'http://hooks.example.test/p', environment: 'mainnet' }, 'dashboard', 'url'],
-    ['localhost on mainnet', { url: 'https://localhost/p', environment: 'mainnet' }, 'dashboard', 'url'],
-    ['a private literal address on mainnet', { url: 'https://10.0.0.1/p', environment: 'mainnet' }, 'dashboard', 'url'],
-    ['the metadata address on mainnet', { url: 'https://169.254.169.254/latest', environment: 'mainnet' }, 'dashboard', 'url'],
-    ['a host resolving to a private address on mainnet', { url: 'https://internal.example.test/p', environment: 'mainnet' }, 'dashboard', 'url'],
-    ['a host with one link-local address on both environments', { url: 'https://mixed.example.test/p', environment: null }, 'dashboard', 'url'],
-    ['http on both environments', { url: 'http://hooks.example.test/p', environment: null }, 'dashboard', 'url'],
+    [
+      'http on mainnet',
+      { url: 'http://hooks.example.test/p', environment: 'mainnet' },
+      'dashboard',
+      'url',
+    ],
+    [
+      'localhost on mainnet',
+      { url: 'https://localhost/p', environment: 'mainnet' },
+      'dashboard',
+      'url',
+    ],
+    [
+      'a private literal address on mainnet',
+      { url: 'https://10.0.0.1/p', environment: 'mainnet' },
+      'dashboard',
+      'url',
+    ],
+    [
+      'the metadata address on mainnet',
+      { url: 'https://169.254.169.254/latest', environment: 'mainnet' },
+      'dashboard',
+      'url',
+    ],
+    [
+      'a host resolving to a private address on mainnet',
+      { url: 'https://internal.example.test/p', environment: 'mainnet' },
+      'dashboard',
+      'url',
+    ],
+    [
+      'a host with one link-local address on both environments',
+      { url: 'https://mixed.example.test/p', environment: null },
+      'dashboard',
+      'url',
+    ],
+    [
+      'http on both environments',
+      { url: 'http://hooks.example.test/p', environment: null },
+      'dashboard',
+      'url',
+    ],
     ['an unknown event type', { enabled_events: ['invoice.deleted'] }, 'key', 'enabled_events.0'],
     ['a malformed pattern', { enabled_events: ['invoice.*.*'] }, 'key', 'enabled_events.0'],
     ['an empty pattern list', { enabled_events: [] }, 'key', 'enabled_events'],
@@ -152,11 +228,17 @@ describe('webhook endpoints API', () => {
   for (const [label, overrides, auth, field] of invalid) {
     it(`answers 400 naming ${field} for ${label}`, async () => {
       const m = await t.onboard(undefined, { grantMainnet: true })
-      const headers = auth === 'key' ? keyHeaders(m.merchantKey) : { authorization: `Bearer ${m.dashboardToken}` }
-      const res = await apiClient(t.url, headers)('POST', '/api/v1/webhooks/endpoints', { body: body(overrides) })
+      const headers =
+        auth === 'key' ? keyHeaders(m.merchantKey) : { authorization: `Bearer ${m.dashboardToken}` }
+      const res = await apiClient(t.url, headers)('POST', '/api/v1/webhooks/endpoints', {
+        body: body(overrides),
+      })
       assert.equal(res.status, 400, JSON.stringify(res.body))
       assert.equal(res.body.error.code, 'VALIDATION_ERROR')
-      assert.ok(res.body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(res.body.error))
+      assert.ok(
+        res.body.error.details.some((d: { field: string }) => d.field === field),
+        JSON.stringify(res.body.error),
+      )
       const list = await apiClient(t.url, headers)('GET', '/api/v1/webhooks/endpoints')
       assert.deepEqual(list.body.data.data, [], 'nothing was written')
     })
@@ -166,7 +248,10 @@ describe('webhook endpoints API', () => {
     const m = await t.onboard()
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
     const { body: created } = await api('POST', '/api/v1/webhooks/endpoints', { body: body() })
-    assert.equal((await api('PATCH', `/api/v1/webhooks/endpoints/${created.data.id}`, { body: {} })).status, 400)
+    assert.equal(
+      (await api('PATCH', `/api/v1/webhooks/endpoints/${created.data.id}`, { body: {} })).status,
+      400,
+    )
     const bad = await api('GET', '/api/v1/webhooks/endpoints/not-an-id')
     assert.equal(bad.status, 400)
     assert.equal(bad.body.error.code, 'VALIDATION_ERROR')
@@ -176,21 +261,42 @@ describe('webhook endpoints API', () => {
     const m = await t.onboard()
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
     const dead = 'http://127.0.0.1:9/unreachable'
-    const invoices = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: dead, enabled_events: ['invoice.created'] } })
-    await api('POST', '/api/v1/webhooks/endpoints', { body: { url: dead, enabled_events: ['invoice.*', 'invoice_payment.*'] } })
-    await api('POST', '/api/v1/webhooks/endpoints', { body: { url: dead, enabled_events: ['invoice_payment.*'] } })
-    const paused = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: dead, enabled_events: ['*'] } })
-    await api('PATCH', `/api/v1/webhooks/endpoints/${paused.body.data.id}`, { body: { status: 'disabled' } })
+    const invoices = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: dead, enabled_events: ['invoice.created'] },
+    })
+    await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: dead, enabled_events: ['invoice.*', 'invoice_payment.*'] },
+    })
+    await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: dead, enabled_events: ['invoice_payment.*'] },
+    })
+    const paused = await api('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: dead, enabled_events: ['*'] },
+    })
+    await api('PATCH', `/api/v1/webhooks/endpoints/${paused.body.data.id}`, {
+      body: { status: 'disabled' },
+    })
     const other = await t.onboard()
-    await apiClient(t.url, keyHeaders(other.merchantKey))('POST', '/api/v1/webhooks/endpoints', { body: { url: dead, enabled_events: ['*'] } })
-    const invoice = await api('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body: { amount_usd: 3 } })
+    await apiClient(t.url, keyHeaders(other.merchantKey))('POST', '/api/v1/webhooks/endpoints', {
+      body: { url: dead, enabled_events: ['*'] },
+    })
+    const invoice = await api('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body: { amount_usd: 3 },
+    })
     const events = await api('GET', `/api/v1/events?invoice_id=${invoice.body.invoice_id}`)
     const event = events.body.data.data[0]
     assert.equal(event.pending_webhooks, 2)
     const deliveries = await api('GET', `/api/v1/webhooks/deliveries?event_id=${event.id}`)
     assert.equal(deliveries.body.data.data.length, 2)
-    const byEndpoint = await api('GET', `/api/v1/webhooks/deliveries?endpoint_id=${invoices.body.data.id}`)
-    assert.deepEqual(byEndpoint.body.data.data.map((d: { event_id: string }) => d.event_id), [event.id])
+    const byEndpoint = await api(
+      'GET',
+      `/api/v1/webhooks/deliveries?endpoint_id=${invoices.body.data.id}`,
+    )
+    assert.deepEqual(
+      byEndpoint.body.data.data.map((d: { event_id: string }) => d.event_id),
+      [event.id],
+    )
     // the canceled deliveries of a deleted endpoint no longer count
     await api('DELETE', `/api/v1/webhooks/endpoints/${invoices.body.data.id}`)
     const after = await api('GET', `/api/v1/events/${event.id}`)
@@ -201,7 +307,10 @@ describe('webhook endpoints API', () => {
     const m = await t.onboard()
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
     await api('POST', '/api/v1/webhooks/endpoints', { body: body() })
-    const invoice = await api('POST', '/api/v1/invoices', { headers: { 'idempotency-key': randomUUID() }, body: { amount_usd: 3 } })
+    const invoice = await api('POST', '/api/v1/invoices', {
+      headers: { 'idempotency-key': randomUUID() },
+      body: { amount_usd: 3 },
+    })
     const deadline = Date.now() + 5000
     for (;;) {
       if (receiver.accepted().some((r) => r.body.data.object.id === invoice.body.invoice_id)) break
@@ -211,7 +320,10 @@ describe('webhook endpoints API', () => {
     const events = await api('GET', `/api/v1/events?invoice_id=${invoice.body.invoice_id}`)
     for (let i = 0; i < 50 && events.body.data.data[0].pending_webhooks !== 0; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20))
-      Object.assign(events, await api('GET', `/api/v1/events?invoice_id=${invoice.body.invoice_id}`))
+      Object.assign(
+        events,
+        await api('GET', `/api/v1/events?invoice_id=${invoice.body.invoice_id}`),
+      )
     }
     assert.equal(events.body.data.data[0].pending_webhooks, 0)
   })

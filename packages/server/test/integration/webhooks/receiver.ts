@@ -24,7 +24,12 @@ export class Receiver {
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8')
         const status = this.status
-        this.requests.push({ headers: req.headers, rawBody, body: rawBody ? JSON.parse(rawBody) : null, status })
+        this.requests.push({
+          headers: req.headers,
+          rawBody,
+          body: rawBody ? JSON.parse(rawBody) : null,
+          status,
+        })
         if (status === 0) {
           req.socket.destroy()
           return
@@ -53,7 +58,11 @@ export class Receiver {
 }
 
 /** The receiver-side check the docs describe: hex HMAC-SHA256 over `${timestamp}.${raw_body}`. */
-export function verifySignature(secret: string, received: Received, header = 'x-pepay-signature'): boolean {
+export function verifySignature(
+  secret: string,
+  received: Received,
+  header = 'x-pepay-signature',
+): boolean {
   const timestamp = received.headers['x-pepay-timestamp']
   const signature = received.headers[header]
   if (typeof timestamp !== 'string' || typeof signature !== 'string') return false
