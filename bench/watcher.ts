@@ -301,6 +301,10 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
 
     // 3. detection latency with the watcher loop running (before the direct path: its pending
     //    rows would otherwise be confirmed by this loop while it is timed)
+    const seqBefore = String(
+      (await sql<{ s: string | null }>`SELECT max(seq) AS s FROM event`.execute(deps.db)).rows[0]
+        ?.s ?? '0',
+    )
     const notified = new Map<string, number>()
     const unlisten = await deps.database.listen(EVENTS_CHANNEL, (payload) => {
       notified.set(payload, monotonicMs())
@@ -360,20 +364,22 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
       // give the last confirmations a moment, then map notifications to transfers
       for (let w = 0; w < 100 && notified.size < samples.length * 3; w += 1)
         await new Promise((resolve) => setTimeout(resolve, 20))
-      const seqs = [...notified.keys()].map((k) => BigInt(k))
-      const events =
-        seqs.length === 0
-          ? []
-          : await deps.db
-              .selectFrom('event')
-              .select(['seq', 'type', 'data'])
-              .where('seq', 'in', seqs.map(String))
-              .execute()
+      // a NOTIFY carries the highest seq of its transaction: an event is announced by the first
+      // notification whose seq is at least its own
+      const announced = [...notified.entries()]
+        .map(([seq, at]) => ({ seq: BigInt(seq), at }))
+        .sort((a, b) => (a.seq < b.seq ? -1 : 1))
+      const events = await deps.db
+        .selectFrom('event')
+        .select(['seq', 'type', 'data'])
+        .where('seq', '>', seqBefore)
+        .execute()
+      const announcedAt = (seq: bigint) => announced.find((n) => n.seq >= seq)?.at
       const created = new Map<string, number>()
       const confirmed = new Map<string, number>()
       for (const event of events) {
         const object = (event.data as { object: { to_address?: string; status?: string } }).object
-        const at = notified.get(String(event.seq))
+        const at = announcedAt(BigInt(event.seq))
         if (!object.to_address || at === undefined) continue
         if (event.type === 'invoice_payment.created') created.set(object.to_address, at)
         if (event.type === 'invoice_payment.updated' && object.status === 'confirmed')

@@ -188,8 +188,12 @@ export class ChainWatcher {
   /** The newest recorded block whose hash is still canonical (walks back over the stored window). */
   async #findAncestor(cursorBlock: bigint): Promise<bigint> {
     const { adapter, def } = this.network
+    // the common case, every poll: the newest recorded block is still canonical (one row, one call)
+    const [newest] = await recentBlocks(this.#deps.db, def.environment, def.network, 1)
+    if (!newest) return cursorBlock
+    const newestNow = await adapter.getBlockHash(newest.number)
+    if (newestNow !== undefined && newestNow.toLowerCase() === newest.hash.toLowerCase()) return newest.number
     const blocks = await recentBlocks(this.#deps.db, def.environment, def.network, 256)
-    if (blocks.length === 0) return cursorBlock
     for (const block of blocks) {
       const current = await adapter.getBlockHash(block.number)
       if (current !== undefined && current.toLowerCase() === block.hash.toLowerCase()) return block.number
