@@ -301,10 +301,9 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
 
     // 3. detection latency with the watcher loop running (before the direct path: its pending
     //    rows would otherwise be confirmed by this loop while it is timed)
-    const seqBefore = String(
+    const seqBefore =
       (await sql<{ s: string | null }>`SELECT max(seq) AS s FROM event`.execute(deps.db)).rows[0]
-        ?.s ?? '0',
-    )
+        ?.s ?? '0'
     const notified = new Map<string, number>()
     const unlisten = await deps.database.listen(EVENTS_CHANNEL, (payload) => {
       notified.set(payload, monotonicMs())
