@@ -35,7 +35,9 @@ export interface StartOptions {
   serveHttp?: boolean
 }
 
-export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(baseConfig: Config, options: StartOptions = {}): Promise<RunningServer> {
+  // the start option wins, so every layer (chain, realtime, webhooks, commerce, ramps) agrees
+  const config: Config = options.runWorkers === undefined ? baseConfig : { ...baseConfig, runWorkers: options.runWorkers }
   const log = createLogger(config.logLevel)
   const clock = options.clock ?? systemClock
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize })
@@ -73,7 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await app.ready()
   }
 
-  if (options.runWorkers ?? config.runWorkers) {
+  if (config.runWorkers) {
     loops.push(startInvoiceExpiryWorker(deps), startIdempotencyPurger(deps))
   }
   loops.push(startKeyUsageFlusher(deps))

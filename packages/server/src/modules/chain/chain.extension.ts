@@ -85,7 +85,7 @@ export function chainExtension(config: Config): ServerExtension {
         }),
       )
       const workers: Loop[] = []
-      if (config.runWorkers) {
+      if (deps.config.runWorkers) {
         for (const watcher of watchers) {
           const pollMs = watcher.network.def.environment === 'devnet' ? 100 : Math.max(500, Math.floor(watcher.network.def.blockTimeMs / 2))
           workers.push(watcher.start(pollMs))

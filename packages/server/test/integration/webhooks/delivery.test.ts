@@ -126,13 +126,14 @@ describe('webhook delivery', () => {
     const ids = [await invoice(api), await invoice(api), await invoice(api)]
     await drain()
     receiver.status = 0
-    clock.advance(16_000)
+    // the first retry waits 15 s ± 20 % jitter: at most 18 s
+    clock.advance(18_001)
     await drain()
-    // still scheduled: the second retry waits 30 s, not 15 s
+    // still scheduled: the second retry waits 30 s ± 20 % (24–36 s after the first retry)
     clock.advance(20_000)
     assert.equal(await drain(), 0)
     receiver.status = 200
-    clock.advance(15_000)
+    clock.advance(18_001)
     await drain()
     for (const id of ids) {
       const requests = receivedFor(id)
