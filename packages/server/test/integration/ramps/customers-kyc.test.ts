@@ -97,6 +97,37 @@ describe('POST /api/v1/ramps/customers', () => {
   })
 })
 
+describe('GET /api/v1/ramps/customers (cursor pages)', () => {
+  it('lists newest first and pages older with starting_after and newer with ending_before', async () => {
+    const own = merchantApi(t, (await t.onboard('Paging Shop')).merchantKey)
+    const ids: string[] = []
+    for (const name of ['First', 'Second', 'Third']) {
+      const res = await post(own, '/api/v1/ramps/customers', { type: 'business', business_name: name, country: 'DE' })
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      ids.push(res.body.id)
+    }
+    const [a, b, c] = ids
+    const page = async (query: string) => {
+      const res = await own('GET', `/api/v1/ramps/customers?${query}`)
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      return { ids: (res.body.data as { id: string }[]).map((x) => x.id), hasMore: res.body.has_more as boolean }
+    }
+    assert.deepEqual(await page('limit=2'), { ids: [c, b], hasMore: true })
+    assert.deepEqual(await page(`limit=2&starting_after=${b}`), { ids: [a], hasMore: false })
+    assert.deepEqual(await page(`limit=2&ending_before=${a}`), { ids: [c, b], hasMore: false })
+    assert.deepEqual(await page(`limit=1&ending_before=${a}`), { ids: [b], hasMore: true })
+    assert.deepEqual(await page(`limit=5&ending_before=${c}`), { ids: [], hasMore: false })
+  })
+
+  it('answers 400 naming ending_before when both cursors are given', async () => {
+    const id = '01900000-0000-7000-8000-000000000000'
+    const res = await api('GET', `/api/v1/ramps/customers?starting_after=${id}&ending_before=${id}`)
+    assert.equal(res.status, 400)
+    assert.equal(res.body.error.code, 'VALIDATION_ERROR')
+    assert.ok((res.body.error.details as { field: string }[]).some((d) => d.field === 'ending_before'), JSON.stringify(res.body.error))
+  })
+})
+
 describe('KYC verifications through the sandbox provider', () => {
   const outcomes: [string, string, string, string | null][] = [
     ['000000000', 'approved', 'approved', 'standard'],

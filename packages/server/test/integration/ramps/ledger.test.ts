@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { openDatabase, type Database } from '../../../src/db/database.ts'
 import { migrateToLatest } from '../../../src/db/migrate.ts'
 import { insertMerchant } from '../../../src/modules/merchants/merchant.repo.ts'
-import { ledgerInvariants, listAccountBalances, postLedgerBatch, postLedgerTransaction } from '../../../src/modules/ramps/ledger/ledger.repo.ts'
+import { ledgerInvariants, listAccountBalances, listLedgerEntries, postLedgerBatch, postLedgerTransaction } from '../../../src/modules/ramps/ledger/ledger.repo.ts'
 import { isGuardedAccount, sumPerAsset, type Posting } from '../../../src/modules/ramps/ledger/ledger.ts'
 import { createTestDatabase, type TestDatabase } from '../../helpers/server.ts'
 
@@ -145,6 +145,34 @@ describe('ledger (postLedgerTransaction)', () => {
     const balances = await listAccountBalances(database.db, merchantId, 'devnet')
     assert.equal(balances.find((b) => b.address === 'off_ramp:b3:deposit'), undefined, 'the first transaction of the refused batch left nothing')
     assert.equal(balances.find((b) => b.address === 'off_ramp:b1:deposit')?.balance, 5n)
+  })
+
+  it('lists entries newest first, paging older with startingAfter and newer with endingBefore', async () => {
+    const merchantId = await newMerchant()
+    const ids: bigint[] = []
+    for (let i = 0; i < 3; i += 1) {
+      const posted = await postLedgerTransaction(database.db, {
+        merchantId,
+        environment: 'devnet',
+        kindCode: 'test',
+        reference: `page:${merchantId}:${i}`,
+        postings: [{ source: 'world', target: 'fees', asset: 'EUR/2', amount: BigInt(i + 1) }],
+        occurredAt: AT,
+        recordedAt: AT,
+      })
+      ids.push(posted.id)
+    }
+    const [a, b, c] = ids
+    const filter = { merchantId, environment: 'devnet' as const }
+    const page = async (p: { limit: number; startingAfter?: bigint; endingBefore?: bigint }) => {
+      const listed = await listLedgerEntries(database.db, filter, p)
+      return { ids: listed.entries.map((e) => e.id), hasMore: listed.hasMore }
+    }
+    assert.deepEqual(await page({ limit: 2 }), { ids: [c, b], hasMore: true })
+    assert.deepEqual(await page({ limit: 2, startingAfter: b }), { ids: [a], hasMore: false })
+    assert.deepEqual(await page({ limit: 2, endingBefore: a }), { ids: [c, b], hasMore: false })
+    assert.deepEqual(await page({ limit: 1, endingBefore: a }), { ids: [b], hasMore: true })
+    assert.deepEqual(await page({ limit: 5, endingBefore: c }), { ids: [], hasMore: false })
   })
 
   it('refuses malformed postings before touching the database', async () => {

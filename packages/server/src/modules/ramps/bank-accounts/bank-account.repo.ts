@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import { pageById, type IdPage } from '../ramp-page.repo.ts'
 import type { RampBankAccountTable } from '../ramps.table.ts'
 
 export interface BankAccount {
@@ -83,16 +84,11 @@ export async function findBankAccountById(db: Executor, id: string): Promise<Ban
 export async function listBankAccounts(
   db: Executor,
   customerId: string,
-  page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined },
+  page: IdPage,
 ): Promise<{ accounts: BankAccount[]; hasMore: boolean }> {
-  let query = db.selectFrom('ramp_bank_account').selectAll().where('customer_id', '=', customerId).where('deleted_at', 'is', null)
-  if (page.endingBefore) {
-    const rows = await query.where('id', '>', page.endingBefore).orderBy('id', 'asc').limit(page.limit + 1).execute()
-    return { accounts: rows.slice(0, page.limit).reverse().map(toBankAccount), hasMore: rows.length > page.limit }
-  }
-  if (page.startingAfter) query = query.where('id', '<', page.startingAfter)
-  const rows = await query.orderBy('id', 'desc').limit(page.limit + 1).execute()
-  return { accounts: rows.slice(0, page.limit).map(toBankAccount), hasMore: rows.length > page.limit }
+  const query = db.selectFrom('ramp_bank_account').selectAll().where('customer_id', '=', customerId).where('deleted_at', 'is', null)
+  const { rows, hasMore } = await pageById(query, page)
+  return { accounts: rows.map(toBankAccount), hasMore }
 }
 
 export async function softDeleteBankAccount(db: Executor, id: string, now: Date): Promise<void> {

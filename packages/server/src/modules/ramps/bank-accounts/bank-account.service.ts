@@ -4,6 +4,7 @@ import { NotFoundError } from '../../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../../http/idempotency.ts'
 import { findCountry, RAILS, type RailId } from '../countries/country.ts'
 import { assertCustomerActive, getCustomer, type Scope } from '../customers/customer.service.ts'
+import type { IdPage } from '../ramp-page.repo.ts'
 import { rampError } from '../ramps.errors.ts'
 import { withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import { findBankAccount, insertBankAccount, listBankAccounts, softDeleteBankAccount, type BankAccount } from './bank-account.repo.ts'
@@ -78,7 +79,7 @@ export async function createBankAccount(
   return result
 }
 
-export async function listCustomerBankAccounts(rt: RampRuntime, scope: Scope, customerId: string, page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined }) {
+export async function listCustomerBankAccounts(rt: RampRuntime, scope: Scope, customerId: string, page: IdPage) {
   await getCustomer(rt, scope, customerId)
   return listBankAccounts(rt.deps.db, customerId, page)
 }

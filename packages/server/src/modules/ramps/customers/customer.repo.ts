@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import { pageById, type IdPage } from '../ramp-page.repo.ts'
 import type { KycLevelColumn, KycStatusColumn, RampCustomerTable } from '../ramps.table.ts'
 
 export interface RampCustomer {
@@ -139,7 +140,7 @@ export async function updateCustomerKyc(
 export async function listCustomers(
   db: Executor,
   scope: { merchantId: bigint; environment: 'devnet' | 'mainnet'; reference?: string | undefined },
-  page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined },
+  page: IdPage,
 ): Promise<{ customers: RampCustomer[]; hasMore: boolean }> {
   let query = db
     .selectFrom('ramp_customer')
@@ -147,13 +148,8 @@ export async function listCustomers(
     .where('merchant_id', '=', scope.merchantId.toString())
     .where('environment', '=', scope.environment)
   if (scope.reference !== undefined) query = query.where('reference', '=', scope.reference)
-  if (page.endingBefore) {
-    const rows = await query.where('id', '>', page.endingBefore).orderBy('id', 'asc').limit(page.limit + 1).execute()
-    return { customers: rows.slice(0, page.limit).reverse().map(toCustomer), hasMore: rows.length > page.limit }
-  }
-  if (page.startingAfter) query = query.where('id', '<', page.startingAfter)
-  const rows = await query.orderBy('id', 'desc').limit(page.limit + 1).execute()
-  return { customers: rows.slice(0, page.limit).map(toCustomer), hasMore: rows.length > page.limit }
+  const { rows, hasMore } = await pageById(query, page)
+  return { customers: rows.map(toCustomer), hasMore }
 }
 
 /**

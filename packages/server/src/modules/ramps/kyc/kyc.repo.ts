@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import { pageById, type IdPage } from '../ramp-page.repo.ts'
 import type { KycLevelColumn, KycStatusColumn, RampKycVerificationTable } from '../ramps.table.ts'
 
 export interface KycVerification {
@@ -117,20 +118,15 @@ export async function updateVerification(
 export async function listCustomerVerifications(
   db: Executor,
   customerId: string,
-  page?: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined },
+  page?: IdPage,
 ): Promise<{ verifications: KycVerification[]; hasMore: boolean }> {
-  let query = db.selectFrom('ramp_kyc_verification').selectAll().where('customer_id', '=', customerId)
+  const query = db.selectFrom('ramp_kyc_verification').selectAll().where('customer_id', '=', customerId)
   if (!page) {
     const rows = await query.orderBy('id', 'desc').limit(500).execute()
     return { verifications: rows.map(toVerification), hasMore: false }
   }
-  if (page.endingBefore) {
-    const rows = await query.where('id', '>', page.endingBefore).orderBy('id', 'asc').limit(page.limit + 1).execute()
-    return { verifications: rows.slice(0, page.limit).reverse().map(toVerification), hasMore: rows.length > page.limit }
-  }
-  if (page.startingAfter) query = query.where('id', '<', page.startingAfter)
-  const rows = await query.orderBy('id', 'desc').limit(page.limit + 1).execute()
-  return { verifications: rows.slice(0, page.limit).map(toVerification), hasMore: rows.length > page.limit }
+  const { rows, hasMore } = await pageById(query, page)
+  return { verifications: rows.map(toVerification), hasMore }
 }
 
 /** Verifications whose clock ran out: unused links and lapsed approvals. */

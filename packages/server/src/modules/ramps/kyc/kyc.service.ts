@@ -10,6 +10,7 @@ import type { KycLevel } from '../countries/country.ts'
 import { lockCustomer, updateCustomerKyc } from '../customers/customer.repo.ts'
 import { serializeCustomer, customerDisplayName } from '../customers/customer.serialize.ts'
 import { assertCustomerActive, getCustomer, type Scope } from '../customers/customer.service.ts'
+import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
 import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import {
@@ -80,7 +81,7 @@ export async function getVerification(rt: RampRuntime, scope: Scope, id: string)
   return verification
 }
 
-export async function listVerifications(rt: RampRuntime, scope: Scope, customerId: string, page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined }) {
+export async function listVerifications(rt: RampRuntime, scope: Scope, customerId: string, page: IdPage) {
   await getCustomer(rt, scope, customerId)
   return listCustomerVerifications(rt.deps.db, customerId, page)
 }

@@ -1,6 +1,7 @@
 import { AppError } from '@pepay/core'
 import { sql } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import { pageById } from '../ramp-page.repo.ts'
 import { accountKey, checkPostings, isGuardedAccount, netChanges, type LedgerTransactionInput } from './ledger.ts'
 
 export interface PostedTransaction {
@@ -193,18 +194,7 @@ export async function listLedgerEntries(
     .where('environment', '=', filter.environment)
   if (filter.reference !== undefined) query = query.where('reference', 'like', `${filter.reference.replace(/[\\%_]/g, '\\$&')}%`)
   if (filter.kindCode !== undefined) query = query.where('kind_code', '=', filter.kindCode)
-  let rows
-  let hasMore: boolean
-  if (page.endingBefore !== undefined) {
-    const asc = await query.where('id', '>', page.endingBefore.toString()).orderBy('id', 'asc').limit(page.limit + 1).execute()
-    hasMore = asc.length > page.limit
-    rows = asc.slice(0, page.limit).reverse()
-  } else {
-    if (page.startingAfter !== undefined) query = query.where('id', '<', page.startingAfter.toString())
-    const desc = await query.orderBy('id', 'desc').limit(page.limit + 1).execute()
-    hasMore = desc.length > page.limit
-    rows = desc.slice(0, page.limit)
-  }
+  const { rows, hasMore } = await pageById(query, { limit: page.limit, startingAfter: page.startingAfter?.toString(), endingBefore: page.endingBefore?.toString() })
   if (rows.length === 0) return { entries: [], hasMore }
   const postings = await sql<{ transaction_id: string; source: string; target: string; asset: string; amount: string }>`
     SELECT p.transaction_id, s.address AS source, t.address AS target, p.asset, p.amount

@@ -15,6 +15,7 @@ import { ACCOUNT, fiatAsset, tokenAsset, type Posting } from '../ledger/ledger.t
 import { findPayoutForOffRamp, insertPayout } from '../payouts/payout.repo.ts'
 import { findQuote, isQuoteUsed, type RampQuote } from '../quotes/quote.repo.ts'
 import { assertKycFor, assertRailRange, assertWithinLimits, getQuote, priceFlow } from '../quotes/quote.service.ts'
+import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
 import { rampError } from '../ramps.errors.ts'
 import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
@@ -233,7 +234,7 @@ export async function getOffRampView(rt: RampRuntime, scope: Scope, id: string):
 export async function listOffRampViews(
   rt: RampRuntime,
   filter: Scope & { customerId?: string | undefined; statuses?: string[] | undefined },
-  page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined },
+  page: IdPage,
 ) {
   const { items, hasMore } = await listOffRamps(rt.deps.db, filter, page)
   const views = []

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import { pageById, type IdPage } from '../ramp-page.repo.ts'
 import type { OnRampStatusColumn, RampOnRampTable } from '../ramps.table.ts'
 
 export interface OnRamp {
@@ -142,16 +143,11 @@ export async function updateOnRamp(db: Executor, id: string, patch: OnRampPatch,
 export async function listOnRamps(
   db: Executor,
   filter: { merchantId: bigint; environment: 'devnet' | 'mainnet'; customerId?: string | undefined; statuses?: string[] | undefined },
-  page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined },
+  page: IdPage,
 ): Promise<{ items: OnRamp[]; hasMore: boolean }> {
   let query = db.selectFrom('ramp_on_ramp').selectAll().where('merchant_id', '=', filter.merchantId.toString()).where('environment', '=', filter.environment)
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId)
   if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses as OnRampStatusColumn[])
-  if (page.endingBefore) {
-    const rows = await query.where('id', '>', page.endingBefore).orderBy('id', 'asc').limit(page.limit + 1).execute()
-    return { items: rows.slice(0, page.limit).reverse().map(toOnRamp), hasMore: rows.length > page.limit }
-  }
-  if (page.startingAfter) query = query.where('id', '<', page.startingAfter)
-  const rows = await query.orderBy('id', 'desc').limit(page.limit + 1).execute()
-  return { items: rows.slice(0, page.limit).map(toOnRamp), hasMore: rows.length > page.limit }
+  const { rows, hasMore } = await pageById(query, page)
+  return { items: rows.map(toOnRamp), hasMore }
 }

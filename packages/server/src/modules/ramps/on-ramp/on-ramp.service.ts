@@ -16,6 +16,7 @@ import { serializeOnRamp, type OnRampView } from '../off-ramp/off-ramp.serialize
 import { assertAddressForNetwork, mapQuoteReuse, postLedger, takeQuote } from '../off-ramp/off-ramp.service.ts'
 import { findQuote, type RampQuote } from '../quotes/quote.repo.ts'
 import { assertKycFor, assertRailRange, assertWithinLimits, priceFlow } from '../quotes/quote.service.ts'
+import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
 import { rampError } from '../ramps.errors.ts'
 import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
@@ -171,7 +172,7 @@ export async function getOnRampView(rt: RampRuntime, scope: Scope, id: string): 
 export async function listOnRampViews(
   rt: RampRuntime,
   filter: Scope & { customerId?: string | undefined; statuses?: string[] | undefined },
-  page: { limit: number; startingAfter?: string | undefined; endingBefore?: string | undefined },
+  page: IdPage,
 ) {
   const { items, hasMore } = await listOnRamps(rt.deps.db, filter, page)
   const views = []
