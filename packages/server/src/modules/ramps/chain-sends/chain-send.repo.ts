@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import { claimDueRows } from '../ramp-lease.repo.ts'
 import type { RampChainSendTable } from '../ramps.table.ts'
 
 export interface ChainSend {
@@ -73,26 +74,7 @@ export async function listSendsForOwner(db: Executor, ownerId: string): Promise<
 }
 
 export async function claimDueSends(db: Executor, now: Date, limit: number, leaseMs: number): Promise<ChainSend[]> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('ramp_chain_send')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute()
-    if (rows.length === 0) return []
-    const updated = await trx
-      .updateTable('ramp_chain_send')
-      .set((eb) => ({ next_attempt_at: new Date(now.getTime() + leaseMs), attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', rows.map((r) => r.id))
-      .returningAll()
-      .execute()
-    return updated.map(toSend)
-  })
+  return (await claimDueRows(db, 'ramp_chain_send', ['pending'], now, limit, leaseMs)).map(toSend)
 }
 
 export async function lockSend(db: Executor, id: string): Promise<ChainSend | undefined> {

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import { claimDueRows } from '../ramp-lease.repo.ts'
 import type { PayoutStatusColumn, RampPayoutTable } from '../ramps.table.ts'
 
 export interface Payout {
@@ -79,31 +80,9 @@ export async function lockPayout(db: Executor, id: string): Promise<Payout | und
   return row ? toPayout(row) : undefined
 }
 
-/**
- * Claims due payouts in `statuses` for a lease: `next_attempt_at` moves past the lease so a
- * crashed worker's claim comes back by itself, and `attempts` counts each try.
- */
+/** Claims due payouts in `statuses` for a lease (see claimDueRows). */
 export async function claimDuePayouts(db: Executor, statuses: PayoutStatusColumn[], now: Date, limit: number, leaseMs: number): Promise<Payout[]> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('ramp_payout')
-      .selectAll()
-      .where('status', 'in', statuses)
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute()
-    if (rows.length === 0) return []
-    const updated = await trx
-      .updateTable('ramp_payout')
-      .set((eb) => ({ next_attempt_at: new Date(now.getTime() + leaseMs), attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', rows.map((r) => r.id))
-      .returningAll()
-      .execute()
-    return updated.map(toPayout)
-  })
+  return (await claimDueRows(db, 'ramp_payout', statuses, now, limit, leaseMs)).map(toPayout)
 }
 
 export async function updatePayout(
