@@ -13,7 +13,8 @@ import { onboardMerchant, type OnboardedMerchant } from '../../src/modules/merch
 
 /** Which database the suite runs on: the runner sets PEPAY_TEST_DB=pglite|postgres. */
 export const TEST_DB = process.env['PEPAY_TEST_DB'] === 'postgres' ? 'postgres' : 'pglite'
-const ADMIN_URL = process.env['PEPAY_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+// the Postgres pass creates one database per test file on this server
+const ADMIN_URL = process.env['PEPAY_TEST_POSTGRES_URL'] ?? process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 export interface TestDatabase {
   url: string | undefined

@@ -1,4 +1,4 @@
-import { uuidv7 } from '@pepay/core'
+import { millisToJson, uuidv7 } from '@pepay/core'
 import type { CreateRampQuoteBody } from '@pepay/contracts'
 import type { Executor } from '../../../db/database.ts'
 import type { RequestContext } from '../../../deps.ts'
@@ -49,8 +49,8 @@ export async function assertWithinLimits(db: Executor, customer: RampCustomer, u
     throw rampError('LIMIT_EXCEEDED', `the ${check.window} limit of level ${customer.kycLevel} (${formatFixed(check.limitUsdMillis, 3)} USD) would be exceeded`, {
       window: check.window,
       limit_usd_millis: Number(check.limitUsdMillis),
-      used_usd_millis: Number(check.usedUsdMillis),
-      requested_usd_millis: Number(usdMillis),
+      used_usd_millis: millisToJson(check.usedUsdMillis),
+      requested_usd_millis: millisToJson(usdMillis),
     })
   }
 }
