@@ -1,9 +1,10 @@
 import { ACCOUNT, tokenAsset } from '../ledger/ledger.ts'
 import { lockOffRamp } from '../off-ramp/off-ramp.repo.ts'
-import { emitOffRampUpdated, loadOffRampView, postLedger } from '../off-ramp/off-ramp.service.ts'
+import { emitOffRampUpdated, loadOffRampView } from '../off-ramp/off-ramp.service.ts'
 import { lockOnRamp } from '../on-ramp/on-ramp.repo.ts'
 import { emitOnRampUpdated, loadOnRampView, transitionOnRamp } from '../on-ramp/on-ramp.service.ts'
 import { findQuote } from '../quotes/quote.repo.ts'
+import { postLedger } from '../ramp-flow.service.ts'
 import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import { claimDueSends, deferSend, lockSend, markSendSent, type ChainSend } from './chain-send.repo.ts'
 

@@ -6,55 +6,31 @@ import { NotFoundError } from '../../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../../http/idempotency.ts'
 import { appendEvent } from '../../events/event.repo.ts'
 import { getBankAccount } from '../bank-accounts/bank-account.service.ts'
-import { insertChainSend, listSendsForOwner } from '../chain-sends/chain-send.repo.ts'
-import { COUNTRIES, RAILS, type RailId } from '../countries/country.ts'
-import { lockCustomer } from '../customers/customer.repo.ts'
+import { insertChainSend, listSendsForOwner, type ChainSend } from '../chain-sends/chain-send.repo.ts'
+import { RAILS, type RailId } from '../countries/country.ts'
 import type { Scope } from '../customers/customer.service.ts'
-import { postLedgerTransaction } from '../ledger/ledger.repo.ts'
 import { ACCOUNT, fiatAsset, tokenAsset, type Posting } from '../ledger/ledger.ts'
 import { findPayoutForOffRamp, insertPayout } from '../payouts/payout.repo.ts'
-import { findQuote, isQuoteUsed, type RampQuote } from '../quotes/quote.repo.ts'
-import { assertKycFor, assertRailRange, assertWithinLimits, getQuote, priceFlow } from '../quotes/quote.service.ts'
+import { findQuote, type RampQuote } from '../quotes/quote.repo.ts'
+import { assertWalletAllowed, createFromQuote, postLedger, requote, takeQuote } from '../ramp-flow.service.ts'
 import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
 import { rampError } from '../ramps.errors.ts'
-import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
+import type { RampRuntime } from '../ramp-runtime.ts'
 import { insertDeposit, insertOffRamp, listOffRamps, lockOffRamp, markDepositOrphaned, updateOffRamp, findOffRamp, type OffRamp, type OffRampPatch } from './off-ramp.repo.ts'
 import { serializeOffRamp, type OffRampView } from './off-ramp.serialize.ts'
 import { decideDeposit, nextOffRampStatus, type OffRampInput } from './off-ramp.state.ts'
 
-const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
-const SOLANA_ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/
-
-export function assertAddressForNetwork(field: string, network: string, address: string): void {
-  const ok = network === 'solana' ? SOLANA_ADDRESS.test(address) : EVM_ADDRESS.test(address)
-  if (!ok) {
-    throw new AppError('VALIDATION_ERROR', `${field}: not a valid ${network} address`, [{ field, message: `not a valid ${network} address`, code: 'INVALID_ADDRESS' }])
-  }
-}
-
-/** A quote can start one flow of its direction, before it expires, for its own customer. */
-export async function takeQuote(rt: RampRuntime, scope: Scope, quoteId: string, direction: 'off_ramp' | 'on_ramp', now: Date): Promise<RampQuote> {
-  const quote = await getQuote(rt, scope, quoteId)
-  if (quote.direction !== direction) {
-    throw rampError('QUOTE_MISMATCH', `quote is for an ${quote.direction.replace('_', '-')}`, [{ field: 'quote_id', message: `not an ${direction} quote`, code: 'QUOTE_MISMATCH' }])
-  }
-  if (quote.expiresAt <= now) throw rampError('QUOTE_EXPIRED', 'quote has expired; request a new one', { expired_at: Math.floor(quote.expiresAt.getTime() / 1000) })
-  if (await isQuoteUsed(rt.deps.db, quote.id)) throw rampError('QUOTE_ALREADY_USED', 'quote was already used')
-  return quote
-}
-
-export function mapQuoteReuse(error: unknown): unknown {
-  const pg = error as { code?: string; constraint?: string; message?: string }
-  if (pg.code === '23505' && (pg.constraint?.includes('quote_id') || pg.message?.includes('quote_id'))) return rampError('QUOTE_ALREADY_USED', 'quote was already used')
-  return error
+/** The on-chain refunds owed or sent for an off-ramp, oldest first. */
+async function listRefunds(db: Executor, offRampId: string): Promise<ChainSend[]> {
+  return (await listSendsForOwner(db, offRampId)).filter((s) => s.purpose === 'off_ramp_refund')
 }
 
 export async function loadOffRampView(db: Executor, offRamp: OffRamp): Promise<OffRampView> {
   const quote = await findQuote(db, offRamp, offRamp.quoteId)
   if (!quote) throw new Error(`off-ramp ${offRamp.id} lost its quote`)
   const payout = await findPayoutForOffRamp(db, offRamp.id)
-  const refunds = (await listSendsForOwner(db, offRamp.id)).filter((s) => s.purpose === 'off_ramp_refund')
+  const refunds = await listRefunds(db, offRamp.id)
   return { offRamp, quote, payout, refunds }
 }
 
@@ -111,10 +87,6 @@ export function reversalPostings(o: OffRamp, quote: RampQuote, wasPaid: boolean)
   return postings
 }
 
-export async function postLedger(trx: Executor, o: { merchantId: bigint; environment: 'devnet' | 'mainnet' }, kindCode: string, reference: string, postings: Posting[], now: Date, occurredAt = now): Promise<void> {
-  await postLedgerTransaction(trx, { merchantId: o.merchantId, environment: o.environment, kindCode, reference, postings, occurredAt, recordedAt: now })
-}
-
 /** Owes the customer `amountUnits` back on-chain; the send runs later, outside any transaction. */
 export async function scheduleRefund(trx: Executor, o: OffRamp, amountUnits: bigint, reason: string, now: Date): Promise<void> {
   if (amountUnits <= 0n) return
@@ -135,7 +107,7 @@ export async function scheduleRefund(trx: Executor, o: OffRamp, amountUnits: big
 
 /** Units received but neither converted nor already owed back: what a failure must refund. */
 export async function refundableUnits(trx: Executor, o: OffRamp): Promise<bigint> {
-  const refunds = (await listSendsForOwner(trx, o.id)).filter((s) => s.purpose === 'off_ramp_refund')
+  const refunds = await listRefunds(trx, o.id)
   return o.receivedUnits - refunds.reduce((sum, s) => sum + s.amountUnits, 0n)
 }
 
@@ -159,70 +131,55 @@ export async function createOffRamp(
       { field: 'bank_account_id', message: 'customer, rail or country differs from the quote', code: 'QUOTE_MISMATCH' },
     ])
   }
-  assertAddressForNetwork('refund_address', quote.network, body.refund_address)
-  const screening = await withTimeout('sanctions screening', rt.settings.providerTimeoutMs, () => rt.screening.screenAddress({ network: quote.network, address: body.refund_address }))
-  if (screening.status === 'hit') throw rampError('SANCTIONS_HIT', `refund address is blocked: ${screening.reason ?? 'sanctions screening hit'}`, { screening })
+  await assertWalletAllowed(rt, 'refund_address', 'refund address', quote.network, body.refund_address)
   const chain = rt.deps.chain
   if (!chain) throw new AppError('SERVICE_UNAVAILABLE', 'the chain layer is not running: no deposit address can be allocated; retry later')
-  const country = COUNTRIES.get(quote.country)
-  const rail = RAILS[quote.rail as RailId]
-  if (!country) throw rampError('UNSUPPORTED_COUNTRY', `country ${quote.country} is no longer served`)
-  try {
-    const result = await rt.deps.db.transaction().execute(async (trx) => {
-      const customer = await lockCustomer(trx, quote.customerId)
-      if (!customer) throw new NotFoundError('ramp customer')
-      assertKycFor(customer, country, rail, now)
-      await assertWithinLimits(trx, customer, quote.usdMillis, now)
-      const id = uuidv7(now.getTime())
-      const address = await chain.allocateDepositAddress(trx, {
-        ownerType: 'off_ramp',
-        ownerId: id,
-        merchantId: scope.merchantId,
-        environment: scope.environment,
-        network: quote.network,
-        tokenId: quote.tokenId,
-      })
-      const offRamp = await insertOffRamp(trx, {
-        id,
-        merchantId: scope.merchantId,
-        environment: scope.environment,
-        customerId: quote.customerId,
-        quoteId: quote.id,
-        bankAccountId: bank.id,
-        status: 'awaiting_deposit',
-        network: quote.network,
-        tokenId: quote.tokenId,
-        depositAddress: address.address,
-        depositAddressId: address.id,
-        refundAddress: body.refund_address,
-        expectedUnits: quote.tokenUnits,
-        receivedUnits: 0n,
-        payoutUnits: 0n,
-        grossFiatMinor: quote.grossFiatMinor,
-        feeFiatMinor: quote.feeFiatMinor,
-        netFiatMinor: quote.netFiatMinor,
-        usdMillis: quote.usdMillis,
-        rateAnswer: quote.rateAnswer,
-        rateDecimals: quote.rateDecimals,
-        isRequoted: false,
-        failureCode: null,
-        failureMessage: null,
-        rateLockedUntil: new Date(now.getTime() + rt.settings.offRampRateLockSeconds * 1000),
-        metadata: body.metadata ?? {},
-        createdAt: now,
-        updatedAt: now,
-        completedAt: null,
-      })
-      const wire = serializeOffRamp({ offRamp, quote, payout: undefined, refunds: [] })
-      await appendEvent(trx, rampEvent({ type: 'ramp.off_ramp.created', merchantId: scope.merchantId, environment: scope.environment, customerId: offRamp.customerId, object: wire, ctx }), now)
-      await completeIdempotencyKey(trx, claim, 201, wire)
-      return wire
+  return createFromQuote(rt, quote, now, async (trx) => {
+    const id = uuidv7(now.getTime())
+    const address = await chain.allocateDepositAddress(trx, {
+      ownerType: 'off_ramp',
+      ownerId: id,
+      merchantId: scope.merchantId,
+      environment: scope.environment,
+      network: quote.network,
+      tokenId: quote.tokenId,
     })
-    notifyCommitted(rt.deps)
-    return result
-  } catch (error) {
-    throw mapQuoteReuse(error)
-  }
+    const offRamp = await insertOffRamp(trx, {
+      id,
+      merchantId: scope.merchantId,
+      environment: scope.environment,
+      customerId: quote.customerId,
+      quoteId: quote.id,
+      bankAccountId: bank.id,
+      status: 'awaiting_deposit',
+      network: quote.network,
+      tokenId: quote.tokenId,
+      depositAddress: address.address,
+      depositAddressId: address.id,
+      refundAddress: body.refund_address,
+      expectedUnits: quote.tokenUnits,
+      receivedUnits: 0n,
+      payoutUnits: 0n,
+      grossFiatMinor: quote.grossFiatMinor,
+      feeFiatMinor: quote.feeFiatMinor,
+      netFiatMinor: quote.netFiatMinor,
+      usdMillis: quote.usdMillis,
+      rateAnswer: quote.rateAnswer,
+      rateDecimals: quote.rateDecimals,
+      isRequoted: false,
+      failureCode: null,
+      failureMessage: null,
+      rateLockedUntil: new Date(now.getTime() + rt.settings.offRampRateLockSeconds * 1000),
+      metadata: body.metadata ?? {},
+      createdAt: now,
+      updatedAt: now,
+      completedAt: null,
+    })
+    const wire = serializeOffRamp({ offRamp, quote, payout: undefined, refunds: [] })
+    await appendEvent(trx, rampEvent({ type: 'ramp.off_ramp.created', merchantId: scope.merchantId, environment: scope.environment, customerId: offRamp.customerId, object: wire, ctx }), now)
+    await completeIdempotencyKey(trx, claim, 201, wire)
+    return wire
+  })
 }
 
 export async function getOffRampView(rt: RampRuntime, scope: Scope, id: string): Promise<OffRampView> {
@@ -295,16 +252,8 @@ export async function handleOffRampDeposit(rt: RampRuntime, trx: Executor, depos
   if (decision.kind === 'match_refund_excess') {
     await scheduleRefund(trx, current, decision.excessUnits, 'over_deposit', now)
   } else if (decision.kind === 'requote') {
-    const rail = RAILS[quote.rail as RailId]
-    const customer = await lockCustomer(trx, before.customerId)
     try {
-      const priced = await priceFlow(rt, { direction: 'off_ramp', fixedBy: 'source', amount: deposit.amountUnits, tokenDecimals: quote.tokenDecimals, rail })
-      assertRailRange('off_ramp', priced.amounts, rail, priced.exponent)
-      const country = COUNTRIES.get(quote.country)
-      if (!customer || !country) throw rampError('KYC_REQUIRED', 'customer or country no longer available')
-      assertKycFor(customer, country, rail, now)
-      // this off-ramp's own original amount is already in the usage; only the difference is new
-      if (priced.amounts.usdMillis > before.usdMillis) await assertWithinLimits(trx, customer, priced.amounts.usdMillis - before.usdMillis, now)
+      const priced = await requote(rt, trx, { direction: 'off_ramp', customerId: before.customerId, usdMillis: before.usdMillis }, quote, deposit.amountUnits, now)
       payoutUnits = deposit.amountUnits
       current = await updateOffRamp(trx, before.id, {
         gross_fiat_minor: priced.amounts.grossFiatMinor,

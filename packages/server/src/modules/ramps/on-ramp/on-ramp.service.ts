@@ -8,18 +8,16 @@ import { NotFoundError } from '../../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../../http/idempotency.ts'
 import { appendEvent } from '../../events/event.repo.ts'
 import { insertChainSend } from '../chain-sends/chain-send.repo.ts'
-import { COUNTRIES, RAILS, type RailId } from '../countries/country.ts'
-import { lockCustomer } from '../customers/customer.repo.ts'
+import type { RailId } from '../countries/country.ts'
 import type { Scope } from '../customers/customer.service.ts'
 import { ACCOUNT, fiatAsset, tokenAsset, type Posting } from '../ledger/ledger.ts'
 import { serializeOnRamp, type OnRampView } from '../off-ramp/off-ramp.serialize.ts'
-import { assertAddressForNetwork, mapQuoteReuse, postLedger, takeQuote } from '../off-ramp/off-ramp.service.ts'
 import { findQuote, type RampQuote } from '../quotes/quote.repo.ts'
-import { assertKycFor, assertRailRange, assertWithinLimits, priceFlow } from '../quotes/quote.service.ts'
+import { assertWalletAllowed, createFromQuote, postLedger, requote, takeQuote } from '../ramp-flow.service.ts'
 import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
 import { rampError } from '../ramps.errors.ts'
-import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
+import { notifyCommitted, type RampRuntime } from '../ramp-runtime.ts'
 import { findOnRamp, insertOnRamp, listOnRamps, lockOnRamp, updateOnRamp, type OnRamp, type OnRampPatch } from './on-ramp.repo.ts'
 import { nextOnRampStatus, type OnRampInput } from './on-ramp.state.ts'
 
@@ -113,54 +111,39 @@ export async function createOnRamp(
 ) {
   const now = rt.deps.clock.now()
   const quote = await takeQuote(rt, scope, body.quote_id, 'on_ramp', now)
-  assertAddressForNetwork('destination_address', quote.network, body.destination_address)
-  const screening = await withTimeout('sanctions screening', rt.settings.providerTimeoutMs, () => rt.screening.screenAddress({ network: quote.network, address: body.destination_address }))
-  if (screening.status === 'hit') throw rampError('SANCTIONS_HIT', `destination wallet is blocked: ${screening.reason ?? 'sanctions screening hit'}`, { screening })
-  const country = COUNTRIES.get(quote.country)
-  const rail = RAILS[quote.rail as RailId]
-  if (!country) throw rampError('UNSUPPORTED_COUNTRY', `country ${quote.country} is no longer served`)
-  try {
-    const result = await rt.deps.db.transaction().execute(async (trx) => {
-      const customer = await lockCustomer(trx, quote.customerId)
-      if (!customer) throw new NotFoundError('ramp customer')
-      assertKycFor(customer, country, rail, now)
-      await assertWithinLimits(trx, customer, quote.usdMillis, now)
-      const id = uuidv7(now.getTime())
-      const onRamp = await insertOnRamp(trx, {
-        id,
-        merchantId: scope.merchantId,
-        environment: scope.environment,
-        customerId: quote.customerId,
-        quoteId: quote.id,
-        status: 'awaiting_funds',
-        network: quote.network,
-        tokenId: quote.tokenId,
-        destinationAddress: body.destination_address,
-        rail: rail.id,
-        currency: rail.currency,
-        reference: newReference(),
-        instructions: depositInstructions(rail.id, id),
-        expectedFiatMinor: quote.grossFiatMinor,
-        feeFiatMinor: quote.feeFiatMinor,
-        tokenUnits: quote.tokenUnits,
-        usdMillis: quote.usdMillis,
-        rateAnswer: quote.rateAnswer,
-        rateDecimals: quote.rateDecimals,
-        rateLockedUntil: new Date(now.getTime() + rt.settings.onRampRateLockSeconds * 1000),
-        metadata: body.metadata ?? {},
-        createdAt: now,
-        updatedAt: now,
-      })
-      const wire = serializeOnRamp({ onRamp, quote })
-      await appendEvent(trx, rampEvent({ type: 'ramp.on_ramp.created', merchantId: scope.merchantId, environment: scope.environment, customerId: onRamp.customerId, object: wire, ctx }), now)
-      await completeIdempotencyKey(trx, claim, 201, wire)
-      return wire
+  await assertWalletAllowed(rt, 'destination_address', 'destination wallet', quote.network, body.destination_address)
+  return createFromQuote(rt, quote, now, async (trx, rail) => {
+    const id = uuidv7(now.getTime())
+    const onRamp = await insertOnRamp(trx, {
+      id,
+      merchantId: scope.merchantId,
+      environment: scope.environment,
+      customerId: quote.customerId,
+      quoteId: quote.id,
+      status: 'awaiting_funds',
+      network: quote.network,
+      tokenId: quote.tokenId,
+      destinationAddress: body.destination_address,
+      rail: rail.id,
+      currency: rail.currency,
+      reference: newReference(),
+      instructions: depositInstructions(rail.id, id),
+      expectedFiatMinor: quote.grossFiatMinor,
+      feeFiatMinor: quote.feeFiatMinor,
+      tokenUnits: quote.tokenUnits,
+      usdMillis: quote.usdMillis,
+      rateAnswer: quote.rateAnswer,
+      rateDecimals: quote.rateDecimals,
+      rateLockedUntil: new Date(now.getTime() + rt.settings.onRampRateLockSeconds * 1000),
+      metadata: body.metadata ?? {},
+      createdAt: now,
+      updatedAt: now,
     })
-    notifyCommitted(rt.deps)
-    return result
-  } catch (error) {
-    throw mapQuoteReuse(error)
-  }
+    const wire = serializeOnRamp({ onRamp, quote })
+    await appendEvent(trx, rampEvent({ type: 'ramp.on_ramp.created', merchantId: scope.merchantId, environment: scope.environment, customerId: onRamp.customerId, object: wire, ctx }), now)
+    await completeIdempotencyKey(trx, claim, 201, wire)
+    return wire
+  })
 }
 
 export async function getOnRampView(rt: RampRuntime, scope: Scope, id: string): Promise<OnRampView> {
@@ -209,15 +192,8 @@ export async function receiveOnRampFunds(rt: RampRuntime, scope: Scope, id: stri
     await postLedger(trx, before, 'on_ramp.funds', `on_ramp:${id}:funds`, [{ source: ACCOUNT.world, target: ACCOUNT.onRampFunds(id), asset: fiat, amount: received }], now)
     let current = await updateOnRamp(trx, id, { received_fiat_minor: received }, now)
     if (received !== before.expectedFiatMinor || now > before.rateLockedUntil) {
-      const rail = RAILS[before.rail as RailId]
       try {
-        const priced = await priceFlow(rt, { direction: 'on_ramp', fixedBy: 'source', amount: received, tokenDecimals: quote.tokenDecimals, rail })
-        assertRailRange('on_ramp', priced.amounts, rail, priced.exponent)
-        const customer = await lockCustomer(trx, before.customerId)
-        const country = COUNTRIES.get(quote.country)
-        if (!customer || !country) throw rampError('KYC_REQUIRED', 'customer or country no longer available')
-        assertKycFor(customer, country, rail, now)
-        if (priced.amounts.usdMillis > before.usdMillis) await assertWithinLimits(trx, customer, priced.amounts.usdMillis - before.usdMillis, now)
+        const priced = await requote(rt, trx, { direction: 'on_ramp', customerId: before.customerId, usdMillis: before.usdMillis }, quote, received, now)
         current = await updateOnRamp(trx, id, {
           fee_fiat_minor: priced.amounts.feeFiatMinor,
           token_units: priced.amounts.tokenUnits,

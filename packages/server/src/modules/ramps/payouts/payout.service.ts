@@ -9,13 +9,13 @@ import { findOffRampById, freezeDeposits, listDeposits, lockOffRamp, type OffRam
 import {
   emitOffRampUpdated,
   loadOffRampView,
-  postLedger,
   refundableUnits,
   reversalPostings,
   scheduleRefund,
   transitionOffRamp,
 } from '../off-ramp/off-ramp.service.ts'
 import type { OffRampInput } from '../off-ramp/off-ramp.state.ts'
+import { postLedger } from '../ramp-flow.service.ts'
 import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import { claimDuePayouts, lockPayout, updatePayout, type Payout } from './payout.repo.ts'
 import { nextPayoutStatus } from './payout.state.ts'
