@@ -191,6 +191,29 @@ describe('commerce flow through real HTTP (search → cart → checkout → simu
       ],
     )
     assert.ok(types.includes('invoice.updated:paid'), types.join(','))
+    // each update names the status and substatus it replaced, and nothing that stayed
+    const orderEvents = (
+      events.body.data.data as {
+        type: string
+        data: {
+          object: { status: string; substatus: string | null }
+          previous_attributes?: Record<string, unknown>
+        }
+      }[]
+    )
+      .filter((x) => x.type.startsWith('commerce.order.'))
+      .reverse()
+    for (const [i, event] of orderEvents.entries()) {
+      const prior = orderEvents[i - 1]
+      if (!prior) continue
+      const expected: Record<string, unknown> = {}
+      if (prior.data.object.status !== event.data.object.status)
+        expected['status'] = prior.data.object.status
+      if (prior.data.object.substatus !== event.data.object.substatus)
+        expected['substatus'] = prior.data.object.substatus
+      assert.deepEqual(event.data.previous_attributes, expected, `${event.type} #${i}`)
+    }
+    assert.equal(orderEvents[1]?.data.previous_attributes?.['status'], 'pending_payment')
     const created = (
       events.body.data.data as { type: string; data: { object: Record<string, unknown> } }[]
     ).find((x) => x.type === 'commerce.order.created')

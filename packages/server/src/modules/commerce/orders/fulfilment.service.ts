@@ -1,6 +1,5 @@
 import { AppError } from '@pepay/core'
 import { stablecoinPrice, usdMillisToTokenUnits } from '../../quotes/quote.ts'
-import { appendEvent } from '../../events/event.repo.ts'
 import { notifyCommitted } from '../../invoices/invoice.service.ts'
 import type { ProviderOrderStatus } from '../../../providers/retail/retail-provider.ts'
 import type { Commerce } from '../shared/context.ts'
@@ -17,8 +16,7 @@ import {
   updateRefund,
   type Refund,
 } from './order.repo.ts'
-import { orderEvent } from './order.events.ts'
-import { applyOrderEvent, openRefund } from './order.service.ts'
+import { applyOrderEvent, emitOrderUpdated, openRefund, placementRequest } from './order.service.ts'
 import { transition } from './order.state.ts'
 
 /** A call to the chain or the retailer never waits longer than this. */
@@ -157,19 +155,8 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
       )
       if (failed) {
         const order = await lockOrder(trx, refund.orderId)
-        if (order) {
-          const view = await loadOrderView(trx, order)
-          await appendEvent(
-            trx,
-            orderEvent(
-              view,
-              'commerce.order.updated',
-              { status: order.status, substatus: order.substatus },
-              undefined,
-            ),
-            now,
-          )
-        }
+        if (order)
+          await emitOrderUpdated(trx, await loadOrderView(trx, order), order, undefined, now)
       }
     })
     if (failed) notifyCommitted(deps)
@@ -259,26 +246,7 @@ export async function processPlacements(commerce: Commerce): Promise<number> {
     let answer: ProviderOrderStatus
     try {
       answer = await withTimeout(
-        commerce.provider.placeOrder({
-          orderId: order.id,
-          retailer: order.retailer,
-          items: order.lineItems.map((l) => ({
-            productId: l.productId,
-            offerId: l.offerId,
-            quantity: l.quantity,
-            priceUsdMillis: BigInt(l.priceUsdMillis),
-          })),
-          shippingAddress: order.shippingAddress ?? {
-            firstName: '',
-            lastName: '',
-            addressLine1: '',
-            addressLine2: '',
-            city: '',
-            state: '',
-            zipCode: '',
-            country: 'US',
-          },
-        }),
+        commerce.provider.placeOrder(placementRequest(order)),
         EXTERNAL_CALL_TIMEOUT_MS,
         'retailer order placement',
       )

@@ -3,6 +3,7 @@ import { AppError } from '@pepay/core'
 import type { SimulateTransition } from '@pepay/contracts'
 import type { Executor } from '../../../db/database.ts'
 import type { InvoiceStatusChange, RequestContext } from '../../../deps.ts'
+import type { PlaceOrderRequest } from '../../../providers/retail/retail-provider.ts'
 import { fieldError, NotFoundError } from '../../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../../http/idempotency.ts'
 import { appendEvent } from '../../events/event.repo.ts'
@@ -33,6 +34,42 @@ import { owesRefund, transition, type OrderEvent } from './order.state.ts'
 /** Refunds and settlement move on BSC (pepay-api.md §8: refundDestinationWalletAddressBsc). */
 export const REFUND_NETWORK = 'bsc'
 
+/** Appends `commerce.order.updated` for `view`, naming what changed since `previous`, in the caller's transaction. */
+export async function emitOrderUpdated(
+  trx: Executor,
+  view: OrderView,
+  previous: Order,
+  ctx: RequestContext | undefined,
+  now: Date,
+): Promise<void> {
+  const changed = { status: previous.status, substatus: previous.substatus }
+  await appendEvent(trx, orderEvent(view, 'commerce.order.updated', changed, ctx), now)
+}
+
+/** What the retailer is asked to ship for an order (our order id is its idempotency key). */
+export function placementRequest(order: Order): PlaceOrderRequest {
+  return {
+    orderId: order.id,
+    retailer: order.retailer,
+    items: order.lineItems.map((l) => ({
+      productId: l.productId,
+      offerId: l.offerId,
+      quantity: l.quantity,
+      priceUsdMillis: BigInt(l.priceUsdMillis),
+    })),
+    shippingAddress: order.shippingAddress ?? {
+      firstName: '',
+      lastName: '',
+      addressLine1: '',
+      addressLine2: '',
+      city: '',
+      state: '',
+      zipCode: '',
+      country: 'US',
+    },
+  }
+}
+
 /**
  * Applies one state-machine event inside the caller's transaction: the order row, its timeline
  * entry and `commerce.order.updated` commit together. Throws the machine's refusal as a 400.
@@ -56,16 +93,7 @@ export async function applyOrderEvent(
   )
   await appendTimeline(trx, order.id, next.status, next.message, now)
   const view = await loadOrderView(trx, updated)
-  await appendEvent(
-    trx,
-    orderEvent(
-      view,
-      'commerce.order.updated',
-      { status: order.status, substatus: order.substatus },
-      ctx,
-    ),
-    now,
-  )
+  await emitOrderUpdated(trx, view, order, ctx, now)
   return view
 }
 
@@ -92,16 +120,7 @@ export async function openRefund(
       now,
     )
     const next = await loadOrderView(trx, updated)
-    await appendEvent(
-      trx,
-      orderEvent(
-        next,
-        'commerce.order.updated',
-        { status: order.status, substatus: order.substatus },
-        ctx,
-      ),
-      now,
-    )
+    await emitOrderUpdated(trx, next, order, ctx, now)
     return next
   }
   await insertRefund(trx, {
@@ -132,16 +151,7 @@ export async function openRefund(
     now,
   )
   const next = await loadOrderView(trx, order)
-  await appendEvent(
-    trx,
-    orderEvent(
-      next,
-      'commerce.order.updated',
-      { status: order.status, substatus: order.substatus },
-      ctx,
-    ),
-    now,
-  )
+  await emitOrderUpdated(trx, next, order, ctx, now)
   return next
 }
 
@@ -385,26 +395,7 @@ export async function simulateTransition(
   }
   const providerRef =
     body.transitionTo === 'placed'
-      ? await commerce.provider.placeOrder({
-          orderId: current.id,
-          retailer: current.retailer,
-          items: current.lineItems.map((l) => ({
-            productId: l.productId,
-            offerId: l.offerId,
-            quantity: l.quantity,
-            priceUsdMillis: BigInt(l.priceUsdMillis),
-          })),
-          shippingAddress: current.shippingAddress ?? {
-            firstName: '',
-            lastName: '',
-            addressLine1: '',
-            addressLine2: '',
-            city: '',
-            state: '',
-            zipCode: '',
-            country: 'US',
-          },
-        })
+      ? await commerce.provider.placeOrder(placementRequest(current))
       : undefined
 
   const view = await deps.db.transaction().execute(async (trx) => {
