@@ -1,5 +1,6 @@
 import { AppError, uuidv7 } from '@pepay/core'
 import type { Retailer } from '@pepay/contracts'
+import type { Executor } from '../../../db/database.ts'
 import { fieldError, NotFoundError } from '../../../http/errors.ts'
 import { normalizeZip, stateForZip } from '../checkout/us-address.ts'
 import { priceLines, type Pricing } from '../checkout/pricing.ts'
@@ -17,6 +18,7 @@ import {
   updateCartItem,
   type Cart,
   type CartItem,
+  type CartOwner,
 } from './cart.repo.ts'
 
 export const MAX_ITEM_QUANTITY = 99
@@ -52,7 +54,7 @@ export async function getCart(
 
 async function addToCart(
   commerce: Commerce,
-  trx: Parameters<typeof insertCartItem>[0],
+  trx: Executor,
   cart: Cart,
   item: NewItemInput,
   fieldPrefix: string,
@@ -112,6 +114,12 @@ async function addToCart(
   return { itemId, quantity: item.quantity, updated: false }
 }
 
+/** The identity's cart, created on first use, locked in the caller's transaction. */
+function openCart(commerce: Commerce, trx: Executor, owner: CartOwner): Promise<Cart> {
+  const now = commerce.deps.clock.now()
+  return ensureCart(trx, owner, uuidv7(now.getTime()), now)
+}
+
 export async function createCart(
   commerce: Commerce,
   tenant: Tenant,
@@ -120,12 +128,7 @@ export async function createCart(
   const identity = parseIdentity(input)
   const owner = { ...tenant, identity }
   return commerce.deps.db.transaction().execute(async (trx) => {
-    const cart = await ensureCart(
-      trx,
-      owner,
-      uuidv7(commerce.deps.clock.now().getTime()),
-      commerce.deps.clock.now(),
-    )
+    const cart = await openCart(commerce, trx, owner)
     if (input.item) await addToCart(commerce, trx, cart, input.item, 'item.')
     const fresh = await findCart(trx, owner)
     if (!fresh) throw new Error('cart vanished')
@@ -141,12 +144,7 @@ export async function addCartItem(
   const identity = parseIdentity(input)
   const owner = { ...tenant, identity }
   return commerce.deps.db.transaction().execute(async (trx) => {
-    const cart = await ensureCart(
-      trx,
-      owner,
-      uuidv7(commerce.deps.clock.now().getTime()),
-      commerce.deps.clock.now(),
-    )
+    const cart = await openCart(commerce, trx, owner)
     return addToCart(commerce, trx, cart, input, '')
   })
 }
@@ -224,13 +222,8 @@ export interface CartValidation {
   }[]
 }
 
-/** Checks every line against the provider: still offered (eligible) and at the saved price? */
-export async function validateCart(
-  commerce: Commerce,
-  tenant: Tenant,
-  input: IdentityInput,
-): Promise<CartValidation> {
-  const identity = parseIdentity(input)
+/** The identity's cart lines with the provider's current eligible offer for each (by item id). */
+async function selectCartOffers(commerce: Commerce, tenant: Tenant, identity: CustomerIdentity) {
   const cart = await findCart(commerce.deps.db, { ...tenant, identity })
   const items = cart?.items ?? []
   const selected = await selectOffers(
@@ -244,6 +237,16 @@ export async function validateCart(
       ref: i.id,
     })),
   )
+  return { items, selected }
+}
+
+/** Checks every line against the provider: still offered (eligible) and at the saved price? */
+export async function validateCart(
+  commerce: Commerce,
+  tenant: Tenant,
+  input: IdentityInput,
+): Promise<CartValidation> {
+  const { items, selected } = await selectCartOffers(commerce, tenant, parseIdentity(input))
   const results = items.map((item) => {
     const valid = selected.valid.find((v) => v.ref === item.id)
     if (!valid) {
@@ -290,19 +293,7 @@ export async function cartTotals(
   const state = zipCode === undefined ? undefined : stateForZip(zipCode)
   if (zipCode === undefined || state === undefined)
     throw fieldError('zip_code', 'not a deliverable US ZIP code')
-  const cart = await findCart(commerce.deps.db, { ...tenant, identity })
-  const items = cart?.items ?? []
-  const selected = await selectOffers(
-    commerce,
-    tenant,
-    items.map((i) => ({
-      productId: i.productId,
-      retailer: i.retailer,
-      quantity: i.quantity,
-      requestedPriceUsdMillis: i.priceUsdMillis,
-      ref: i.id,
-    })),
-  )
+  const { selected } = await selectCartOffers(commerce, tenant, identity)
   const lines = selected.valid.map((v) => ({
     priceUsdMillis: BigInt(v.priceUsdMillis),
     shippingUsdMillis: BigInt(v.shippingUsdMillis),
