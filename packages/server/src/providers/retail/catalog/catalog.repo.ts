@@ -151,6 +151,29 @@ function orderBy(query: SearchQuery, rank: ReturnType<typeof sql> | null) {
 }
 
 /**
+ * One page of the products in scope that match `match` and the query's filters, in the query's
+ * order (`rank` orders by relevance); one extra row tells whether more exist.
+ */
+async function productPage(
+  db: Executor,
+  scope: CatalogScope,
+  query: SearchQuery,
+  match: Expression<SqlBool> | null,
+  rank: ReturnType<typeof sql> | null,
+): Promise<{ rows: ProductRow[]; hasMore: boolean }> {
+  const conditions = [inScope(scope), ...(match ? [match] : []), ...filters(query)]
+  const rows = await sql<RawProduct>`
+    SELECT ${PRODUCT_COLUMNS} FROM commerce_product p
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY ${orderBy(query, rank)}
+    LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
+  return {
+    rows: rows.rows.slice(0, query.limit).map(toProduct),
+    hasMore: rows.rows.length > query.limit,
+  }
+}
+
+/**
  * Full-text search (tsvector + GIN, english stemming, unaccented) ranked by ts_rank, then by
  * rating and popularity. `tsquery` is built by the caller from sanitised words only.
  */
@@ -161,17 +184,8 @@ export async function searchByText(
   query: SearchQuery,
 ): Promise<{ rows: ProductRow[]; hasMore: boolean }> {
   const q = sql`to_tsquery('english', ${tsquery})`
-  const conditions = [inScope(scope), sql<SqlBool>`p.search_vector @@ ${q}`, ...filters(query)]
-  const rank = sql`ts_rank(p.search_vector, ${q})`
-  const rows = await sql<RawProduct>`
-    SELECT ${PRODUCT_COLUMNS} FROM commerce_product p
-    WHERE ${sql.join(conditions, sql` AND `)}
-    ORDER BY ${orderBy(query, rank)}
-    LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
-  return {
-    rows: rows.rows.slice(0, query.limit).map(toProduct),
-    hasMore: rows.rows.length > query.limit,
-  }
+  const match = sql<SqlBool>`p.search_vector @@ ${q}`
+  return productPage(db, scope, query, match, sql`ts_rank(p.search_vector, ${q})`)
 }
 
 /** Typo-tolerant fallback when no word matched: trigram word similarity against titles. */
@@ -181,17 +195,8 @@ export async function searchBySimilarity(
   text: string,
   query: SearchQuery,
 ): Promise<{ rows: ProductRow[]; hasMore: boolean }> {
-  const conditions = [inScope(scope), sql<SqlBool>`${text} <% p.title`, ...filters(query)]
-  const rank = sql`word_similarity(${text}, p.title)`
-  const rows = await sql<RawProduct>`
-    SELECT ${PRODUCT_COLUMNS} FROM commerce_product p
-    WHERE ${sql.join(conditions, sql` AND `)}
-    ORDER BY ${orderBy(query, rank)}
-    LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
-  return {
-    rows: rows.rows.slice(0, query.limit).map(toProduct),
-    hasMore: rows.rows.length > query.limit,
-  }
+  const match = sql<SqlBool>`${text} <% p.title`
+  return productPage(db, scope, query, match, sql`word_similarity(${text}, p.title)`)
 }
 
 /** Browsing without words: filters only, most reviewed first. */
@@ -200,16 +205,7 @@ export async function browseProducts(
   scope: CatalogScope,
   query: SearchQuery,
 ): Promise<{ rows: ProductRow[]; hasMore: boolean }> {
-  const conditions = [inScope(scope), ...filters(query)]
-  const rows = await sql<RawProduct>`
-    SELECT ${PRODUCT_COLUMNS} FROM commerce_product p
-    WHERE ${sql.join(conditions, sql` AND `)}
-    ORDER BY ${orderBy(query, null)}
-    LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
-  return {
-    rows: rows.rows.slice(0, query.limit).map(toProduct),
-    hasMore: rows.rows.length > query.limit,
-  }
+  return productPage(db, scope, query, null, null)
 }
 
 /** A product visible in the scope; a merchant's own product wins over a sandbox one with the same id. */

@@ -1,5 +1,6 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type RawBuilder, type Selectable } from 'kysely'
 import type { Executor } from '../../../db/database.ts'
+import type { DB } from '../../../db/schema.ts'
 import {
   ADJECTIVES,
   BRANDS,
@@ -228,13 +229,7 @@ export interface CatalogState {
   leaseUntil: Date | null
 }
 
-export async function findCatalogState(db: Executor): Promise<CatalogState | undefined> {
-  const row = await db
-    .selectFrom('commerce_catalog_state')
-    .selectAll()
-    .where('name', '=', 'sandbox')
-    .executeTakeFirst()
-  if (!row) return undefined
+function toCatalogState(row: Selectable<DB['commerce_catalog_state']>): CatalogState {
   return {
     seedVersion: row.seed_version,
     targetSize: row.target_size,
@@ -243,6 +238,15 @@ export async function findCatalogState(db: Executor): Promise<CatalogState | und
     leaseOwner: row.lease_owner,
     leaseUntil: row.lease_until,
   }
+}
+
+export async function findCatalogState(db: Executor): Promise<CatalogState | undefined> {
+  const row = await db
+    .selectFrom('commerce_catalog_state')
+    .selectAll()
+    .where('name', '=', 'sandbox')
+    .executeTakeFirst()
+  return row ? toCatalogState(row) : undefined
 }
 
 /**
@@ -287,15 +291,7 @@ export async function claimSeedingLease(
     )
     .returningAll()
     .executeTakeFirst()
-  if (!row) return undefined
-  return {
-    seedVersion: row.seed_version,
-    targetSize: row.target_size,
-    seededCount: row.seeded_count,
-    status: row.status,
-    leaseOwner: row.lease_owner,
-    leaseUntil: row.lease_until,
-  }
+  return row ? toCatalogState(row) : undefined
 }
 
 export async function recordSeedProgress(
