@@ -73,6 +73,16 @@ export function statusText(state: CheckoutState, kind: StatusKind): string {
   }
 }
 
+/** A spinner with what the page is waiting for. */
+function loading(text: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'loading' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    text,
+  )
+}
+
 function tokenMonogram(symbol: string): string {
   return (
     symbol
@@ -430,14 +440,7 @@ export class CheckoutView {
   private bodyFor(state: CheckoutState, screen: Screen): Child[] {
     switch (screen) {
       case 'loading':
-        return [
-          h(
-            'div',
-            { class: 'loading' },
-            h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-            'Loading payment details…',
-          ),
-        ]
+        return [loading('Loading payment details…')]
       case 'invalid':
         return [
           h('h2', null, 'This payment link is not valid'),
@@ -451,16 +454,7 @@ export class CheckoutView {
         return [
           h('h2', null, 'Cannot reach the payment server'),
           h('p', { class: 'muted' }, 'Check your connection. Your payment details are safe.'),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'primary',
-              'data-focus': 'retry',
-              onclick: () => this.options.handlers.retry(),
-            },
-            'Try again',
-          ),
+          this.retryButton(),
         ]
       case 'details':
         return [
@@ -501,34 +495,29 @@ export class CheckoutView {
     }
   }
 
+  private retryButton(): HTMLElement {
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'primary',
+        'data-focus': 'retry',
+        onclick: () => this.options.handlers.retry(),
+      },
+      'Try again',
+    )
+  }
+
   private selectScreen(state: CheckoutState): Child[] {
     if (state.tokensError) {
       return [
         h('h2', null, 'Choose how to pay'),
         h('p', { class: 'error', role: 'alert' }, state.tokensError),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'primary',
-            'data-focus': 'retry',
-            onclick: () => this.options.handlers.retry(),
-          },
-          'Try again',
-        ),
+        this.retryButton(),
       ]
     }
     const tokens = state.tokens
-    if (!tokens)
-      return [
-        h('h2', null, 'Choose how to pay'),
-        h(
-          'div',
-          { class: 'loading' },
-          h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-          'Loading payment options…',
-        ),
-      ]
+    if (!tokens) return [h('h2', null, 'Choose how to pay'), loading('Loading payment options…')]
     if (tokens.length === 0) {
       return [
         h('h2', null, 'Choose how to pay'),
@@ -640,10 +629,7 @@ export class CheckoutView {
       const p = state.progress
       return [
         h('h2', null, 'Payment on its way'),
-        h(
-          'div',
-          { class: 'loading' },
-          h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        loading(
           p.amountText
             ? `${p.amountText} ${p.tokenSymbol} received, waiting for the network to confirm it.`
             : 'Waiting for the network to confirm your payment.',
@@ -657,24 +643,10 @@ export class CheckoutView {
         heading,
         state.addressError
           ? h('p', { class: 'error', role: 'alert' }, state.addressError)
-          : h(
-              'div',
-              { class: 'loading' },
-              h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+          : loading(
               underpaid ? 'Getting the remaining amount…' : 'Preparing your payment address…',
             ),
-        state.addressError
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'primary',
-                'data-focus': 'retry',
-                onclick: () => this.options.handlers.retry(),
-              },
-              'Try again',
-            )
-          : null,
+        state.addressError ? this.retryButton() : null,
       ]
     }
     const network = networkLabel(address.network)
