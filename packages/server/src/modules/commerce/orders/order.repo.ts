@@ -616,15 +616,6 @@ export async function insertRefund(db: Executor, input: NewRefund): Promise<Refu
   return toRefund(row)
 }
 
-export async function findRefund(db: Executor, orderId: string): Promise<Refund | undefined> {
-  const row = await db
-    .selectFrom('commerce_refund')
-    .selectAll()
-    .where('order_id', '=', orderId)
-    .executeTakeFirst()
-  return row ? toRefund(row) : undefined
-}
-
 /** Claims refunds due for the chain call, leased like placements. */
 export async function claimDueRefunds(
   db: Executor,

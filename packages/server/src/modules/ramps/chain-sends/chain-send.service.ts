@@ -3,7 +3,6 @@ import { lockOffRamp } from '../off-ramp/off-ramp.repo.ts'
 import { emitOffRampUpdated, loadOffRampView } from '../off-ramp/off-ramp.service.ts'
 import { lockOnRamp } from '../on-ramp/on-ramp.repo.ts'
 import { emitOnRampUpdated, loadOnRampView, transitionOnRamp } from '../on-ramp/on-ramp.service.ts'
-import { findQuote } from '../quotes/quote.repo.ts'
 import { postLedger } from '../ramp-flow.service.ts'
 import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import { claimDueSends, deferSend, lockSend, markSendSent, type ChainSend } from './chain-send.repo.ts'
@@ -48,12 +47,10 @@ async function recordSent(rt: RampRuntime, sendId: string, txHash: string): Prom
     }
     const offRamp = await lockOffRamp(trx, send.ownerId)
     if (!offRamp) throw new Error(`send ${sendId} lost its off-ramp`)
-    const quote = await findQuote(trx, offRamp, offRamp.quoteId)
-    if (!quote) throw new Error(`off-ramp ${offRamp.id} lost its quote`)
-    const asset = tokenAsset(quote.tokenSymbol, send.network, quote.tokenDecimals)
+    const view = await loadOffRampView(trx, offRamp)
+    const asset = tokenAsset(view.quote.tokenSymbol, send.network, view.quote.tokenDecimals)
     await postLedger(trx, send, 'off_ramp.refund', `chain_send:${send.id}`, [{ source: ACCOUNT.offRampDeposit(offRamp.id), target: ACCOUNT.world, asset, amount: send.amountUnits }], now)
     // the refund shows on the off-ramp: emit with the refund as it was before this send
-    const view = await loadOffRampView(trx, offRamp)
     const before = { ...view, refunds: view.refunds.map((r) => (r.id === sent.id ? { ...r, status: 'pending' as const, txHash: null } : r)) }
     await emitOffRampUpdated(trx, before, offRamp, now)
   })

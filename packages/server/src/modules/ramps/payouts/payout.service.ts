@@ -109,7 +109,7 @@ export async function recordPayoutResult(rt: RampRuntime, payoutId: string, resu
     } else {
       const input = next === 'returned' ? 'payout_returned' : 'payout_failed'
       const code = result.failureCode ?? (next === 'returned' ? 'payout_returned' : 'payout_failed')
-      await failOffRamp(rt, trx, offRamp, input, { code, message: `${RAILS[payout.rail as RailId].name} payout ${next}: ${code}` }, { wasPaid: payout.status === 'paid', conversionPosted: true, freeze: false }, now)
+      await failOffRamp(rt, trx, offRamp, input, { code, message: `${rail.name} payout ${next}: ${code}` }, { wasPaid: payout.status === 'paid', conversionPosted: true, freeze: false }, now)
     }
     return updated.status !== payout.status
   })
