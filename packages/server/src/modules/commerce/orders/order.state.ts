@@ -1,3 +1,4 @@
+import { CommerceOrderStatus } from '@pepay/contracts'
 import type { OrderStatusColumn } from '../commerce.table.ts'
 
 /**
@@ -27,16 +28,8 @@ export type Transition =
   | { ok: true; status: OrderStatus; substatus: string | null; message: string }
   | { ok: false; code: 'ORDER_TRANSITION_NOT_ALLOWED' | 'ORDER_NOT_CANCELLABLE'; message: string }
 
-export const ORDER_STATUSES: readonly OrderStatus[] = [
-  'pending_payment',
-  'processing',
-  'placed',
-  'shipped',
-  'delivered',
-  'cancelled',
-  'failed',
-  'refunded',
-]
+/** Every status the wire contract knows; the machine's tests walk all of them. */
+export const ORDER_STATUSES: readonly OrderStatus[] = CommerceOrderStatus.options
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['delivered', 'refunded']
 

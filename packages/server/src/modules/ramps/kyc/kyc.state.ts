@@ -1,10 +1,11 @@
 import type { KycLevel } from '../countries/country.ts'
 import { kycLevelRank } from '../countries/country.ts'
+import type { Transition } from '../off-ramp/off-ramp.state.ts'
 
 export type KycStatus = 'not_started' | 'pending' | 'approved' | 'rejected' | 'needs_review' | 'expired'
 export type KycInput = 'submitted' | 'approved' | 'rejected' | 'needs_review' | 'expire'
 
-export type KycTransition = { kind: 'move'; next: KycStatus } | { kind: 'ignore' } | { kind: 'invalid' }
+export type KycTransition = Transition<KycStatus>
 
 const move = (next: KycStatus): KycTransition => ({ kind: 'move', next })
 const ignore: KycTransition = { kind: 'ignore' }
