@@ -131,17 +131,7 @@ export async function touchCart(db: Executor, cartId: string, now: Date): Promis
   await db.updateTable('commerce_cart').set({ updated_at: now }).where('id', '=', cartId).execute()
 }
 
-export interface NewCartItem {
-  productId: string
-  retailer: RetailerName
-  title: string
-  priceUsdMillis: bigint
-  quantity: number
-  imageUrl: string | null
-  productUrl: string | null
-  numReviews: number | null
-  ratingTenths: number | null
-}
+export type NewCartItem = Omit<CartItem, 'id' | 'createdAt' | 'updatedAt'>
 
 export async function insertCartItem(
   db: Executor,

@@ -24,23 +24,11 @@ export interface StoredEstimate {
   createdAt: Date
 }
 
-export interface NewEstimate {
-  id: string
-  merchantId: bigint
-  environment: Environment
-  identity: CustomerIdentity
-  retailer: RetailerName | null
-  validItems: StoredLine[]
-  invalidItems: StoredInvalidLine[]
-  subtotalUsdMillis: bigint
-  shippingUsdMillis: bigint
-  feeFixedUsdMillis: bigint
-  feePercentUsdMillis: bigint
-  deliveryDaysMin: number
-  deliveryDaysMax: number
-  expiresAt: Date
-  createdAt: Date
-}
+/** A stored estimate before insert: the identity columns come from `identity`. */
+export type NewEstimate = Omit<
+  StoredEstimate,
+  'identityKey' | 'customerId' | 'walletAddress' | 'walletNetwork'
+> & { identity: CustomerIdentity }
 
 export async function insertEstimate(db: Executor, e: NewEstimate): Promise<void> {
   await db
