@@ -17,7 +17,8 @@ import {
 } from '@pepay/contracts'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { bpsToPercent, FEE_PERCENT_BPS, ppmToPercent } from '../checkout/pricing.ts'
+import { ppmToPercent } from '../checkout/pricing.ts'
+import { serializeFees } from '../checkout/pricing.serialize.ts'
 import type { Commerce } from '../shared/context.ts'
 import { COMMERCE_AUTH, commerceErrors, tenantOf } from '../shared/http.ts'
 import { parseIdentity } from '../shared/identity.ts'
@@ -241,12 +242,7 @@ export function cartRoutes(commerce: Commerce) {
             shipping: usd(p.shippingUsdMillis),
             tax: usd(p.taxUsdMillis),
             taxRate: ppmToPercent(p.taxRatePpm),
-            fees: {
-              fixed: usd(p.feeFixedUsdMillis),
-              percentage: bpsToPercent(FEE_PERCENT_BPS),
-              percentageAmount: usd(p.feePercentUsdMillis),
-              total: usd(p.feeTotalUsdMillis),
-            },
+            fees: serializeFees(p),
             total: usd(p.totalUsdMillis),
             itemCount: totals.itemCount,
             zipCode: totals.zipCode,

@@ -16,7 +16,8 @@ import type { Commerce } from '../shared/context.ts'
 import { COMMERCE_AUTH, commerceErrors, tenantOf } from '../shared/http.ts'
 import { usd } from '../shared/money.ts'
 import { createCheckoutInvoice, createEstimate, setCheckoutAddress } from './checkout.service.ts'
-import { bpsToPercent, FEE_PERCENT_BPS, ppmToPercent } from './pricing.ts'
+import { ppmToPercent } from './pricing.ts'
+import { serializeFees } from './pricing.serialize.ts'
 
 const tags = ['Commerce checkout']
 
@@ -74,12 +75,7 @@ export function checkoutRoutes(commerce: Commerce) {
               subtotal: usd(p.subtotalUsdMillis),
               shipping: usd(p.shippingUsdMillis),
               tax: usd(p.taxUsdMillis),
-              fees: {
-                fixed: usd(p.feeFixedUsdMillis),
-                percentage: bpsToPercent(FEE_PERCENT_BPS),
-                percentageAmount: usd(p.feePercentUsdMillis),
-                total: usd(p.feeTotalUsdMillis),
-              },
+              fees: serializeFees(p),
               total: usd(p.totalUsdMillis),
             },
             feeBreakdown: {
