@@ -12,7 +12,7 @@ import type { Deps } from './deps.ts'
 import { authenticate, type Principal } from './http/auth.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import { assertStorableInput } from './http/text.ts'
-import { claimIdempotencyKey, settleIdempotencyKey } from './http/idempotency.ts'
+import { claimIdempotencyKey, prepareInlineClaim, settleIdempotencyKey } from './http/idempotency.ts'
 import { createRateLimiter } from './http/rate-limit.ts'
 import { registerDocs } from './http/docs.ts'
 import { operationsRoutes } from './http/operations.ts'
@@ -89,6 +89,10 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   app.addHook('preHandler', async (request, reply) => {
     const mode = request.routeOptions.config.idempotency
     if (!mode) return
+    if (mode === 'inline') {
+      prepareInlineClaim(request)
+      return
+    }
     const sent = await claimIdempotencyKey(deps, request, reply, mode)
     if (sent) return reply
   })

@@ -24,7 +24,12 @@ export type Principal =
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode[]
-    idempotency?: 'required' | 'optional'
+    /**
+     * `required`/`optional`: the key is claimed before the handler runs and completed with its
+     * response. `inline`: the header is required and checked here, and the handler claims the key
+     * in the same statement as its write (`request.idempotency.inline`).
+     */
+    idempotency?: 'required' | 'optional' | 'inline'
   }
   interface FastifyRequest {
     principal: Principal | undefined

@@ -2,7 +2,9 @@ import { AppError } from '@pepay/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { sql } from 'kysely'
 import { z } from 'zod'
+import type { Environment } from '@pepay/contracts'
 import type { Executor } from '../db/database.ts'
+import type { InlineClaim } from '../modules/invoices/invoice.repo.ts'
 import type { Deps } from '../deps.ts'
 import { sha256 } from '../modules/platform/secrets.ts'
 
@@ -21,9 +23,11 @@ export const IdempotencyHeaders = z.looseObject({
 
 export interface IdempotencyClaim {
   merchantId: bigint
-  environment: string
+  environment: Environment
   key: string
   completed: boolean
+  /** Set for `inline` routes until their handler resolves the key: nothing is stored yet. */
+  inline?: InlineClaim | undefined
 }
 
 declare module 'fastify' {
@@ -37,6 +41,47 @@ function requestHash(request: FastifyRequest): Buffer {
   return sha256(`${request.method} ${path}\n${JSON.stringify(request.body ?? null)}`)
 }
 
+/** The request's Idempotency-Key, checked for presence (when required) and format. */
+function idempotencyKeyOf(request: FastifyRequest, mode: 'required' | 'optional'): string | undefined {
+  const raw = request.headers['idempotency-key']
+  const key = typeof raw === 'string' ? raw.trim() : undefined
+  if (!key) {
+    if (mode === 'required') {
+      throw new AppError('IDEMPOTENCY_KEY_MISSING', 'Idempotency-Key header is required for this request', [
+        { field: 'Idempotency-Key', message: 'required', code: 'missing' },
+      ])
+    }
+    return undefined
+  }
+  if (!KEY_PATTERN.test(key)) {
+    throw new AppError('VALIDATION_ERROR', 'Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : .', [
+      { field: 'Idempotency-Key', message: 'invalid format', code: 'invalid' },
+    ])
+  }
+  return key
+}
+
+/**
+ * For `inline` routes: checks the key and describes the claim the handler makes in its own
+ * statement. Nothing is written here.
+ */
+export function prepareInlineClaim(request: FastifyRequest): void {
+  const key = idempotencyKeyOf(request, 'required')
+  const principal = request.principal
+  if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
+  if (key === undefined) return
+  const inline: InlineClaim = {
+    merchantId: principal.merchantId,
+    environment: principal.environment,
+    key,
+    method: request.method,
+    path: request.url.split('?')[0] ?? '',
+    requestHash: requestHash(request),
+    ttlMs: IDEMPOTENCY_TTL_MS,
+  }
+  request.idempotency = { merchantId: principal.merchantId, environment: principal.environment, key, completed: false, inline }
+}
+
 /**
  * Claims the request's Idempotency-Key before the handler runs. Returns true when the reply was
  * already sent (a replay or a conflict) and the handler must not run.
@@ -47,21 +92,8 @@ export async function claimIdempotencyKey(
   reply: FastifyReply,
   mode: 'required' | 'optional',
 ): Promise<boolean> {
-  const raw = request.headers['idempotency-key']
-  const key = typeof raw === 'string' ? raw.trim() : undefined
-  if (!key) {
-    if (mode === 'required') {
-      throw new AppError('IDEMPOTENCY_KEY_MISSING', 'Idempotency-Key header is required for this request', [
-        { field: 'Idempotency-Key', message: 'required', code: 'missing' },
-      ])
-    }
-    return false
-  }
-  if (!KEY_PATTERN.test(key)) {
-    throw new AppError('VALIDATION_ERROR', 'Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : .', [
-      { field: 'Idempotency-Key', message: 'invalid format', code: 'invalid' },
-    ])
-  }
+  const key = idempotencyKeyOf(request, mode)
+  if (key === undefined) return false
   const principal = request.principal
   if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
   const now = deps.clock.now()
@@ -170,6 +202,8 @@ export async function settleIdempotencyKey(deps: Deps, request: FastifyRequest, 
   const claim = request.idempotency
   if (!claim || claim.completed) return
   claim.completed = true
+  // an inline claim that never reached its statement stored nothing
+  if (claim.inline) return
   const where = {
     merchant_id: claim.merchantId.toString(),
     environment: claim.environment,

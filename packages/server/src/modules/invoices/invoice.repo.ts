@@ -1,7 +1,10 @@
 import type { Environment, InvoiceStatus } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import type { InvoiceTable } from '../../db/schema.ts'
+import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
+import { toPaymentRecord, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
+import { EVENTS_CHANNEL, type NewEvent } from '../events/event.repo.ts'
+import { eventInsertCtes } from '../events/event.sql.ts'
 
 export interface Question {
   id: string
@@ -149,6 +152,211 @@ export async function insertInvoice(db: Executor, input: NewInvoice): Promise<In
     .returningAll()
     .executeTakeFirstOrThrow()
   return toInvoice(row)
+}
+
+/** The invoice a `NewInvoice` becomes when inserted: the table's defaults applied. */
+export function newInvoiceRecord(input: NewInvoice): Invoice {
+  return {
+    id: input.id,
+    merchantId: input.merchantId,
+    environment: input.environment,
+    invoiceType: input.invoiceType,
+    status: 'unpaid',
+    amountUsdMillis: input.amountUsdMillis,
+    paidUsdMillis: 0n,
+    description: input.description,
+    customerId: input.customerId,
+    customerEmail: input.customerEmail,
+    metadata: input.metadata,
+    invoiceTitle: input.invoiceTitle,
+    invoiceFooter: input.invoiceFooter,
+    paymentReturnUrl: input.paymentReturnUrl,
+    paymentReturnUrlEnabled: input.paymentReturnUrlEnabled,
+    receiverOverrideEnable: input.receiverOverrideEnable,
+    receiverOverrideAddress: input.receiverOverrideAddress,
+    questions: input.questions,
+    formResponses: null,
+    sessionIssuedAtMs: BigInt(input.sessionIssuedAtMs),
+    payerWalletAddress: input.payerWalletAddress,
+    payerWalletNetwork: input.payerWalletNetwork,
+    commerceOrderId: input.commerceOrderId,
+    lockedNetwork: null,
+    lockedTokenId: null,
+    lockedPaymentAddress: null,
+    isOverpaid: false,
+    hasLatePayment: false,
+    expiresAt: input.expiresAt,
+    createdAt: input.createdAt,
+    updatedAt: input.createdAt,
+    paidAt: null,
+    lastPaymentAt: null,
+    canceledAt: null,
+    expiredAt: null,
+  }
+}
+
+/** Every column of a new invoice row, as the JSON `json_populate_record` reads (bigints as text). */
+function invoiceRowJson(invoice: Invoice, sessionTokenHash: Uint8Array): string {
+  const row: Record<keyof InvoiceTable, unknown> = {
+    id: invoice.id,
+    merchant_id: invoice.merchantId.toString(),
+    environment: invoice.environment,
+    invoice_type: invoice.invoiceType,
+    status: invoice.status,
+    amount_usd_millis: invoice.amountUsdMillis.toString(),
+    amount_paid_usd_millis: invoice.paidUsdMillis.toString(),
+    description: invoice.description,
+    customer_id: invoice.customerId,
+    customer_email: invoice.customerEmail,
+    metadata: invoice.metadata,
+    invoice_title: invoice.invoiceTitle,
+    invoice_footer: invoice.invoiceFooter,
+    payment_return_url: invoice.paymentReturnUrl,
+    payment_return_url_enabled: invoice.paymentReturnUrlEnabled,
+    receiver_override_enable: invoice.receiverOverrideEnable,
+    receiver_override_address: invoice.receiverOverrideAddress,
+    questions: invoice.questions,
+    form_responses: invoice.formResponses,
+    session_token_hash: `\\x${Buffer.from(sessionTokenHash).toString('hex')}`,
+    session_issued_at_ms: invoice.sessionIssuedAtMs.toString(),
+    payer_wallet_address: invoice.payerWalletAddress,
+    payer_wallet_network: invoice.payerWalletNetwork,
+    commerce_order_id: invoice.commerceOrderId,
+    locked_network: invoice.lockedNetwork,
+    locked_token_id: invoice.lockedTokenId,
+    locked_payment_address: invoice.lockedPaymentAddress,
+    is_overpaid: invoice.isOverpaid,
+    has_late_payment: invoice.hasLatePayment,
+    expires_at: invoice.expiresAt.toISOString(),
+    created_at: invoice.createdAt.toISOString(),
+    updated_at: invoice.updatedAt.toISOString(),
+    paid_at: invoice.paidAt?.toISOString() ?? null,
+    last_payment_at: invoice.lastPaymentAt?.toISOString() ?? null,
+    canceled_at: invoice.canceledAt?.toISOString() ?? null,
+    expired_at: invoice.expiredAt?.toISOString() ?? null,
+  }
+  return JSON.stringify(row)
+}
+
+/** Two-key advisory locks of this class mark an idempotency key whose request is in flight. */
+const IDEMPOTENCY_LOCK_CLASS = 0x1de0
+
+export interface InlineClaim {
+  merchantId: bigint
+  environment: Environment
+  key: string
+  method: string
+  path: string
+  requestHash: Uint8Array
+  ttlMs: number
+}
+
+export type CreateOnceResult =
+  | { outcome: 'created' }
+  /** Another request holds the key right now. */
+  | { outcome: 'in_flight' }
+  /** The key is taken (completed, or claimed by another route): the caller resolves it. */
+  | { outcome: 'taken' }
+
+/**
+ * Creates an invoice, its `invoice.created` event (with webhook fan-out) and the completed
+ * idempotency record holding `responseBody`, in one statement: one round trip, atomic without
+ * an explicit transaction. The key is claimed under a transaction-scoped advisory lock, so a
+ * concurrent request with the same key learns it is in flight instead of waiting; a key already
+ * stored (and not expired) inserts nothing.
+ */
+export async function createInvoiceOnce(
+  db: Executor,
+  input: { claim: InlineClaim; invoice: Invoice; sessionTokenHash: Uint8Array; event: NewEvent; responseBody: string; now: Date },
+): Promise<CreateOnceResult> {
+  const { claim, invoice, event, now } = input
+  const lockKey = `${claim.merchantId}:${claim.environment}:${claim.key}`
+  const expiresAt = new Date(now.getTime() + claim.ttlMs)
+  const data = JSON.stringify(event.previousAttributes ? { object: event.object, previous_attributes: event.previousAttributes } : { object: event.object })
+  const request = event.request ? JSON.stringify({ id: event.request.id, idempotency_key: event.request.idempotencyKey }) : null
+  const isCommerce = event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
+  const result = await sql<{ locked: boolean; seq: string | null }>`
+    WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(${lockKey})) AS ok),
+    claim AS (
+      INSERT INTO idempotency_key (merchant_id, environment, key, request_method, request_path, request_hash, state,
+                                   response_status, response_body, created_at, locked_until, expires_at)
+      SELECT ${claim.merchantId.toString()}::bigint, ${claim.environment}, ${claim.key}, ${claim.method}, ${claim.path},
+             ${claim.requestHash}::bytea, 'completed', 201, ${input.responseBody}, ${now}::timestamptz, ${now}::timestamptz,
+             ${expiresAt}::timestamptz
+      FROM lk WHERE lk.ok
+      ON CONFLICT (merchant_id, environment, key) DO UPDATE SET
+        request_method = excluded.request_method, request_path = excluded.request_path, request_hash = excluded.request_hash,
+        state = excluded.state, response_status = excluded.response_status, response_body = excluded.response_body,
+        created_at = excluded.created_at, locked_until = excluded.locked_until, expires_at = excluded.expires_at
+      WHERE idempotency_key.expires_at <= ${now}::timestamptz
+      RETURNING key
+    ),
+    inv AS (
+      INSERT INTO invoice
+      SELECT r.* FROM claim, json_populate_record(null::invoice, ${invoiceRowJson(invoice, input.sessionTokenHash)}::json) r
+      RETURNING id
+    ),
+    x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid FROM inv),
+    s AS MATERIALIZED (
+      SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq, ${event.merchantId.toString()}::bigint AS merchant_id,
+             ${event.environment}::text AS environment, ${event.type}::text AS type, ${isCommerce}::boolean AS is_commerce,
+             ${event.invoiceId ?? null}::uuid AS invoice_id, ${event.invoiceType ?? null}::text AS invoice_type,
+             ${event.customerId ?? null}::text AS customer_id, ${event.orderId ?? null}::uuid AS order_id,
+             ${event.walletAddress ?? null}::text AS wallet_address, ${event.walletNetwork ?? null}::text AS wallet_network,
+             ${data}::text AS data, ${request}::text AS request
+      FROM x
+    ),
+    ${eventInsertCtes(now)}
+    SELECT lk.ok AS locked, (SELECT ev.seq::text FROM ev) AS seq, (SELECT pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev) AS notified
+    FROM lk`.execute(db)
+  const row = result.rows[0]
+  if (!row?.locked) return { outcome: 'in_flight' }
+  return row.seq === null ? { outcome: 'taken' } : { outcome: 'created' }
+}
+
+/** Every invoice_payment column (the compiler checks the list against the table). */
+const PAYMENT_COLUMNS = Object.keys({
+  id: true, invoice_id: true, merchant_id: true, environment: true, network: true, deposit_address_id: true,
+  token_id: true, tx_hash: true, log_index: true, block_number: true, block_hash: true, from_address: true,
+  to_address: true, amount_units: true, usd_millis: true, status: true, confirmations: true,
+  confirmations_required: true, is_late: true, is_unmatched: true, credited_usd_millis: true,
+  settlement_status: true, settlement_tx_hash: true, settlement_destination: true, settlement_attempts: true,
+  settlement_next_attempt_at: true, settlement_error: true, settlement_raw_tx: true, detected_at: true,
+  confirmed_at: true, settled_at: true, updated_at: true,
+} satisfies Record<keyof InvoicePaymentTable, true>)
+
+/**
+ * Invoices by id, each with its latest payment, in one query (the status route's read).
+ * Unknown ids are absent from the map; the caller scopes by merchant.
+ */
+export async function findInvoicesWithLatestPayment(
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>> {
+  const paymentColumns = sql.join(PAYMENT_COLUMNS.map((c) => sql`lp.${sql.ref(c)} AS ${sql.ref(`p_${c}`)}`))
+  const result = await sql<Row & Record<string, unknown>>`
+    SELECT i.*, ${paymentColumns}, lp.token_symbol AS p_token_symbol, lp.token_address AS p_token_address,
+           lp.token_decimals AS p_token_decimals
+    FROM invoice i
+    LEFT JOIN LATERAL (
+      SELECT p.*, t.symbol AS token_symbol, t.address AS token_address, t.decimals AS token_decimals
+      FROM invoice_payment p LEFT JOIN token t ON t.id = p.token_id
+      WHERE p.invoice_id = i.id
+      ORDER BY p.detected_at DESC, p.id DESC
+      LIMIT 1
+    ) lp ON true
+    WHERE i.id = ANY(${ids}::uuid[])`.execute(db)
+  const found = new Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>()
+  for (const row of result.rows) {
+    let latestPayment: InvoicePaymentRecord | null = null
+    if (row['p_id'] !== null) {
+      const payment: Record<string, unknown> = {}
+      for (const c of [...PAYMENT_COLUMNS, 'token_symbol', 'token_address', 'token_decimals']) payment[c] = row[`p_${c}`]
+      latestPayment = toPaymentRecord(payment as Parameters<typeof toPaymentRecord>[0])
+    }
+    found.set(row.id, { invoice: toInvoice(row), latestPayment })
+  }
+  return found
 }
 
 /** Scoped lookup: another merchant's invoice is simply not found. */

@@ -17,13 +17,13 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { formatUsdMillis, millisToJson } from '@pepay/core'
 import type { Deps } from '../../deps.ts'
-import { IdempotencyHeaders } from '../../http/idempotency.ts'
+import { claimIdempotencyKey, IdempotencyHeaders } from '../../http/idempotency.ts'
 import { requirePrincipal, type Principal } from '../../http/auth.ts'
 import { requestContext, scopedEnvironment } from '../../http/context.ts'
-import { fieldError, NotFoundError } from '../../http/errors.ts'
+import { fieldError, NotFoundError, statusForCode } from '../../http/errors.ts'
 import { listPaymentsForInvoices } from '../payments/payment.repo.ts'
 import { invoiceExists, invoiceTotals, listInvoices, type Invoice, type InvoiceFilter } from './invoice.repo.ts'
-import { cancelInvoice, createInvoice, getInvoice } from './invoice.service.ts'
+import { cancelInvoice, createInvoice, createInvoiceClaimed, getInvoice, getInvoiceStatus } from './invoice.service.ts'
 import { emptyTotals, serializeInvoice } from './invoice.serialize.ts'
 
 const MERCHANT_AUTH = { auth: ['merchant_key', 'bearer'] as ('merchant_key' | 'bearer')[] }
@@ -80,7 +80,7 @@ export function invoiceRoutes(deps: Deps) {
     const r = app.withTypeProvider<ZodTypeProvider>()
 
     r.post('/api/v1/invoices', {
-      config: { ...MERCHANT_AUTH, idempotency: 'required' },
+      config: { ...MERCHANT_AUTH, idempotency: 'inline' },
       schema: {
         tags: ['Invoices'],
         summary: 'Create an invoice',
@@ -90,6 +90,31 @@ export function invoiceRoutes(deps: Deps) {
       },
     }, async (request, reply) => {
       const principal = requirePrincipal(request)
+      const claim = request.idempotency
+      if (!claim?.inline) throw new AppError('INTERNAL_SERVER_ERROR', 'idempotency claim missing')
+      let created: Awaited<ReturnType<typeof createInvoiceClaimed>>
+      try {
+        created = await createInvoiceClaimed(deps, principal, request.body, requestContext(request), claim.inline)
+      } catch (error) {
+        if (!(error instanceof AppError) || statusForCode(error.code) >= 500) throw error
+        // refused before anything was written: an earlier request with this key decides the
+        // answer (a replay, or a reuse with another body); otherwise the refusal is stored
+        request.idempotency = undefined
+        if (await claimIdempotencyKey(deps, request, reply, 'required')) return reply
+        throw error
+      }
+      if (created.outcome === 'created') {
+        claim.completed = true
+        return reply.status(201).header('content-type', 'application/json; charset=utf-8').send(created.responseBody as never)
+      }
+      // not created: the key belongs to an earlier request; nothing of this one is stored
+      request.idempotency = undefined
+      if (created.outcome === 'in_flight') {
+        throw new AppError('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is still in progress; retry later')
+      }
+      // a replay, a reuse with another body or an in-flight claim of another route are answered
+      // by the general claim; a claim abandoned by a crashed process is taken over
+      if (await claimIdempotencyKey(deps, request, reply, 'required')) return reply
       const result = await createInvoice(deps, principal, request.body, requestContext(request), request.idempotency)
       return reply.status(201).send(result)
     })
@@ -164,10 +189,8 @@ export function invoiceRoutes(deps: Deps) {
       schema: { tags: ['Invoices'], summary: 'Poll invoice status', params: InvoiceIdParams, response: { 200: InvoiceStatusResponse, ...errors } },
     }, async (request) => {
       const principal = requirePrincipal(request)
-      const invoice = await getInvoice(deps, principal.merchantId, request.params.invoiceId, scopedEnvironment(principal, undefined))
-      const payments = await listPaymentsForInvoices(deps.db, [invoice.id], 1)
-      const latest = payments.get(invoice.id)?.[0] ?? null
-      const full = serializeInvoice(invoice, { latestPayment: latest })
+      const { invoice, latestPayment } = await getInvoiceStatus(deps, principal.merchantId, request.params.invoiceId, scopedEnvironment(principal, undefined))
+      const full = serializeInvoice(invoice, { latestPayment })
       const { latest_payment, payments: _p, ...subset } = full
       return { object: 'invoice_status' as const, invoice: subset, latest_payment: latest_payment ?? null }
     })

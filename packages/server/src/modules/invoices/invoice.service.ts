@@ -1,6 +1,8 @@
 import { AppError, parseUsdToMillis, uuidv7 } from '@pepay/core'
 import type { CreateInvoiceBody, Environment, InvoiceStatus } from '@pepay/contracts'
+import { BatchLoader } from '../../db/batch.ts'
 import type { Executor } from '../../db/database.ts'
+import type { InvoicePaymentRecord } from '../payments/payment.repo.ts'
 import type { Deps, InvoiceStatusChange, RequestContext } from '../../deps.ts'
 import { fieldError, NotFoundError } from '../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../http/idempotency.ts'
@@ -9,11 +11,16 @@ import { findMerchant } from '../merchants/merchant.repo.ts'
 import { mintSessionCredentials } from '../payment-sessions/session-credentials.ts'
 import {
   claimExpiredInvoices,
+  createInvoiceOnce,
   findInvoice,
+  findInvoicesWithLatestPayment,
   insertInvoice,
   lockInvoice,
+  newInvoiceRecord,
   updateInvoice,
+  type InlineClaim,
   type Invoice,
+  type NewInvoice,
 } from './invoice.repo.ts'
 import { canCancel, statusAtTime } from './invoice.state.ts'
 import { previousAttributes, serializeCreatedInvoice, serializeInvoice } from './invoice.serialize.ts'
@@ -63,17 +70,8 @@ export interface CreateInvoiceInput {
   payerWalletNetwork?: string | null
 }
 
-/**
- * Creates an invoice with its payment session and `invoice.created` event inside the caller's
- * transaction. Commerce checkout reuses this with its own order row in the same transaction.
- */
-export async function insertInvoiceWithEvent(
-  deps: Deps,
-  trx: Executor,
-  input: CreateInvoiceInput,
-  ctx: RequestContext,
-): Promise<{ invoice: Invoice; sessionToken: string; signature: string; paymentUrl: string }> {
-  const now = deps.clock.now()
+/** A validated new invoice with its freshly minted payment-session credentials. */
+function prepareInvoice(deps: Deps, input: CreateInvoiceInput, now: Date) {
   const body = input.body
   if (body.receiver_override_enable && !body.receiver_override_address) {
     throw fieldError('receiver_override_address', 'required when receiver_override_enable is true')
@@ -86,7 +84,7 @@ export async function insertInvoiceWithEvent(
     throw fieldError('receiver_override_address', 'not a valid EVM or Solana address')
   }
   const session = mintSessionCredentials(deps.secrets.sessionKey, now.getTime())
-  const invoice = await insertInvoice(trx, {
+  const newInvoice: NewInvoice = {
     id: uuidv7(now.getTime()),
     merchantId: input.merchantId,
     environment: input.environment,
@@ -110,14 +108,30 @@ export async function insertInvoiceWithEvent(
     payerWalletNetwork: input.payerWalletNetwork ?? null,
     expiresAt: new Date(now.getTime() + (body.expires_in ?? DEFAULT_EXPIRES_IN_MS)),
     createdAt: now,
-  })
-  await appendEvent(trx, invoiceEvent(invoice, 'invoice.created', undefined, ctx), now)
+  }
   return {
-    invoice,
+    newInvoice,
     sessionToken: session.sessionToken,
     signature: session.signature,
     paymentUrl: paymentUrl(deps.urls.publicBase, session.sessionToken, session.signature),
   }
+}
+
+/**
+ * Creates an invoice with its payment session and `invoice.created` event inside the caller's
+ * transaction. Commerce checkout reuses this with its own order row in the same transaction.
+ */
+export async function insertInvoiceWithEvent(
+  deps: Deps,
+  trx: Executor,
+  input: CreateInvoiceInput,
+  ctx: RequestContext,
+): Promise<{ invoice: Invoice; sessionToken: string; signature: string; paymentUrl: string }> {
+  const now = deps.clock.now()
+  const { newInvoice, ...credentials } = prepareInvoice(deps, input, now)
+  const invoice = await insertInvoice(trx, newInvoice)
+  await appendEvent(trx, invoiceEvent(invoice, 'invoice.created', undefined, ctx), now)
+  return { invoice, ...credentials }
 }
 
 export function invoiceEvent(
@@ -167,6 +181,41 @@ export async function createInvoice(
   return result
 }
 
+/**
+ * The API's create path: the invoice, its event and the idempotency record with the response
+ * commit in one statement (see `createInvoiceOnce`). Returns the response as JSON text, exactly
+ * the bytes a replay of the key returns, or the reason nothing was created.
+ */
+export async function createInvoiceClaimed(
+  deps: Deps,
+  principal: { merchantId: bigint; environment: Environment },
+  body: CreateInvoiceBody,
+  ctx: RequestContext,
+  claim: InlineClaim,
+): Promise<{ outcome: 'created'; responseBody: string } | { outcome: 'in_flight' | 'taken' }> {
+  const amountUsdMillis = parseAmountUsd(body.amount_usd)
+  const { amount_usd: _amount, ...rest } = body
+  const now = deps.clock.now()
+  const prepared = prepareInvoice(
+    deps,
+    { merchantId: principal.merchantId, environment: principal.environment, invoiceType: 'standard', amountUsdMillis, body: rest },
+    now,
+  )
+  const invoice = newInvoiceRecord(prepared.newInvoice)
+  const responseBody = JSON.stringify(serializeCreatedInvoice(invoice, prepared, prepared.paymentUrl))
+  const result = await createInvoiceOnce(deps.db, {
+    claim,
+    invoice,
+    sessionTokenHash: prepared.newInvoice.sessionTokenHash,
+    event: invoiceEvent(invoice, 'invoice.created', undefined, ctx),
+    responseBody,
+    now,
+  })
+  if (result.outcome !== 'created') return result
+  notifyCommitted(deps)
+  return { outcome: 'created', responseBody }
+}
+
 /** The hook payload for a status change (commerce moves its order in the same transaction). */
 export function invoiceStatusChange(
   invoice: Invoice,
@@ -195,6 +244,29 @@ export async function runStatusHooks(deps: Deps, trx: Executor, invoice: Invoice
 
 export function notifyCommitted(deps: Deps): void {
   for (const hook of deps.hooks.eventsCommitted) hook()
+}
+
+type StatusRead = { invoice: Invoice; latestPayment: InvoicePaymentRecord | null } | undefined
+
+/** One status loader per database handle: concurrent status reads share one query. */
+const statusLoaders = new WeakMap<Executor, BatchLoader<string, StatusRead>>()
+
+/** An invoice with its latest payment (the status route), scoped like `getInvoice`. */
+export async function getInvoiceStatus(deps: Deps, merchantId: bigint, id: string, environment?: Environment) {
+  let loader = statusLoaders.get(deps.db)
+  if (!loader) {
+    const db = deps.db
+    loader = new BatchLoader(async (ids: string[]) => {
+      const found = await findInvoicesWithLatestPayment(db, [...new Set(ids)])
+      return ids.map((key) => found.get(key))
+    })
+    statusLoaders.set(db, loader)
+  }
+  const read = await loader.load(id)
+  if (!read || read.invoice.merchantId !== merchantId || (environment !== undefined && read.invoice.environment !== environment)) {
+    throw new NotFoundError('invoice')
+  }
+  return read
 }
 
 export async function getInvoice(deps: Deps, merchantId: bigint, id: string, environment?: Environment): Promise<Invoice> {

@@ -2,8 +2,10 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import { AppError, FakeClock } from '@pepay/core'
-import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
+import { apiClient, keyHeaders, startTestServer, TEST_DB, type TestServer } from '../../helpers/server.ts'
+import { sha256 } from '../../../src/modules/platform/secrets.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import type { ServerExtension } from '../../../src/server.ts'
 
@@ -117,6 +119,85 @@ describe('Idempotency-Key', () => {
     const reused = await create(key, { amount_usd: 2 })
     assert.equal(reused.status, 201)
     assert.notEqual(reused.body.invoice_id, first.body.invoice_id)
+  })
+
+  /** An in-flight claim as the general claim step writes it (a process that died mid-request). */
+  async function abandonedClaim(key: string, body: unknown, lockedUntil: Date): Promise<void> {
+    const now = clock.now()
+    await t.server.deps.db
+      .insertInto('idempotency_key')
+      .values({
+        merchant_id: merchant.merchant.id.toString(),
+        environment: 'devnet',
+        key,
+        request_method: 'POST',
+        request_path: '/api/v1/invoices',
+        request_hash: sha256(`POST /api/v1/invoices\n${JSON.stringify(body)}`),
+        state: 'in_flight',
+        created_at: now,
+        locked_until: lockedUntil,
+        expires_at: new Date(now.getTime() + 24 * 3600 * 1000),
+      })
+      .execute()
+  }
+
+  it('answers 409 while a claim of the key is in flight, and takes over a claim whose process died', async () => {
+    const key = randomUUID()
+    const body = { amount_usd: 4, customer_id: `abandoned_${key}` }
+    await abandonedClaim(key, body, new Date(clock.now().getTime() + 60_000))
+    const held = await create(key, body)
+    assert.equal(held.status, 409)
+    assert.equal(held.body.error.code, 'IDEMPOTENCY_CONFLICT')
+    clock.advance(60_001)
+    const takenOver = await create(key, body)
+    assert.equal(takenOver.status, 201)
+    assert.equal(takenOver.headers.get('idempotency-replayed'), null)
+    const replay = await create(key, body)
+    assert.equal(replay.headers.get('idempotency-replayed'), 'true')
+    assert.deepEqual(replay.body, takenOver.body)
+    const list = await api('GET', `/api/v1/invoices/customer/${body.customer_id}`)
+    assert.equal(list.body.data.length, 1)
+  })
+
+  it('answers 409 while another connection creates with the same key, then replays its invoice', { skip: TEST_DB !== 'postgres' && 'PGlite has one connection' }, async () => {
+    const key = randomUUID()
+    const body = { amount_usd: 6, customer_id: `inflight_${key}` }
+    // hold the key's in-flight lock as a concurrent create does for the length of its statement
+    const other = new pg.Client({ connectionString: t.db.url })
+    await other.connect()
+    try {
+      await other.query('BEGIN')
+      await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [0x1de0, `${merchant.merchant.id}:devnet:${key}`])
+      const held = await create(key, body)
+      assert.equal(held.status, 409)
+      assert.equal(held.body.error.code, 'IDEMPOTENCY_CONFLICT')
+      await other.query('COMMIT')
+    } finally {
+      await other.end()
+    }
+    const created = await create(key, body)
+    assert.equal(created.status, 201)
+    const replay = await create(key, body)
+    assert.equal(replay.headers.get('idempotency-replayed'), 'true')
+    assert.deepEqual(replay.body, created.body)
+  })
+
+  it('stores the create response that GET and the invoice.created event agree with', async () => {
+    const key = randomUUID()
+    const body = { amount_usd: '12.34', metadata: { zeta: 1, a: { nested: [1, 'two'] }, mid: null }, expires_in: 3_600_000 }
+    const created = await create(key, body)
+    assert.equal(created.status, 201)
+    const invoice = await api('GET', `/api/v1/invoices/${created.body.invoice_id}`)
+    assert.equal(invoice.status, 200)
+    assert.equal(invoice.body.amount, 12_340)
+    assert.equal(invoice.body.expires_at, created.body.expires_at)
+    assert.deepEqual(invoice.body.metadata, body.metadata)
+    const events = await api('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`)
+    assert.deepEqual(events.body.data.data[0].data.object, invoice.body)
+    const session = await fetch(`${t.url}/api/v1/payments/payment-status`, {
+      headers: { 'x-session-token': created.body.session_token, 'x-signature': created.body.signature },
+    })
+    assert.equal(session.status, 200)
   })
 
   const malformed: [string, string][] = [
