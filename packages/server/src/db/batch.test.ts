@@ -18,10 +18,13 @@ describe('BatchLoader', () => {
 
   it('sends a full batch at once and starts the next one', async () => {
     const loads: number[][] = []
-    const loader = new BatchLoader(async (keys: number[]) => {
-      loads.push(keys)
-      return keys
-    }, { maxBatch: 2 })
+    const loader = new BatchLoader(
+      async (keys: number[]) => {
+        loads.push(keys)
+        return keys
+      },
+      { maxBatch: 2 },
+    )
     await Promise.all([1, 2, 3, 4, 5].map((k) => loader.load(k)))
     assert.deepEqual(loads, [[1, 2], [3, 4], [5]])
   })
@@ -33,13 +36,19 @@ describe('BatchLoader', () => {
       return keys
     })
     const failed = await Promise.allSettled([loader.load('a'), loader.load('b')])
-    assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected'])
+    assert.deepEqual(
+      failed.map((r) => r.status),
+      ['rejected', 'rejected'],
+    )
     fail = false
     assert.equal(await loader.load('c'), 'c')
   })
 
   it('rejects the batch when the load answers the wrong number of values', async () => {
     const loader = new BatchLoader(async (keys: string[]) => keys.slice(1))
-    await assert.rejects(Promise.all([loader.load('a'), loader.load('b')]), /answered 1 values for 2 keys/)
+    await assert.rejects(
+      Promise.all([loader.load('a'), loader.load('b')]),
+      /answered 1 values for 2 keys/,
+    )
   })
 })

@@ -37,7 +37,9 @@ export class BatchLoader<K, V> {
     this.#load(batch.map((item) => item.key)).then(
       (values) => {
         if (values.length !== batch.length) {
-          const error = new Error(`batch loader answered ${values.length} values for ${batch.length} keys`)
+          const error = new Error(
+            `batch loader answered ${values.length} values for ${batch.length} keys`,
+          )
           for (const item of batch) item.reject(error)
           return
         }

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
-import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
+import { Kysely, PGliteDialect, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.ts'
 
@@ -12,6 +12,46 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value)
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => value)
 
 export type Executor = Kysely<DB> | Transaction<DB>
+
+const PREPARE_MARKER = /^\/\* prepare:([a-z0-9_]+) \*\//
+
+/**
+ * Marks a hot statement whose text never varies (lists travel as array parameters) to run as a
+ * named prepared statement on Postgres: each pooled connection parses and plans it once, then
+ * only binds and executes. The marker is a comment, so PGlite simply runs the text.
+ */
+export function prepared<T>(name: string, query: RawBuilder<T>): RawBuilder<T> {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`prepared statement name "${name}" must be [a-z0-9_]+`)
+  return sql<T>`/* prepare:${sql.raw(name)} */ ${query}`
+}
+
+type QueryCallback = (error: Error | null, result?: pg.QueryResult) => void
+
+/** A pool client that runs `prepared(…)` statements by name (see above). */
+class PreparingClient extends pg.Client {
+  // @ts-expect-error -- pg's overloads; Kysely calls query(text, values) and expects a promise
+  override query(config: unknown, values?: unknown, callback?: QueryCallback): unknown {
+    if (typeof config === 'string' && callback === undefined) {
+      const match = PREPARE_MARKER.exec(config)
+      if (match?.[1]) return this.#runPrepared(match[1], config, values as unknown[] | undefined)
+    }
+    // forwarded as received (every other overload of pg's query)
+    return (super.query as (...args: unknown[]) => unknown)(config, values, callback)
+  }
+
+  async #runPrepared(name: string, text: string, values: unknown[] | undefined): Promise<pg.QueryResult> {
+    try {
+      return await super.query({ name, text, values: values ?? [] })
+    } catch (error) {
+      // a migration changed a table under the cached plan: prepare it again once
+      if (!(error instanceof Error) || !/cached plan must not change result type/.test(error.message)) throw error
+      await super.query(`DEALLOCATE ${name}`)
+      const connection = (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
+      delete connection.parsedStatements[name]
+      return await super.query({ name, text, values: values ?? [] })
+    }
+  }
+}
 
 export interface Database {
   readonly db: Kysely<DB>
@@ -72,7 +112,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 })
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, Client: PreparingClient as unknown as typeof pg.Client })
   pool.on('error', () => {
     // an idle client lost its connection; the pool replaces it on the next checkout
   })

@@ -1,6 +1,6 @@
 import type { Environment, InvoiceStatus } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
-import type { Executor } from '../../db/database.ts'
+import { prepared, type Executor } from '../../db/database.ts'
 import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
 import { toPaymentRecord, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
 import { EVENTS_CHANNEL, type NewEvent } from '../events/event.repo.ts'
@@ -257,61 +257,96 @@ export type CreateOnceResult =
   | { outcome: 'in_flight' }
   /** The key is taken (completed, or claimed by another route): the caller resolves it. */
   | { outcome: 'taken' }
+  /** The statement failed for this input (only when retried alone after a failed batch). */
+  | { outcome: 'failed'; error: unknown }
+
+export interface CreateOnceInput {
+  claim: InlineClaim
+  invoice: Invoice
+  sessionTokenHash: Uint8Array
+  event: NewEvent
+  /** The 201 body, stored with the key for replays. */
+  responseBody: string
+}
 
 /**
- * Creates an invoice, its `invoice.created` event (with webhook fan-out) and the completed
- * idempotency record holding `responseBody`, in one statement: one round trip, atomic without
- * an explicit transaction. The key is claimed under a transaction-scoped advisory lock, so a
- * concurrent request with the same key learns it is in flight instead of waiting; a key already
- * stored (and not expired) inserts nothing.
+ * Creates invoices, their `invoice.created` events (with webhook fan-out) and the completed
+ * idempotency records holding their responses, in one statement: one round trip and one commit
+ * for a whole batch, atomic without an explicit transaction. Each key is claimed under a
+ * transaction-scoped advisory lock, so a concurrent request with the same key learns that it is
+ * in flight instead of waiting; a key already stored (and not expired) creates nothing. The
+ * inputs must carry distinct keys. Answers one outcome per input, in order.
  */
-export async function createInvoiceOnce(
-  db: Executor,
-  input: { claim: InlineClaim; invoice: Invoice; sessionTokenHash: Uint8Array; event: NewEvent; responseBody: string; now: Date },
-): Promise<CreateOnceResult> {
-  const { claim, invoice, event, now } = input
-  const lockKey = `${claim.merchantId}:${claim.environment}:${claim.key}`
-  const expiresAt = new Date(now.getTime() + claim.ttlMs)
-  const data = JSON.stringify(event.previousAttributes ? { object: event.object, previous_attributes: event.previousAttributes } : { object: event.object })
-  const request = event.request ? JSON.stringify({ id: event.request.id, idempotency_key: event.request.idempotencyKey }) : null
-  const isCommerce = event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
-  const result = await sql<{ locked: boolean; seq: string | null }>`
-    WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(${lockKey})) AS ok),
+export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[], now: Date): Promise<CreateOnceResult[]> {
+  if (inputs.length === 0) return []
+  const col = <T>(pick: (input: CreateOnceInput) => T) => inputs.map(pick)
+  const eventData = (e: NewEvent) =>
+    JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object })
+  const eventRequest = (e: NewEvent) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null)
+  const query = sql<{ ord: string; locked: boolean; created: boolean }>`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${col((i) => i.claim.merchantId.toString())}::bigint[], ${col((i) => i.claim.environment)}::text[],
+        ${col((i) => i.claim.key)}::text[], ${col((i) => i.claim.method)}::text[], ${col((i) => i.claim.path)}::text[],
+        ${col((i) => Buffer.from(i.claim.requestHash))}::bytea[], ${col((i) => i.responseBody)}::text[],
+        ${col((i) => new Date(now.getTime() + i.claim.ttlMs))}::timestamptz[],
+        ${col((i) => `${i.claim.merchantId}:${i.claim.environment}:${i.claim.key}`)}::text[],
+        ${col((i) => invoiceRowJson(i.invoice, i.sessionTokenHash))}::text[], ${col((i) => i.invoice.id)}::uuid[],
+        ${col((i) => i.event.merchantId.toString())}::bigint[], ${col((i) => i.event.environment)}::text[],
+        ${col((i) => i.event.type)}::text[],
+        ${col((i) => i.event.type.startsWith('commerce.') || i.event.invoiceType === 'commerce')}::boolean[],
+        ${col((i) => i.event.invoiceType ?? null)}::text[], ${col((i) => i.event.customerId ?? null)}::text[],
+        ${col((i) => i.event.orderId ?? null)}::uuid[], ${col((i) => i.event.walletAddress ?? null)}::text[],
+        ${col((i) => i.event.walletNetwork ?? null)}::text[], ${col((i) => eventData(i.event))}::text[],
+        ${col((i) => eventRequest(i.event))}::text[]
+      ) WITH ORDINALITY AS u(merchant_id, environment, key, method, path, hash, response, expires_at, lock_key, invoice,
+                             invoice_id, ev_merchant_id, ev_environment, ev_type, ev_is_commerce, ev_invoice_type,
+                             ev_customer_id, ev_order_id, ev_wallet_address, ev_wallet_network, ev_data, ev_request, ord)
+    ),
+    lk AS MATERIALIZED (
+      SELECT ord, pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(lock_key)) AS ok FROM input
+    ),
     claim AS (
       INSERT INTO idempotency_key (merchant_id, environment, key, request_method, request_path, request_hash, state,
                                    response_status, response_body, created_at, locked_until, expires_at)
-      SELECT ${claim.merchantId.toString()}::bigint, ${claim.environment}, ${claim.key}, ${claim.method}, ${claim.path},
-             ${claim.requestHash}::bytea, 'completed', 201, ${input.responseBody}, ${now}::timestamptz, ${now}::timestamptz,
-             ${expiresAt}::timestamptz
-      FROM lk WHERE lk.ok
+      SELECT i.merchant_id, i.environment, i.key, i.method, i.path, i.hash, 'completed', 201, i.response,
+             ${now}::timestamptz, ${now}::timestamptz, i.expires_at
+      FROM input i JOIN lk ON lk.ord = i.ord WHERE lk.ok
       ON CONFLICT (merchant_id, environment, key) DO UPDATE SET
         request_method = excluded.request_method, request_path = excluded.request_path, request_hash = excluded.request_hash,
         state = excluded.state, response_status = excluded.response_status, response_body = excluded.response_body,
         created_at = excluded.created_at, locked_until = excluded.locked_until, expires_at = excluded.expires_at
       WHERE idempotency_key.expires_at <= ${now}::timestamptz
-      RETURNING key
+      RETURNING merchant_id, environment, key
+    ),
+    claimed AS MATERIALIZED (
+      SELECT i.* FROM input i JOIN claim c ON c.merchant_id = i.merchant_id AND c.environment = i.environment AND c.key = i.key
     ),
     inv AS (
       INSERT INTO invoice
-      SELECT r.* FROM claim, json_populate_record(null::invoice, ${invoiceRowJson(invoice, input.sessionTokenHash)}::json) r
+      SELECT r.* FROM claimed i, json_populate_record(null::invoice, i.invoice::json) r
       RETURNING id
     ),
-    x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid FROM inv),
+    x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid FROM (SELECT 1 FROM inv LIMIT 1) one),
     s AS MATERIALIZED (
-      SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq, ${event.merchantId.toString()}::bigint AS merchant_id,
-             ${event.environment}::text AS environment, ${event.type}::text AS type, ${isCommerce}::boolean AS is_commerce,
-             ${event.invoiceId ?? null}::uuid AS invoice_id, ${event.invoiceType ?? null}::text AS invoice_type,
-             ${event.customerId ?? null}::text AS customer_id, ${event.orderId ?? null}::uuid AS order_id,
-             ${event.walletAddress ?? null}::text AS wallet_address, ${event.walletNetwork ?? null}::text AS wallet_network,
-             ${data}::text AS data, ${request}::text AS request
-      FROM x
+      SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq, q.ev_merchant_id AS merchant_id,
+             q.ev_environment AS environment, q.ev_type AS type, q.ev_is_commerce AS is_commerce, q.invoice_id,
+             q.ev_invoice_type AS invoice_type, q.ev_customer_id AS customer_id, q.ev_order_id AS order_id,
+             q.ev_wallet_address AS wallet_address, q.ev_wallet_network AS wallet_network, q.ev_data AS data,
+             q.ev_request AS request
+      FROM x CROSS JOIN (SELECT i.* FROM claimed i JOIN inv ON inv.id = i.invoice_id ORDER BY i.ord OFFSET 0) q
     ),
-    ${eventInsertCtes(now)}
-    SELECT lk.ok AS locked, (SELECT ev.seq::text FROM ev) AS seq, (SELECT pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev) AS notified
-    FROM lk`.execute(db)
-  const row = result.rows[0]
-  if (!row?.locked) return { outcome: 'in_flight' }
-  return row.seq === null ? { outcome: 'taken' } : { outcome: 'created' }
+    ${eventInsertCtes(now)},
+    n AS (SELECT pg_notify(${EVENTS_CHANNEL}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)
+    SELECT lk.ord::text AS ord, lk.ok AS locked, i.invoice_id IN (SELECT id FROM inv) AS created
+    FROM lk JOIN input i ON i.ord = lk.ord LEFT JOIN (SELECT count(*) AS notified FROM n) nn ON true
+    ORDER BY lk.ord`
+  const result = await prepared('pepay_invoice_create', query).execute(db)
+  if (result.rows.length !== inputs.length) throw new Error(`invoice batch answered ${result.rows.length} rows for ${inputs.length} inputs`)
+  return result.rows.map((row) => {
+    if (!row.locked) return { outcome: 'in_flight' as const }
+    return row.created ? { outcome: 'created' as const } : { outcome: 'taken' as const }
+  })
 }
 
 /** Every invoice_payment column (the compiler checks the list against the table). */
@@ -334,7 +369,7 @@ export async function findInvoicesWithLatestPayment(
   ids: string[],
 ): Promise<Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>> {
   const paymentColumns = sql.join(PAYMENT_COLUMNS.map((c) => sql`lp.${sql.ref(c)} AS ${sql.ref(`p_${c}`)}`))
-  const result = await sql<Row & Record<string, unknown>>`
+  const query = sql<Row & Record<string, unknown>>`
     SELECT i.*, ${paymentColumns}, lp.token_symbol AS p_token_symbol, lp.token_address AS p_token_address,
            lp.token_decimals AS p_token_decimals
     FROM invoice i
@@ -345,7 +380,8 @@ export async function findInvoicesWithLatestPayment(
       ORDER BY p.detected_at DESC, p.id DESC
       LIMIT 1
     ) lp ON true
-    WHERE i.id = ANY(${ids}::uuid[])`.execute(db)
+    WHERE i.id = ANY(${ids}::uuid[])`
+  const result = await prepared('pepay_invoice_status', query).execute(db)
   const found = new Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>()
   for (const row of result.rows) {
     let latestPayment: InvoicePaymentRecord | null = null

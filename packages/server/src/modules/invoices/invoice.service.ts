@@ -11,13 +11,15 @@ import { findMerchant } from '../merchants/merchant.repo.ts'
 import { mintSessionCredentials } from '../payment-sessions/session-credentials.ts'
 import {
   claimExpiredInvoices,
-  createInvoiceOnce,
+  createInvoicesOnce,
   findInvoice,
   findInvoicesWithLatestPayment,
   insertInvoice,
   lockInvoice,
   newInvoiceRecord,
   updateInvoice,
+  type CreateOnceInput,
+  type CreateOnceResult,
   type InlineClaim,
   type Invoice,
   type NewInvoice,
@@ -181,10 +183,51 @@ export async function createInvoice(
   return result
 }
 
+/** One create batcher per database handle: concurrent creates share one statement and commit. */
+const createBatchers = new WeakMap<Executor, BatchLoader<CreateOnceInput, CreateOnceResult>>()
+
+function createBatcher(deps: Deps): BatchLoader<CreateOnceInput, CreateOnceResult> {
+  let batcher = createBatchers.get(deps.db)
+  if (!batcher) {
+    const db = deps.db
+    batcher = new BatchLoader(async (inputs: CreateOnceInput[]) => {
+      // a key twice in one batch: the later requests are concurrent with the first
+      const seen = new Set<string>()
+      const distinct: CreateOnceInput[] = []
+      const slots = inputs.map((input) => {
+        const id = `${input.claim.merchantId}:${input.claim.environment}:${input.claim.key}`
+        if (seen.has(id)) return -1
+        seen.add(id)
+        return distinct.push(input) - 1
+      })
+      const now = deps.clock.now()
+      let outcomes: CreateOnceResult[]
+      try {
+        outcomes = await createInvoicesOnce(db, distinct, now)
+      } catch (error) {
+        if (distinct.length === 1) throw error
+        // one input may have sunk the batch: each one alone, so the others still land
+        outcomes = []
+        for (const input of distinct) {
+          try {
+            outcomes.push(...(await createInvoicesOnce(db, [input], deps.clock.now())))
+          } catch (single) {
+            outcomes.push({ outcome: 'failed', error: single })
+          }
+        }
+      }
+      return slots.map((slot) => (slot < 0 ? { outcome: 'in_flight' as const } : (outcomes[slot] ?? { outcome: 'failed', error: new Error('missing outcome') })))
+    }, { maxBatch: 64 })
+    createBatchers.set(db, batcher)
+  }
+  return batcher
+}
+
 /**
  * The API's create path: the invoice, its event and the idempotency record with the response
- * commit in one statement (see `createInvoiceOnce`). Returns the response as JSON text, exactly
- * the bytes a replay of the key returns, or the reason nothing was created.
+ * commit together in one statement, shared with the creates other requests make at the same
+ * moment (see `createInvoicesOnce`). Returns the response as JSON text, exactly the bytes a replay
+ * of the key returns, or the reason nothing was created.
  */
 export async function createInvoiceClaimed(
   deps: Deps,
@@ -203,14 +246,14 @@ export async function createInvoiceClaimed(
   )
   const invoice = newInvoiceRecord(prepared.newInvoice)
   const responseBody = JSON.stringify(serializeCreatedInvoice(invoice, prepared, prepared.paymentUrl))
-  const result = await createInvoiceOnce(deps.db, {
+  const result = await createBatcher(deps).load({
     claim,
     invoice,
     sessionTokenHash: prepared.newInvoice.sessionTokenHash,
     event: invoiceEvent(invoice, 'invoice.created', undefined, ctx),
     responseBody,
-    now,
   })
+  if (result.outcome === 'failed') throw result.error
   if (result.outcome !== 'created') return result
   notifyCommitted(deps)
   return { outcome: 'created', responseBody }
