@@ -39,6 +39,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
       const incoming = req.headers['x-request-id']
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`
     },
+    // a child logger per request, without options: pino's cheap path (Fastify passes `{}`)
+    childLoggerFactory: (logger, bindings, options) =>
+      Object.keys(options).length > 0 ? logger.child(bindings, options) : logger.child(bindings),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

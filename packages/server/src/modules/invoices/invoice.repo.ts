@@ -349,16 +349,20 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
   })
 }
 
-/** Every invoice_payment column (the compiler checks the list against the table). */
+/**
+ * The invoice_payment columns a payment record is made of: every column but the signed
+ * settlement transaction, which only the sweeper reads (the compiler checks the list).
+ */
 const PAYMENT_COLUMNS = Object.keys({
   id: true, invoice_id: true, merchant_id: true, environment: true, network: true, deposit_address_id: true,
   token_id: true, tx_hash: true, log_index: true, block_number: true, block_hash: true, from_address: true,
   to_address: true, amount_units: true, usd_millis: true, status: true, confirmations: true,
   confirmations_required: true, is_late: true, is_unmatched: true, credited_usd_millis: true,
   settlement_status: true, settlement_tx_hash: true, settlement_destination: true, settlement_attempts: true,
-  settlement_next_attempt_at: true, settlement_error: true, settlement_raw_tx: true, detected_at: true,
-  confirmed_at: true, settled_at: true, updated_at: true,
-} satisfies Record<keyof InvoicePaymentTable, true>)
+  settlement_next_attempt_at: true, settlement_error: true, detected_at: true, confirmed_at: true, settled_at: true,
+  updated_at: true,
+} satisfies Record<Exclude<keyof InvoicePaymentTable, 'settlement_raw_tx'>, true>)
+const LATEST_PAYMENT_SELECT = sql.join(PAYMENT_COLUMNS.map((c) => sql`lp.${sql.ref(c)} AS ${sql.ref(`p_${c}`)}`))
 
 /**
  * Invoices by id, each with its latest payment, in one query (the status route's read).
@@ -368,9 +372,8 @@ export async function findInvoicesWithLatestPayment(
   db: Executor,
   ids: string[],
 ): Promise<Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>> {
-  const paymentColumns = sql.join(PAYMENT_COLUMNS.map((c) => sql`lp.${sql.ref(c)} AS ${sql.ref(`p_${c}`)}`))
   const query = sql<Row & Record<string, unknown>>`
-    SELECT i.*, ${paymentColumns}, lp.token_symbol AS p_token_symbol, lp.token_address AS p_token_address,
+    SELECT i.*, ${LATEST_PAYMENT_SELECT}, lp.token_symbol AS p_token_symbol, lp.token_address AS p_token_address,
            lp.token_decimals AS p_token_decimals
     FROM invoice i
     LEFT JOIN LATERAL (
