@@ -16,6 +16,28 @@ describe('BatchLoader', () => {
     assert.deepEqual(loads, [[1, 2, 3], [4]])
   })
 
+  it('holds keys while maxInFlight batches run and sends them together when one finishes', async () => {
+    const loads: number[][] = []
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const loader = new BatchLoader(async (keys: number[]) => {
+      loads.push(keys)
+      if (loads.length === 1) await gate
+      return keys
+    }, { maxInFlight: 1 })
+    const first = loader.load(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    const later = [loader.load(2), loader.load(3)]
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(loads, [[1]])
+    release()
+    assert.deepEqual(await Promise.all([first, ...later]), [1, 2, 3])
+    assert.deepEqual(loads, [[1], [2, 3]])
+  })
+
   it('sends a full batch at once and starts the next one', async () => {
     const loads: number[][] = []
     const loader = new BatchLoader(

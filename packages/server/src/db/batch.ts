@@ -1,53 +1,69 @@
 /**
- * Coalesces the lookups that requests make in one turn of the event loop into one query
- * (the DataLoader pattern). Every round trip to the database costs a socket write and a wake-up
- * on both sides; under concurrency, one `WHERE id = ANY(…)` serves many requests for the price
- * of one. The batch is sent on `setImmediate`, after the requests parsed in the same poll phase
- * have queued their keys; a lone request waits for nothing but that turn.
+ * Coalesces the lookups and writes that requests make at the same moment into one query (the
+ * DataLoader pattern). Every round trip to the database costs a socket write and a wake-up on
+ * both sides, and every statement a parse, a plan and (for writes) a commit; under concurrency one
+ * `WHERE id = ANY(…)` or one multi-row insert serves many requests for the price of one.
+ *
+ * A batch is sent on `setImmediate`, after the requests parsed in the same poll phase have queued
+ * their keys, so a lone request waits for nothing but that turn. With `maxInFlight`, keys that
+ * arrive while that many batches are running wait for one of them to finish and then go together:
+ * under load, batches grow instead of statements piling up.
  */
 export class BatchLoader<K, V> {
   readonly #load: (keys: K[]) => Promise<V[]>
   readonly #maxBatch: number
+  readonly #maxInFlight: number
   #queue: { key: K; resolve: (value: V) => void; reject: (error: unknown) => void }[] = []
   #scheduled = false
+  #inFlight = 0
 
   /** `load` answers one value per key, in the keys' order. */
-  constructor(load: (keys: K[]) => Promise<V[]>, options: { maxBatch?: number } = {}) {
+  constructor(load: (keys: K[]) => Promise<V[]>, options: { maxBatch?: number; maxInFlight?: number } = {}) {
     this.#load = load
     this.#maxBatch = options.maxBatch ?? 256
+    this.#maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY
   }
 
   load(key: K): Promise<V> {
     return new Promise<V>((resolve, reject) => {
       this.#queue.push({ key, resolve, reject })
-      if (this.#queue.length >= this.#maxBatch) {
-        this.#flush()
-      } else if (!this.#scheduled) {
-        this.#scheduled = true
-        setImmediate(() => this.#flush())
-      }
+      this.#schedule()
+    })
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#queue.length === 0 || this.#inFlight >= this.#maxInFlight) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      this.#flush()
     })
   }
 
   #flush(): void {
-    this.#scheduled = false
-    const batch = this.#queue
-    if (batch.length === 0) return
-    this.#queue = []
-    this.#load(batch.map((item) => item.key)).then(
-      (values) => {
-        if (values.length !== batch.length) {
-          const error = new Error(
-            `batch loader answered ${values.length} values for ${batch.length} keys`,
-          )
-          for (const item of batch) item.reject(error)
-          return
-        }
-        batch.forEach((item, i) => item.resolve(values[i] as V))
-      },
-      (error: unknown) => {
-        for (const item of batch) item.reject(error)
-      },
-    )
+    while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight) {
+      const batch = this.#queue.splice(0, this.#maxBatch)
+      this.#inFlight += 1
+      this.#run(batch).finally(() => {
+        this.#inFlight -= 1
+        this.#schedule()
+      })
+    }
+  }
+
+  async #run(batch: { key: K; resolve: (value: V) => void; reject: (error: unknown) => void }[]): Promise<void> {
+    let values: V[]
+    try {
+      values = await this.#load(batch.map((item) => item.key))
+    } catch (error) {
+      for (const item of batch) item.reject(error)
+      return
+    }
+    if (values.length !== batch.length) {
+      const error = new Error(`batch loader answered ${values.length} values for ${batch.length} keys`)
+      for (const item of batch) item.reject(error)
+      return
+    }
+    batch.forEach((item, i) => item.resolve(values[i] as V))
   }
 }
