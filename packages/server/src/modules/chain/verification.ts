@@ -53,11 +53,26 @@ export async function requestVerification(deps: Deps, invoice: { id: string; mer
     throw new AppError('VALIDATION_ERROR', 'network: the invoice has no payment address on this network', [{ field: 'network', message: 'must be the invoice’s active network', code: 'invalid' }])
   }
   const now = deps.clock.now()
-  const row = await deps.db
-    .insertInto('manual_verification')
-    .values({ id: uuidv7(now.getTime()), invoice_id: invoice.id, merchant_id: invoice.merchantId.toString(), network: active, status: 'pending', max_attempts: MAX_VERIFICATION_ATTEMPTS, next_attempt_at: now, created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  // a job already waiting or running for this invoice and network covers this request too; the
+  // invoice row lock orders concurrent requests so that only one job is queued
+  const row = await deps.db.transaction().execute(async (trx) => {
+    await trx.selectFrom('invoice').select('id').where('id', '=', invoice.id).forUpdate().executeTakeFirst()
+    const open = await trx
+      .selectFrom('manual_verification')
+      .selectAll()
+      .where('invoice_id', '=', invoice.id)
+      .where('network', '=', active)
+      .where('status', 'in', ['pending', 'running'])
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    if (open) return open
+    return await trx
+      .insertInto('manual_verification')
+      .values({ id: uuidv7(now.getTime()), invoice_id: invoice.id, merchant_id: invoice.merchantId.toString(), network: active, status: 'pending', max_attempts: MAX_VERIFICATION_ATTEMPTS, next_attempt_at: now, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  })
   return serializeVerification(row)
 }
 
@@ -106,7 +121,17 @@ export async function runDueVerifications(deps: Deps, runtime: ChainRuntime): Pr
       const from = deposit.created_block === null ? 0n : BigInt(deposit.created_block)
       const address = deposit.address
       const tokens = network.tokens.flatMap((t) => (t.tokenType !== 'native' && t.address ? [{ address: t.address, tokenId: t.id }] : []))
-      const found = from <= to ? await network.adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens, isWatched: (a) => a === address }) : []
+      const isWatched = (a: string) => a === address
+      const found = from <= to ? await network.adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens, isWatched }) : []
+      // native coin payments are found block by block; a native balance on the address is a
+      // deposit not yet swept, the only kind the watcher can have missed without it being credited
+      const nativeToken = network.tokens.find((t) => t.tokenType === 'native')
+      if (nativeToken && from <= to && (await network.adapter.getNativeBalance(address)) > 0n) {
+        const native = await network.adapter.scanNativeTransfers({ fromBlock: from, toBlock: to, tokenId: nativeToken.id, isWatched })
+        // the treasury's gas top-ups before a token sweep are not payments
+        const treasury = network.treasury.address.toLowerCase()
+        found.push(...native.filter((x) => x.from !== treasury))
+      }
       const transfers = found.filter((x) => x.blockNumber <= covered || x.blockNumber <= deep)
       const record = {
         id: deposit.id, ownerType: deposit.owner_type, ownerId: deposit.owner_id, invoiceId: deposit.invoice_id, merchantId: BigInt(deposit.merchant_id),

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { FakeClock, systemClock } from '@pepay/core'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, devnetOf, eventTypesOf, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, chainLayer, devnetOf, eventTypesOf, newInvoice, payNative, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
 import { MAX_VERIFICATION_ATTEMPTS, runDueVerifications } from '../../../src/modules/chain/verification.ts'
 import type { ChainWatcher } from '../../../src/modules/chain/watcher.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
@@ -115,11 +115,46 @@ describe('POST /api/v1/invoice/{invoiceId}/verify', () => {
     assert.equal(types.filter((x) => x === 'invoice.updated').length, 1)
   })
 
+  it('answers a repeated request with the job already queued instead of a second one', async () => {
+    const { id, session } = await paidInvoice(5)
+    const requests = await Promise.all([1, 2, 3].map(() => session('POST', `/api/v1/invoice/${id}/verify`)))
+    assert.deepEqual(requests.map((r) => r.status), [202, 202, 202])
+    assert.equal(new Set(requests.map((r) => r.body.data.id)).size, 1)
+    const jobs = await t.server.deps.db.selectFrom('manual_verification').select('id').where('invoice_id', '=', id).execute()
+    assert.equal(jobs.length, 1)
+    await devnetOf(t).anvil('base').mine(1)
+    assert.equal(await run(), 1)
+    // once it completed, a new request queues a new scan
+    clock.advance(1_000)
+    const next = await session('POST', `/api/v1/invoice/${id}/verify`)
+    assert.notEqual(next.body.data.id, requests[0]?.body.data.id)
+    assert.equal(next.body.data.status, 'pending')
+    await run()
+  })
+
+  it('credits a native coin payment made while the watcher was down', async () => {
+    const eth = tokenOf(t, 'base', 'ETH')
+    const invoice = await newInvoice(t, merchant.merchantKey, { amount_usd: 6 })
+    const quote = await allocateAddress(invoice.session, 'base', eth.id)
+    const paid = await payNative(t, { network: 'base', to: quote.temp_address, amountUnits: BigInt(quote.estimated_token_amount_units) })
+    await devnetOf(t).anvil('base').mine(1)
+    assert.equal((await invoice.session('POST', `/api/v1/invoice/${invoice.id}/verify`)).status, 202)
+    assert.equal(await run(), 1)
+    const credited = await invoiceOf(invoice.id)
+    assert.equal(credited.status, 'paid')
+    assert.equal(credited.payments.length, 1)
+    assert.equal(credited.payments[0].tx_hash, paid.txHash)
+    const done = await invoice.session('GET', `/api/v1/invoice/${invoice.id}/verify`)
+    assert.equal(done.body.data.result.payments_recorded, 1)
+  })
+
   it('credits once when two jobs for the same invoice run at the same time', async () => {
     const { id, session } = await paidInvoice(4)
     await devnetOf(t).anvil('base').mine(1)
     await session('POST', `/api/v1/invoice/${id}/verify`)
-    await session('POST', `/api/v1/invoice/${id}/verify`)
+    // a second job for the same invoice, as two processes that each queued one would leave
+    const first = await t.server.deps.db.selectFrom('manual_verification').selectAll().where('invoice_id', '=', id).executeTakeFirstOrThrow()
+    await t.server.deps.db.insertInto('manual_verification').values({ ...first, id: crypto.randomUUID(), result: null, error: null }).execute()
     const [a, b] = await Promise.all([run(), run()])
     assert.equal(a + b, 2)
     const invoice = await invoiceOf(id)
