@@ -6,7 +6,17 @@ import { appendEvent, appendEvents } from '../events/event.repo.ts'
 import { lockInvoice, updateInvoice, type Invoice } from '../invoices/invoice.repo.ts'
 import { invoiceEvent, runStatusHooks } from '../invoices/invoice.service.ts'
 import { isLatePayment, statusAfterPayments } from '../invoices/invoice.state.ts'
-import { lockPayment, recordPayments, updatePayment, type InvoicePaymentRecord, type NewPayment, type PaymentInvoiceContext } from '../payments/payment.repo.ts'
+import {
+  findPaymentsWithInvoice,
+  lockPayment,
+  newPaymentRecord,
+  recordPayments,
+  updatePayment,
+  type InvoicePaymentRecord,
+  type NewPayment,
+  type PaymentInvoiceContext,
+  type PaymentToRecord,
+} from '../payments/payment.repo.ts'
 import { serializePayment } from '../payments/payment.serialize.ts'
 import { stablecoinPrice, tokenUnitsToUsdMillis } from '../quotes/quote.ts'
 import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
@@ -52,13 +62,14 @@ function valueOf(
   return { usdMillis: (transfer.amountUnits * quote.usdMillis) / quote.tokenAmount, matched }
 }
 
-/** Transfers per statement: a block of several hundred transfers is recorded in a few round trips. */
+/** Transfers per statement: a block of several hundred transfers is recorded in two round trips. */
 const RECORD_BATCH = 1_000
 
 /**
  * Records newly seen transfers (one transaction with the cursor move). Each transfer becomes a
  * `pending` payment exactly once (the unique key; a second sighting records nothing); events are
- * written with it. Quotes, rows (with their invoices' event fields) and events go in one statement each per batch.
+ * written with it. Per batch: one quote lookup, then one statement for the rows and their events
+ * (`recordPayments`; the event data is built here from the row as it will be inserted).
  */
 export async function recordTransfers(
   deps: Deps,
@@ -98,12 +109,11 @@ async function recordBatch(
     trx,
     batch.flatMap(({ transfer, deposit }) => (deposit.invoiceId ? [{ invoiceId: deposit.invoiceId, network: deposit.network, tokenId: transfer.tokenId }] : [])),
   )
-  const byKey = new Map<string, DepositAddressRecord>()
-  const rows: NewPayment[] = batch.map(({ transfer, deposit }) => {
-    byKey.set(`${transfer.txHash}:${transfer.logIndex}`, deposit)
+  const nowMs = now.getTime()
+  const payments: PaymentToRecord[] = batch.map(({ transfer, deposit }) => {
     const value = valueOf(runtime, deposit, transfer, deposit.invoiceId ? quotes.get(quoteKey(deposit.invoiceId, transfer, deposit)) : undefined)
-    return {
-      id: uuidv7(now.getTime()),
+    const payment: NewPayment = {
+      id: uuidv7(nowMs),
       invoiceId: deposit.invoiceId,
       merchantId: deposit.merchantId,
       environment: deposit.environment,
@@ -123,20 +133,41 @@ async function recordBatch(
       isUnmatched: !value.matched,
       detectedAt: now,
     }
+    // only an invoice's deposit gets payment events; the event shows the row as inserted
+    const createdEvent = deposit.ownerType === 'invoice' ? { object: serializePayment(newPaymentRecord(payment, runtime.tokenById(transfer.tokenId))) } : null
+    return { payment, createdEvent }
   })
-  const results = await recordPayments(trx, rows, (id) => runtime.tokenById(id))
-  const forInvoices = results.filter(({ record }) => byKey.get(`${record.txHash}:${record.logIndex}`)?.ownerType === 'invoice')
-  // events in the order the transfers happened on chain
-  const order = new Map(rows.map((row, index) => [`${row.txHash}:${row.logIndex}`, index]))
-  forInvoices.sort((a, b) => (order.get(`${a.record.txHash}:${a.record.logIndex}`) ?? 0) - (order.get(`${b.record.txHash}:${b.record.logIndex}`) ?? 0))
+  const { recorded, withoutEvents } = await recordPayments(trx, payments, now)
+  if (withoutEvents) await appendEventsAfterRevival(trx, batch, payments, withoutEvents, now)
+  return recorded
+}
+
+/**
+ * A batch that brought back a payment orphaned by a reorg was recorded without events: append
+ * them from the stored rows, in the order the transfers happened on chain (`created` for a new
+ * row, `updated` from `orphaned` for a revived one).
+ */
+async function appendEventsAfterRevival(
+  trx: Executor,
+  batch: { transfer: ObservedTransfer; deposit: DepositAddressRecord }[],
+  payments: PaymentToRecord[],
+  ids: string[],
+  now: Date,
+): Promise<void> {
+  const ours = new Set(payments.map(({ payment }) => payment.id))
+  const order = new Map(batch.map(({ transfer, deposit }, index) => [`${transfer.txHash}:${transfer.logIndex}`, { index, deposit }]))
+  const at = (record: InvoicePaymentRecord) => order.get(`${record.txHash}:${record.logIndex}`)
+  const rows = (await findPaymentsWithInvoice(trx, ids))
+    .filter(({ record }) => at(record)?.deposit.ownerType === 'invoice')
+    .sort((a, b) => (at(a.record)?.index ?? 0) - (at(b.record)?.index ?? 0))
   await appendEvents(
     trx,
-    forInvoices.map(({ record, revived, invoice }) =>
-      paymentEvent(record, revived ? 'invoice_payment.updated' : 'invoice_payment.created', invoice, revived ? { status: 'orphaned' } : undefined),
-    ),
+    rows.map(({ record, invoice }) => {
+      const revived = !ours.has(record.id)
+      return paymentEvent(record, revived ? 'invoice_payment.updated' : 'invoice_payment.created', invoice, revived ? { status: 'orphaned' } : undefined)
+    }),
     now,
   )
-  return results.length
 }
 
 /**

@@ -163,29 +163,28 @@ export async function latestQuote(db: Executor, invoiceId: string, network: stri
     : undefined
 }
 
-/** The newest quote of each (invoice, network, token) asked for, in one query; keyed `invoice:network:token`. */
-export async function latestQuotes(db: Executor, keys: { invoiceId: string; network: string; tokenId: number }[]) {
-  const result = new Map<string, NonNullable<Awaited<ReturnType<typeof latestQuote>>>>()
+/**
+ * The rate of the newest quote of each (invoice, network, token) asked for, in one query; keyed
+ * `invoice:network:token` (the watcher values hundreds of transfers per block with it).
+ */
+export async function latestQuotes(
+  db: Executor,
+  keys: { invoiceId: string; network: string; tokenId: number }[],
+): Promise<Map<string, { usdMillis: bigint; tokenAmount: bigint }>> {
+  const result = new Map<string, { usdMillis: bigint; tokenAmount: bigint }>()
   if (keys.length === 0) return result
   const unique = [...new Map(keys.map((k) => [`${k.invoiceId}:${k.network}:${k.tokenId}`, k])).values()]
   // one index probe per key (payment_quote_invoice), newest first
-  const rows = await sql<{ invoice_id: string; network: string; token_id: number; usd_millis: string; token_amount: string; price_answer: string; price_decimals: number; valid_until: Date; created_at: Date }>`
-    SELECT k.invoice_id, k.network, k.token_id, q.usd_millis, q.token_amount, q.price_answer, q.price_decimals, q.valid_until, q.created_at
+  const rows = await sql<{ invoice_id: string; network: string; token_id: number; usd_millis: string; token_amount: string }>`
+    SELECT k.invoice_id, k.network, k.token_id, q.usd_millis, q.token_amount
     FROM unnest(${unique.map((k) => k.invoiceId)}::uuid[], ${unique.map((k) => k.network)}::text[], ${unique.map((k) => k.tokenId)}::int[]) AS k(invoice_id, network, token_id)
     CROSS JOIN LATERAL (
-      SELECT usd_millis, token_amount, price_answer, price_decimals, valid_until, created_at FROM payment_quote
+      SELECT usd_millis, token_amount FROM payment_quote
       WHERE invoice_id = k.invoice_id AND network = k.network AND token_id = k.token_id
       ORDER BY created_at DESC LIMIT 1
     ) q`.execute(db)
   for (const row of rows.rows) {
-    result.set(`${row.invoice_id}:${row.network}:${row.token_id}`, {
-      usdMillis: BigInt(row.usd_millis),
-      tokenAmount: BigInt(row.token_amount),
-      priceAnswer: BigInt(row.price_answer),
-      priceDecimals: row.price_decimals,
-      validUntil: row.valid_until,
-      createdAt: row.created_at,
-    })
+    result.set(`${row.invoice_id}:${row.network}:${row.token_id}`, { usdMillis: BigInt(row.usd_millis), tokenAmount: BigInt(row.token_amount) })
   }
   return result
 }

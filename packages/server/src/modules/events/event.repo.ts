@@ -1,7 +1,9 @@
 import type { Environment } from '@pepay/contracts'
-import { sql, type Expression, type Selectable, type SqlBool } from 'kysely'
+import { sql, type Expression, type RawBuilder, type Selectable, type SqlBool } from 'kysely'
 import type { EventTable } from '../../db/schema.ts'
 import type { Executor } from '../../db/database.ts'
+import { pgArray } from '../../db/pg-array.ts'
+import { eventInsertCtes } from './event.sql.ts'
 
 export const EVENTS_CHANNEL = 'pepay_events'
 
@@ -40,44 +42,60 @@ export interface StoredEvent {
 }
 
 /**
- * Appends an event in the caller's transaction (the outbox): the state change and its event
- * commit together or not at all. The id embeds the sequence number: `evt_<ms>-<seq>`.
- * NOTIFY is delivered at commit, waking every process's realtime hub.
+ * The CTEs that append the rows of `input` as events, to follow the caller's own CTEs in one
+ * statement (the outbox: the state change and its events commit together or not at all).
+ *
+ * `input` is a query with the columns merchant_id (bigint), environment, type, is_commerce,
+ * invoice_id (uuid), invoice_type, customer_id, order_id (uuid), wallet_address, wallet_network,
+ * data (json), request (json or null) and ord: sequence numbers follow `ord`. The xid is taken
+ * before nextval so that the realtime tail's gap check (which waits for transactions in flight
+ * when a hole is seen) covers this insert. Defines, besides `eventInsertCtes`' `ev` (the events;
+ * the id embeds the sequence number: `evt_<ms>-<seq>`) and `d` (the webhook fan-out):
+ * - `n`: one NOTIFY carrying the highest seq, delivered at commit (listeners only take it as a
+ *   wake-up), and no row when no event was written. A CTE that only reads runs only when the
+ *   statement references it: select `(SELECT count(*) FROM n)`.
+ */
+export function appendEventsFrom(input: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
+  return sql`
+    x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+    input AS (${input}),
+    s AS MATERIALIZED (
+      SELECT i.*, nextval(pg_get_serial_sequence('event', 'seq')) AS seq
+      FROM x CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
+    ),
+    ${eventInsertCtes(now)},
+    n AS (SELECT pg_notify(${EVENTS_CHANNEL}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)`
+}
+
+const isCommerceEvent = (event: NewEvent) => event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
+
+/** The `data` column of an event: its object, and the attributes it changed when it is an update. */
+function eventData(object: Record<string, unknown>, previousAttributes?: Record<string, unknown>): string {
+  return JSON.stringify(previousAttributes ? { object, previous_attributes: previousAttributes } : { object })
+}
+
+const requestJson = (event: NewEvent) =>
+  event.request ? JSON.stringify({ id: event.request.id, idempotency_key: event.request.idempotencyKey }) : null
+
+/**
+ * Appends an event in the caller's transaction (the outbox: the state change and its event commit
+ * together or not at all), its columns as plain parameters; the same insert and webhook fan-out
+ * as `appendEvents` (`eventInsertCtes`). NOTIFY is delivered at commit, waking every process's
+ * realtime hub.
  */
 export async function appendEvent(db: Executor, event: NewEvent, now: Date): Promise<{ seq: bigint; id: string }> {
-  const isCommerce = event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
-  const data = event.previousAttributes
-    ? { object: event.object, previous_attributes: event.previousAttributes }
-    : { object: event.object }
-  const request = event.request ? { id: event.request.id, idempotency_key: event.request.idempotencyKey } : null
-  // One statement: the xid is taken before nextval so that the realtime tail's gap check (which
-  // waits for transactions in flight when a hole is seen) covers this insert; the webhook fan-out
-  // writes one delivery per matching enabled endpoint (test.ping goes only to the endpoint tested);
-  // NOTIFY is delivered at commit.
+  // the xid is taken before nextval (see appendEventsFrom)
   const result = await sql<{ seq: string; id: string }>`
     WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
-    s AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq FROM x),
-    ev AS (
-      INSERT INTO event (seq, id, merchant_id, environment, type, is_commerce, invoice_id, invoice_type,
-                         customer_id, order_id, wallet_address, wallet_network, created_at, data, request)
-      SELECT s.seq, 'evt_' || ${now.getTime()}::text || '-' || s.seq::text, ${event.merchantId.toString()}::bigint,
-             ${event.environment}, ${event.type}, ${isCommerce}, ${event.invoiceId ?? null}::uuid, ${event.invoiceType ?? null},
-             ${event.customerId ?? null}, ${event.orderId ?? null}::uuid, ${event.walletAddress ?? null}, ${event.walletNetwork ?? null},
-             ${now}, ${JSON.stringify(data)}::json, ${request === null ? null : JSON.stringify(request)}::json
-      FROM s
-      RETURNING seq, id, merchant_id, environment, type
+    s AS MATERIALIZED (
+      SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq, ${event.merchantId.toString()}::bigint AS merchant_id,
+             ${event.environment}::text AS environment, ${event.type}::text AS type, ${isCommerceEvent(event)}::boolean AS is_commerce,
+             ${event.invoiceId ?? null}::uuid AS invoice_id, ${event.invoiceType ?? null}::text AS invoice_type, ${event.customerId ?? null}::text AS customer_id,
+             ${event.orderId ?? null}::uuid AS order_id, ${event.walletAddress ?? null}::text AS wallet_address, ${event.walletNetwork ?? null}::text AS wallet_network,
+             ${eventData(event.object, event.previousAttributes)}::text AS data, ${requestJson(event)}::text AS request
+      FROM x
     ),
-    d AS (
-      INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status,
-                                    next_attempt_at, created_at, updated_at)
-      SELECT 'wd_' || lpad(to_hex(ev.seq), 12, '0') || substr(md5(e.id), 1, 12), e.id, ev.merchant_id, ev.seq, ev.id,
-             ev.type, 'pending', ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
-      FROM ev JOIN webhook_endpoint e ON e.merchant_id = ev.merchant_id
-      WHERE e.status = 'enabled' AND e.deleted_at IS NULL AND ev.type <> 'test.ping'
-        AND (e.environment IS NULL OR e.environment = ev.environment)
-        AND EXISTS (SELECT 1 FROM unnest(e.enabled_events) p
-                    WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1))))
-    )
+    ${eventInsertCtes(now)}
     SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev`.execute(db)
   const row = result.rows[0]
   if (!row) throw new Error('event insert returned no row')
@@ -85,53 +103,29 @@ export async function appendEvent(db: Executor, event: NewEvent, now: Date): Pro
 }
 
 /**
- * `appendEvent` for many events in one statement (the chain watcher records hundreds of transfers
- * per block): the same columns, the same xid-before-nextval order and the same webhook fan-out
- * (keep the two in step). Sequence numbers follow the order of `events`. Columns travel as one
- * array parameter each; one NOTIFY carries the highest seq (listeners only take it as a wake-up).
+ * Appends events in the caller's transaction, in one statement (the chain watcher records
+ * hundreds of transfers per block). Sequence numbers follow the order of `events`. Columns
+ * travel as one array literal each (`pgArray`), the data documents as one JSON array.
  */
 export async function appendEvents(db: Executor, events: NewEvent[], now: Date): Promise<{ seq: bigint; id: string }[]> {
   if (events.length === 0) return []
   const [single] = events
   if (events.length === 1 && single) return [await appendEvent(db, single, now)]
-  const col = <T>(pick: (e: NewEvent) => T) => events.map(pick)
+  const col = (pick: (e: NewEvent) => string | boolean | null) => pgArray(events.map(pick))
+  const documents = events.map((e) => (e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object }))
+  const input = sql`
+    SELECT u.merchant_id, u.environment, u.type, u.is_commerce, u.invoice_id, u.invoice_type, u.customer_id, u.order_id,
+           u.wallet_address, u.wallet_network, j.data, u.request::json AS request, u.ord
+    FROM unnest(${col((e) => e.merchantId.toString())}::bigint[], ${col((e) => e.environment)}::text[], ${col((e) => e.type)}::text[],
+                ${col(isCommerceEvent)}::boolean[], ${col((e) => e.invoiceId ?? null)}::uuid[], ${col((e) => e.invoiceType ?? null)}::text[],
+                ${col((e) => e.customerId ?? null)}::text[], ${col((e) => e.orderId ?? null)}::uuid[], ${col((e) => e.walletAddress ?? null)}::text[],
+                ${col((e) => e.walletNetwork ?? null)}::text[], ${col(requestJson)}::text[])
+      WITH ORDINALITY AS u(merchant_id, environment, type, is_commerce, invoice_id, invoice_type, customer_id, order_id,
+                           wallet_address, wallet_network, request, ord)
+    JOIN json_array_elements(${JSON.stringify(documents)}::json) WITH ORDINALITY AS j(data, ord) ON j.ord = u.ord`
   const result = await sql<{ seq: string; id: string }>`
-    WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
-    input AS (
-      SELECT * FROM unnest(${col((e) => e.merchantId.toString())}::bigint[], ${col((e) => e.environment)}::text[], ${col((e) => e.type)}::text[],
-                           ${col((e) => e.type.startsWith('commerce.') || e.invoiceType === 'commerce')}::boolean[],
-                           ${col((e) => e.invoiceId ?? null)}::uuid[], ${col((e) => e.invoiceType ?? null)}::text[], ${col((e) => e.customerId ?? null)}::text[],
-                           ${col((e) => e.orderId ?? null)}::uuid[], ${col((e) => e.walletAddress ?? null)}::text[], ${col((e) => e.walletNetwork ?? null)}::text[],
-                           ${col((e) => JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object }))}::text[],
-                           ${col((e) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null))}::text[])
-        WITH ORDINALITY AS u(merchant_id, environment, type, is_commerce, invoice_id, invoice_type, customer_id, order_id,
-                             wallet_address, wallet_network, data, request, ord)
-    ),
-    s AS MATERIALIZED (
-      SELECT i.*, nextval(pg_get_serial_sequence('event', 'seq')) AS seq
-      FROM x CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
-    ),
-    ev AS (
-      INSERT INTO event (seq, id, merchant_id, environment, type, is_commerce, invoice_id, invoice_type,
-                         customer_id, order_id, wallet_address, wallet_network, created_at, data, request)
-      SELECT s.seq, 'evt_' || ${now.getTime()}::text || '-' || s.seq::text, s.merchant_id, s.environment, s.type, s.is_commerce,
-             s.invoice_id, s.invoice_type, s.customer_id, s.order_id, s.wallet_address, s.wallet_network, ${now}, s.data::json, s.request::json
-      FROM s
-      RETURNING seq, id, merchant_id, environment, type
-    ),
-    d AS (
-      INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status,
-                                    next_attempt_at, created_at, updated_at)
-      SELECT 'wd_' || lpad(to_hex(ev.seq), 12, '0') || substr(md5(e.id), 1, 12), e.id, ev.merchant_id, ev.seq, ev.id,
-             ev.type, 'pending', ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
-      FROM ev JOIN webhook_endpoint e ON e.merchant_id = ev.merchant_id
-      WHERE e.status = 'enabled' AND e.deleted_at IS NULL AND ev.type <> 'test.ping'
-        AND (e.environment IS NULL OR e.environment = ev.environment)
-        AND EXISTS (SELECT 1 FROM unnest(e.enabled_events) p
-                    WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1))))
-    ),
-    n AS (SELECT pg_notify(${EVENTS_CHANNEL}, max(ev.seq)::text) FROM ev)
-    SELECT ev.seq, ev.id FROM ev, n ORDER BY ev.seq`.execute(db)
+    WITH ${appendEventsFrom(input, now)}
+    SELECT ev.seq, ev.id, (SELECT count(*) FROM n) AS notified FROM ev ORDER BY ev.seq`.execute(db)
   if (result.rows.length !== events.length) throw new Error(`event insert returned ${result.rows.length} rows for ${events.length} events`)
   return result.rows.map((row) => ({ seq: BigInt(row.seq), id: row.id }))
 }

@@ -1,6 +1,8 @@
 import type { PaymentRowStatus, SettlementRowStatus } from '../../db/schema.ts'
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { pgArray } from '../../db/pg-array.ts'
+import { appendEventsFrom } from '../events/event.repo.ts'
 
 /** A detected on-chain transfer, with the token it was made in. */
 export interface InvoicePaymentRecord {
@@ -193,59 +195,152 @@ export interface PaymentInvoiceContext {
   payerWalletNetwork: string | null
 }
 
+/** The payment a `NewPayment` becomes when inserted: a pending row with the table's defaults. */
+export function newPaymentRecord(p: NewPayment, token: { symbol: string; address: string | null; decimals: number } | undefined): InvoicePaymentRecord {
+  return {
+    id: p.id,
+    invoiceId: p.invoiceId,
+    merchantId: p.merchantId,
+    environment: p.environment,
+    network: p.network,
+    depositAddressId: p.depositAddressId,
+    tokenId: p.tokenId,
+    tokenSymbol: token?.symbol ?? null,
+    tokenAddress: token?.address ?? null,
+    tokenDecimals: token?.decimals ?? 0,
+    txHash: p.txHash,
+    logIndex: p.logIndex,
+    blockNumber: p.blockNumber,
+    blockHash: p.blockHash,
+    fromAddress: p.fromAddress,
+    toAddress: p.toAddress,
+    amountUnits: p.amountUnits,
+    usdMillis: p.usdMillis,
+    creditedUsdMillis: 0n,
+    status: 'pending',
+    confirmations: p.confirmations,
+    confirmationsRequired: p.confirmationsRequired,
+    isLate: false,
+    isUnmatched: p.isUnmatched,
+    settlementStatus: 'pending',
+    settlementTxHash: null,
+    settlementDestination: null,
+    settlementAttempts: 0,
+    settlementNextAttemptAt: null,
+    detectedAt: p.detectedAt,
+    confirmedAt: null,
+    settledAt: null,
+  }
+}
+
+/** A transfer to record, with the data of its `invoice_payment.created` event when it gets one. */
+export interface PaymentToRecord {
+  payment: NewPayment
+  /**
+   * The event's data document (`{ object }`: the payment as inserted, `newPaymentRecord`); null
+   * when the deposit's owner gets no payment events.
+   */
+  createdEvent: Record<string, unknown> | null
+}
+
 /**
- * `recordPayment` for many transfers in one statement (the watcher's hot path): the same unique
- * key and the same revival of an orphaned row. Returns the rows inserted or revived, each with the
- * invoice fields its event carries; transfers already recorded are left out. One (tx_hash,
- * log_index) may appear only once in `payments`. Columns travel as one array parameter each.
+ * `recordPayment` for many transfers, with their `invoice_payment.created` events, in one
+ * statement (the watcher's hot path): the same unique key and the same revival of an orphaned
+ * row. Each event carries its invoice's fields (read in the statement) and events follow the
+ * order of `payments`. One (tx_hash, log_index) may appear only once in `payments`; all share one
+ * network and detection time. Columns travel as one array literal each (`pgArray`), the event
+ * data as one JSON array, stored as written.
+ *
+ * When a transfer orphaned by a reorg comes back (rare), its event needs the stored row: the
+ * statement then writes no event at all and returns the ids of every row it inserted or revived,
+ * for the caller to append their events (`findPaymentsWithInvoice`), still in chain order.
  */
 export async function recordPayments(
   db: Executor,
-  payments: NewPayment[],
-  tokenOf: (tokenId: number) => { symbol: string; address: string | null; decimals: number } | undefined,
-): Promise<{ record: InvoicePaymentRecord; revived: boolean; invoice: PaymentInvoiceContext | undefined }[]> {
-  if (payments.length === 0) return []
-  const col = <T>(pick: (p: NewPayment) => T) => payments.map(pick)
-  type Returned = Omit<Row, 'token_symbol' | 'token_address' | 'token_decimals'> & {
-    i_invoice_type: 'standard' | 'commerce' | null
-    i_customer_id: string | null
-    i_commerce_order_id: string | null
-    i_payer_wallet_address: string | null
-    i_payer_wallet_network: string | null
+  payments: PaymentToRecord[],
+  now: Date,
+): Promise<{ recorded: number; eventsWritten: number; withoutEvents: string[] | null }> {
+  const [first] = payments
+  if (!first) return { recorded: 0, eventsWritten: 0, withoutEvents: null }
+  const { network, detectedAt } = first.payment
+  for (const { payment } of payments) {
+    if (payment.network !== network || payment.detectedAt.getTime() !== detectedAt.getTime())
+      throw new Error('recordPayments: one network and one detection time per call')
   }
-  const result = await sql<Returned>`
-    WITH ins AS (
+  const col = (pick: (p: NewPayment) => string | number | bigint | boolean | null) => pgArray(payments.map(({ payment }) => pick(payment)))
+  // the events' input: rows inserted by this statement (a revived row keeps its old id), unless
+  // one was revived
+  const input = sql`
+    SELECT f.merchant_id, f.environment, 'invoice_payment.created'::text AS type, coalesce(i.invoice_type = 'commerce', false) AS is_commerce,
+           f.invoice_id, i.invoice_type, i.customer_id, i.commerce_order_id AS order_id,
+           coalesce(i.payer_wallet_address, f.from_address) AS wallet_address, coalesce(i.payer_wallet_network, ${network}::text) AS wallet_network,
+           j.data, NULL::json AS request, f.ord
+    FROM fresh f
+    JOIN json_array_elements(${JSON.stringify(payments.map(({ createdEvent }) => createdEvent))}::json) WITH ORDINALITY AS j(data, ord) ON j.ord = f.ord
+    LEFT JOIN invoice i ON i.id = f.invoice_id
+    WHERE f.emit AND NOT (SELECT revived FROM outcome)`
+  const result = await sql<{ recorded: string; events: string; without_events: string[] | null }>`
+    WITH u AS (
+      SELECT * FROM unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.invoiceId)}::uuid[], ${col((p) => p.merchantId)}::bigint[],
+                           ${col((p) => p.environment)}::text[], ${col((p) => p.depositAddressId)}::uuid[], ${col((p) => p.tokenId)}::int[],
+                           ${col((p) => p.txHash)}::text[], ${col((p) => p.logIndex)}::int[], ${col((p) => p.blockNumber)}::bigint[],
+                           ${col((p) => p.blockHash)}::text[], ${col((p) => p.fromAddress)}::text[], ${col((p) => p.toAddress)}::text[],
+                           ${col((p) => p.amountUnits)}::numeric[], ${col((p) => p.usdMillis)}::bigint[], ${col((p) => p.confirmations)}::int[],
+                           ${col((p) => p.confirmationsRequired)}::int[], ${col((p) => p.isUnmatched)}::boolean[],
+                           ${pgArray(payments.map(({ createdEvent }) => createdEvent !== null))}::boolean[])
+        WITH ORDINALITY AS u(id, invoice_id, merchant_id, environment, deposit_address_id, token_id, tx_hash, log_index, block_number,
+                             block_hash, from_address, to_address, amount_units, usd_millis, confirmations, confirmations_required,
+                             is_unmatched, emit, ord)
+    ),
+    ins AS (
       INSERT INTO invoice_payment (id, invoice_id, merchant_id, environment, network, deposit_address_id, token_id, tx_hash,
                                    log_index, block_number, block_hash, from_address, to_address, amount_units, usd_millis,
                                    status, confirmations, confirmations_required, is_unmatched, detected_at, updated_at)
-      SELECT u.id, u.invoice_id, u.merchant_id, u.environment, u.network, u.deposit_address_id, u.token_id, u.tx_hash,
+      SELECT u.id, u.invoice_id, u.merchant_id, u.environment, ${network}, u.deposit_address_id, u.token_id, u.tx_hash,
              u.log_index, u.block_number, u.block_hash, u.from_address, u.to_address, u.amount_units, u.usd_millis,
-             'pending', u.confirmations, u.confirmations_required, u.is_unmatched, u.detected_at, u.detected_at
-      FROM unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.invoiceId)}::uuid[], ${col((p) => p.merchantId.toString())}::bigint[],
-                  ${col((p) => p.environment)}::text[], ${col((p) => p.network)}::text[], ${col((p) => p.depositAddressId)}::uuid[],
-                  ${col((p) => p.tokenId)}::int[], ${col((p) => p.txHash)}::text[], ${col((p) => p.logIndex)}::int[],
-                  ${col((p) => p.blockNumber.toString())}::bigint[], ${col((p) => p.blockHash)}::text[], ${col((p) => p.fromAddress)}::text[],
-                  ${col((p) => p.toAddress)}::text[], ${col((p) => p.amountUnits.toString())}::numeric[], ${col((p) => p.usdMillis.toString())}::bigint[],
-                  ${col((p) => p.confirmations)}::int[], ${col((p) => p.confirmationsRequired)}::int[], ${col((p) => p.isUnmatched)}::boolean[],
-                  ${col((p) => p.detectedAt.toISOString())}::timestamptz[])
-        AS u(id, invoice_id, merchant_id, environment, network, deposit_address_id, token_id, tx_hash, log_index, block_number,
-             block_hash, from_address, to_address, amount_units, usd_millis, confirmations, confirmations_required, is_unmatched, detected_at)
+             'pending', u.confirmations, u.confirmations_required, u.is_unmatched, ${detectedAt}::timestamptz, ${detectedAt}::timestamptz
+      FROM u
       ON CONFLICT (network, environment, tx_hash, log_index) DO UPDATE
         SET status = 'pending', block_number = excluded.block_number, block_hash = excluded.block_hash,
             confirmations = excluded.confirmations, updated_at = excluded.updated_at
         WHERE invoice_payment.status = 'orphaned'
-      RETURNING *
-    )
-    SELECT ins.*, i.invoice_type AS i_invoice_type, i.customer_id AS i_customer_id, i.commerce_order_id AS i_commerce_order_id,
-           i.payer_wallet_address AS i_payer_wallet_address, i.payer_wallet_network AS i_payer_wallet_network
-    FROM ins LEFT JOIN invoice i ON i.id = ins.invoice_id`.execute(db)
-  const ours = new Set(payments.map((p) => p.id))
-  return result.rows.map(({ i_invoice_type, i_customer_id, i_commerce_order_id, i_payer_wallet_address, i_payer_wallet_network, ...row }) => {
-    const token = row.token_id === null ? undefined : tokenOf(row.token_id)
-    const record = toPaymentRecord({ ...row, token_symbol: token?.symbol ?? null, token_address: token?.address ?? null, token_decimals: token?.decimals ?? null } as Row)
-    const invoice = i_invoice_type === null ? undefined : { invoiceType: i_invoice_type, customerId: i_customer_id, commerceOrderId: i_commerce_order_id, payerWalletAddress: i_payer_wallet_address, payerWalletNetwork: i_payer_wallet_network }
-    return { record, revived: !ours.has(row.id), invoice }
-  })
+      RETURNING id
+    ),
+    fresh AS MATERIALIZED (SELECT u.* FROM ins JOIN u ON u.id = ins.id),
+    outcome AS MATERIALIZED (SELECT (SELECT count(*) FROM ins) AS recorded, (SELECT count(*) FROM ins) > (SELECT count(*) FROM fresh) AS revived),
+    ${appendEventsFrom(input, now)}
+    SELECT o.recorded, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM n) AS notified,
+           CASE WHEN o.revived THEN (SELECT array_agg(ins.id::text) FROM ins) END AS without_events
+    FROM outcome o`.execute(db)
+  const row = result.rows[0]
+  if (!row) throw new Error('payment insert returned no row')
+  return { recorded: Number(row.recorded), eventsWritten: Number(row.events), withoutEvents: row.without_events }
+}
+
+/** Payments by id, each with the invoice fields its events carry. */
+export async function findPaymentsWithInvoice(
+  db: Executor,
+  ids: string[],
+): Promise<{ record: InvoicePaymentRecord; invoice: PaymentInvoiceContext | undefined }[]> {
+  if (ids.length === 0) return []
+  const rows = await paymentSelect(db)
+    .leftJoin('invoice as i', 'i.id', 'p.invoice_id')
+    .select([
+      'i.invoice_type as i_invoice_type',
+      'i.customer_id as i_customer_id',
+      'i.commerce_order_id as i_commerce_order_id',
+      'i.payer_wallet_address as i_payer_wallet_address',
+      'i.payer_wallet_network as i_payer_wallet_network',
+    ])
+    .where('p.id', 'in', ids)
+    .execute()
+  return rows.map(({ i_invoice_type, i_customer_id, i_commerce_order_id, i_payer_wallet_address, i_payer_wallet_network, ...row }) => ({
+    record: toPaymentRecord(row),
+    invoice:
+      i_invoice_type === null
+        ? undefined
+        : { invoiceType: i_invoice_type, customerId: i_customer_id, commerceOrderId: i_commerce_order_id, payerWalletAddress: i_payer_wallet_address, payerWalletNetwork: i_payer_wallet_network },
+  }))
 }
 
 export async function findPayment(db: Executor, id: string): Promise<InvoicePaymentRecord | undefined> {
