@@ -268,6 +268,27 @@ describe('off-ramp lifecycle', () => {
   })
 })
 
+describe('GET /api/v1/ramps/off-ramps', () => {
+  it('lists each off-ramp exactly as GET by id shows it, with its payout and refunds', async () => {
+    const customerId = await kycDone()
+    const paid = await offRamp({ customerId })
+    await deposit(paid.offRamp.id, 100_000_000n)
+    await drainWorkers(rt)
+    await settle()
+    const refunded = await offRamp({ customerId, holder: 'Alice Fail', rail: 'sepa' })
+    await deposit(refunded.offRamp.id, 100_000_000n)
+    await drainWorkers(rt)
+    const list = await api('GET', `/api/v1/ramps/off-ramps?customer_id=${customerId}`)
+    assert.equal(list.status, 200)
+    const ids = [refunded.offRamp.id, paid.offRamp.id]
+    assert.deepEqual(list.body.data.map((o: { id: string }) => o.id), ids)
+    for (const [i, id] of ids.entries()) assert.deepEqual(list.body.data[i], await get(id))
+    assert.equal(list.body.data[0].refund.status, 'sent')
+    assert.equal(list.body.data[1].status, 'paid')
+    assert.notEqual(list.body.data[1].payout, null)
+  })
+})
+
 describe('POST /api/v1/ramps/off-ramps refusals', () => {
   it('answers 503 SERVICE_UNAVAILABLE without a chain layer and writes nothing', async () => {
     const customerId = await kycDone()
@@ -360,6 +381,17 @@ describe('on-ramp lifecycle', () => {
     assert.equal(tooSmall.body.status, 'failed')
     assert.equal(tooSmall.body.failure.code, 'AMOUNT_OUT_OF_RANGE')
     await assertLedgerHolds()
+  })
+
+  it('lists each on-ramp exactly as GET by id shows it', async () => {
+    const customerId = await kycDone()
+    const first = await onRamp(customerId)
+    const second = await onRamp(customerId, '20000')
+    const list = await api('GET', `/api/v1/ramps/on-ramps?customer_id=${customerId}`)
+    assert.equal(list.status, 200)
+    assert.deepEqual(list.body.data.map((o: { id: string }) => o.id), [second.id, first.id])
+    assert.deepEqual(list.body.data[0], (await api('GET', `/api/v1/ramps/on-ramps/${second.id}`)).body)
+    assert.deepEqual(list.body.data[1], (await api('GET', `/api/v1/ramps/on-ramps/${first.id}`)).body)
   })
 
   it('refuses a sanctioned destination wallet and an off-ramp quote', async () => {

@@ -73,6 +73,19 @@ export async function listSendsForOwner(db: Executor, ownerId: string): Promise<
   return rows.map(toSend)
 }
 
+/** `listSendsForOwner` for many owners in one query (list pages). */
+export async function listSendsForOwners(db: Executor, ownerIds: string[]): Promise<Map<string, ChainSend[]>> {
+  const found = new Map<string, ChainSend[]>()
+  if (ownerIds.length === 0) return found
+  const rows = await db.selectFrom('ramp_chain_send').selectAll().where('owner_id', 'in', ownerIds).orderBy('created_at').orderBy('id').execute()
+  for (const send of rows.map(toSend)) {
+    const list = found.get(send.ownerId) ?? []
+    list.push(send)
+    found.set(send.ownerId, list)
+  }
+  return found
+}
+
 export async function claimDueSends(db: Executor, now: Date, limit: number, leaseMs: number): Promise<ChainSend[]> {
   return (await claimDueRows(db, 'ramp_chain_send', ['pending'], now, limit, leaseMs)).map(toSend)
 }

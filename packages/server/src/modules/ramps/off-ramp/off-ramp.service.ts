@@ -6,12 +6,12 @@ import { NotFoundError } from '../../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../../http/idempotency.ts'
 import { appendEvent } from '../../events/event.repo.ts'
 import { getBankAccount } from '../bank-accounts/bank-account.service.ts'
-import { insertChainSend, listSendsForOwner, type ChainSend } from '../chain-sends/chain-send.repo.ts'
+import { insertChainSend, listSendsForOwner, listSendsForOwners, type ChainSend } from '../chain-sends/chain-send.repo.ts'
 import { RAILS, type RailId } from '../countries/country.ts'
 import type { Scope } from '../customers/customer.service.ts'
 import { ACCOUNT, fiatAsset, tokenAsset, type Posting } from '../ledger/ledger.ts'
-import { findPayoutForOffRamp, insertPayout } from '../payouts/payout.repo.ts'
-import { findQuote, type RampQuote } from '../quotes/quote.repo.ts'
+import { findPayoutForOffRamp, findPayoutsForOffRamps, insertPayout } from '../payouts/payout.repo.ts'
+import { findQuote, findQuotes, type RampQuote } from '../quotes/quote.repo.ts'
 import { assertWalletAllowed, createFromQuote, postLedger, requote, takeQuote } from '../ramp-flow.service.ts'
 import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
@@ -194,8 +194,19 @@ export async function listOffRampViews(
   page: IdPage,
 ) {
   const { items, hasMore } = await listOffRamps(rt.deps.db, filter, page)
-  const views = []
-  for (const item of items) views.push(await loadOffRampView(rt.deps.db, item))
+  // the page's quotes, payouts and refunds in three queries, not three per off-ramp
+  const ids = items.map((o) => o.id)
+  const [quotes, payouts, sends] = [
+    await findQuotes(rt.deps.db, filter, items.map((o) => o.quoteId)),
+    await findPayoutsForOffRamps(rt.deps.db, ids),
+    await listSendsForOwners(rt.deps.db, ids),
+  ]
+  const views: OffRampView[] = items.map((offRamp) => {
+    const quote = quotes.get(offRamp.quoteId)
+    if (!quote) throw new Error(`off-ramp ${offRamp.id} lost its quote`)
+    const refunds = (sends.get(offRamp.id) ?? []).filter((s) => s.purpose === 'off_ramp_refund')
+    return { offRamp, quote, payout: payouts.get(offRamp.id), refunds }
+  })
   return { views, hasMore }
 }
 

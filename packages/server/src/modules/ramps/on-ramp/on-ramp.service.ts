@@ -12,7 +12,7 @@ import type { RailId } from '../countries/country.ts'
 import type { Scope } from '../customers/customer.service.ts'
 import { ACCOUNT, fiatAsset, tokenAsset, type Posting } from '../ledger/ledger.ts'
 import { serializeOnRamp, type OnRampView } from '../off-ramp/off-ramp.serialize.ts'
-import { findQuote, type RampQuote } from '../quotes/quote.repo.ts'
+import { findQuote, findQuotes, type RampQuote } from '../quotes/quote.repo.ts'
 import { assertWalletAllowed, createFromQuote, postLedger, requote, takeQuote } from '../ramp-flow.service.ts'
 import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
@@ -158,8 +158,13 @@ export async function listOnRampViews(
   page: IdPage,
 ) {
   const { items, hasMore } = await listOnRamps(rt.deps.db, filter, page)
-  const views = []
-  for (const item of items) views.push(await loadOnRampView(rt.deps.db, item))
+  // the page's quotes in one query, not one per on-ramp
+  const quotes = await findQuotes(rt.deps.db, filter, items.map((o) => o.quoteId))
+  const views: OnRampView[] = items.map((onRamp) => {
+    const quote = quotes.get(onRamp.quoteId)
+    if (!quote) throw new Error(`on-ramp ${onRamp.id} lost its quote`)
+    return { onRamp, quote }
+  })
   return { views, hasMore }
 }
 

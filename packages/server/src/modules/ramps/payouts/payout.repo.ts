@@ -75,6 +75,13 @@ export async function findPayoutForOffRamp(db: Executor, offRampId: string): Pro
   return row ? toPayout(row) : undefined
 }
 
+/** `findPayoutForOffRamp` for many off-ramps in one query (list pages). */
+export async function findPayoutsForOffRamps(db: Executor, offRampIds: string[]): Promise<Map<string, Payout>> {
+  if (offRampIds.length === 0) return new Map()
+  const rows = await db.selectFrom('ramp_payout').selectAll().where('off_ramp_id', 'in', offRampIds).execute()
+  return new Map(rows.map((row) => [row.off_ramp_id, toPayout(row)]))
+}
+
 export async function lockPayout(db: Executor, id: string): Promise<Payout | undefined> {
   const row = await db.selectFrom('ramp_payout').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
   return row ? toPayout(row) : undefined

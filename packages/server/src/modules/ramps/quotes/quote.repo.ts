@@ -103,6 +103,19 @@ export async function findQuote(db: Executor, scope: { merchantId: bigint; envir
   return row ? toQuote(row) : undefined
 }
 
+/** `findQuote` for many ids in one query (list pages), scoped the same way. */
+export async function findQuotes(db: Executor, scope: { merchantId: bigint; environment: 'devnet' | 'mainnet' }, ids: string[]): Promise<Map<string, RampQuote>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('ramp_quote')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('merchant_id', '=', scope.merchantId.toString())
+    .where('environment', '=', scope.environment)
+    .execute()
+  return new Map(rows.map((row) => [row.id, toQuote(row)]))
+}
+
 /** Whether an off- or on-ramp already consumed the quote (each quote is used at most once). */
 export async function isQuoteUsed(db: Executor, quoteId: string): Promise<boolean> {
   const off = await db.selectFrom('ramp_off_ramp').select('id').where('quote_id', '=', quoteId).executeTakeFirst()
