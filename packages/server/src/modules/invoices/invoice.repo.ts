@@ -1,6 +1,7 @@
 import type { Environment, InvoiceStatus } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
 import { prepared, type Executor } from '../../db/database.ts'
+import { pgArray } from '../../db/pg-array.ts'
 import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
 import { toPaymentRecord, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
 import { EVENTS_CHANNEL, type NewEvent } from '../events/event.repo.ts'
@@ -279,7 +280,8 @@ export interface CreateOnceInput {
  */
 export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[], now: Date): Promise<CreateOnceResult[]> {
   if (inputs.length === 0) return []
-  const col = <T>(pick: (input: CreateOnceInput) => T) => inputs.map(pick)
+  // each column travels as one array literal parameter
+  const col = (pick: (input: CreateOnceInput) => string | boolean | null) => pgArray(inputs.map(pick))
   const eventData = (e: NewEvent) =>
     JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object })
   const eventRequest = (e: NewEvent) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null)
@@ -288,8 +290,8 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
       SELECT * FROM unnest(
         ${col((i) => i.claim.merchantId.toString())}::bigint[], ${col((i) => i.claim.environment)}::text[],
         ${col((i) => i.claim.key)}::text[], ${col((i) => i.claim.method)}::text[], ${col((i) => i.claim.path)}::text[],
-        ${col((i) => Buffer.from(i.claim.requestHash))}::bytea[], ${col((i) => i.responseBody)}::text[],
-        ${col((i) => new Date(now.getTime() + i.claim.ttlMs))}::timestamptz[],
+        ${col((i) => `\\x${Buffer.from(i.claim.requestHash).toString('hex')}`)}::bytea[], ${col((i) => i.responseBody)}::text[],
+        ${col((i) => new Date(now.getTime() + i.claim.ttlMs).toISOString())}::timestamptz[],
         ${col((i) => `${i.claim.merchantId}:${i.claim.environment}:${i.claim.key}`)}::text[],
         ${col((i) => invoiceRowJson(i.invoice, i.sessionTokenHash))}::text[], ${col((i) => i.invoice.id)}::uuid[],
         ${col((i) => i.event.merchantId.toString())}::bigint[], ${col((i) => i.event.environment)}::text[],

@@ -200,6 +200,16 @@ describe('Idempotency-Key', () => {
     assert.equal(session.status, 200)
   })
 
+  it('treats keys that read as SQL words or carry punctuation like any other key', async () => {
+    for (const key of ['NULL', `k:${randomUUID()}.a-b_c`]) {
+      const first = await create(key, { amount_usd: 2 })
+      assert.equal(first.status, 201, key)
+      const replay = await create(key, { amount_usd: 2 })
+      assert.equal(replay.headers.get('idempotency-replayed'), 'true', key)
+      assert.deepEqual(replay.body, first.body)
+    }
+  })
+
   const malformed: [string, string][] = [
     ['spaces', 'has spaces'],
     ['256 characters', 'k'.repeat(256)],
