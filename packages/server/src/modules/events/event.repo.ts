@@ -58,10 +58,12 @@ export interface StoredEvent {
 export function appendEventsFrom(input: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
   return sql`
     x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+    -- the sequence's name resolved once (per row it cost more than nextval itself)
+    q AS MATERIALIZED (SELECT pg_get_serial_sequence('event', 'seq')::regclass AS seq_name),
     input AS (${input}),
     s AS MATERIALIZED (
-      SELECT i.*, nextval(pg_get_serial_sequence('event', 'seq')) AS seq
-      FROM x CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
+      SELECT i.*, nextval(q.seq_name) AS seq
+      FROM x CROSS JOIN q CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
     ),
     ${eventInsertCtes(now)},
     n AS (SELECT pg_notify(${EVENTS_CHANNEL}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)`
