@@ -7,6 +7,7 @@ import {
   PaymentStreamQuery,
   WsTokenBody,
   WsTokenResponse,
+  type Environment,
   type WsScope,
 } from '@pepay/contracts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -154,6 +155,28 @@ export function realtimeRoutes(deps: Deps, runtime: RealtimeRuntime) {
       },
     })
 
+    /**
+     * The merchant and commerce streams' admission: the principal's scope plus the stream's own
+     * filter fields, the replay cursor, and the per-key connection limit.
+     */
+    const admitStream = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      query: { environment?: Environment | undefined; since?: string | undefined },
+      filter: Omit<EventFilter, 'merchantId' | 'environment'>,
+    ) => {
+      const principal = principals.get(request)
+      if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
+      const plan: StreamPlan = {
+        filter: { ...principalEventScope(principal, query.environment), merchantId: principal.merchantId, ...filter },
+        since: sinceCursor(query.since),
+        limitKey: limitKeyOf(principal),
+      }
+      if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerKey)) return reply
+      plans.set(request, plan)
+      return undefined
+    }
+
     r.get(
       '/ws/merchant/events',
       {
@@ -161,23 +184,13 @@ export function realtimeRoutes(deps: Deps, runtime: RealtimeRuntime) {
         schema: { querystring: MerchantStreamQuery },
         ...eventStream('merchant'),
         preHandler: async (request, reply) => {
-          const principal = principals.get(request)
-          if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
           const q = request.query
-          const plan: StreamPlan = {
-            filter: {
-              ...principalEventScope(principal, q.environment),
-              merchantId: principal.merchantId,
-              typePatterns: q.types,
-              invoiceType: q.invoice_type,
-              invoiceId: q.invoice_id,
-              customerId: q.customer_id,
-            },
-            since: sinceCursor(q.since),
-            limitKey: limitKeyOf(principal),
-          }
-          if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerKey)) return reply
-          plans.set(request, plan)
+          return admitStream(request, reply, q, {
+            typePatterns: q.types,
+            invoiceType: q.invoice_type,
+            invoiceId: q.invoice_id,
+            customerId: q.customer_id,
+          })
         },
       },
       open,
@@ -190,26 +203,16 @@ export function realtimeRoutes(deps: Deps, runtime: RealtimeRuntime) {
         schema: { querystring: CommerceStreamQuery },
         ...eventStream('commerce'),
         preHandler: async (request, reply) => {
-          const principal = principals.get(request)
-          if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
           const q = request.query
-          const plan: StreamPlan = {
-            filter: {
-              ...principalEventScope(principal, q.environment),
-              merchantId: principal.merchantId,
-              commerceOnly: true,
-              typePatterns: q.types,
-              orderId: q.order_id,
-              invoiceId: q.invoice_id,
-              customerId: q.customer_id,
-              walletAddress: q.wallet_address,
-              walletNetwork: q.wallet_network,
-            },
-            since: sinceCursor(q.since),
-            limitKey: limitKeyOf(principal),
-          }
-          if (!checkLimit(reply, plan.limitKey, runtime.maxConnectionsPerKey)) return reply
-          plans.set(request, plan)
+          return admitStream(request, reply, q, {
+            commerceOnly: true,
+            typePatterns: q.types,
+            orderId: q.order_id,
+            invoiceId: q.invoice_id,
+            customerId: q.customer_id,
+            walletAddress: q.wallet_address,
+            walletNetwork: q.wallet_network,
+          })
         },
       },
       open,
