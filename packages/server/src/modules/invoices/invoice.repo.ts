@@ -4,8 +4,7 @@ import { prepared, type Executor } from '../../db/database.ts'
 import { pgArray } from '../../db/pg-array.ts'
 import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
 import { toPaymentRecord, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
-import { EVENTS_CHANNEL, type NewEvent } from '../events/event.repo.ts'
-import { eventInsertCtes } from '../events/event.sql.ts'
+import { appendEventsFrom, type NewEvent } from '../events/event.repo.ts'
 
 export interface Question {
   id: string
@@ -286,7 +285,7 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
     JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object })
   const eventRequest = (e: NewEvent) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null)
   const query = sql<{ ord: string; locked: boolean; created: boolean }>`
-    WITH input AS (
+    WITH req AS (
       SELECT * FROM unnest(
         ${col((i) => i.claim.merchantId.toString())}::bigint[], ${col((i) => i.claim.environment)}::text[],
         ${col((i) => i.claim.key)}::text[], ${col((i) => i.claim.method)}::text[], ${col((i) => i.claim.path)}::text[],
@@ -306,14 +305,14 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
                              ev_customer_id, ev_order_id, ev_wallet_address, ev_wallet_network, ev_data, ev_request, ord)
     ),
     lk AS MATERIALIZED (
-      SELECT ord, pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(lock_key)) AS ok FROM input
+      SELECT ord, pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(lock_key)) AS ok FROM req
     ),
     claim AS (
       INSERT INTO idempotency_key (merchant_id, environment, key, request_method, request_path, request_hash, state,
                                    response_status, response_body, created_at, locked_until, expires_at)
       SELECT i.merchant_id, i.environment, i.key, i.method, i.path, i.hash, 'completed', 201, i.response,
              ${now}::timestamptz, ${now}::timestamptz, i.expires_at
-      FROM input i JOIN lk ON lk.ord = i.ord WHERE lk.ok
+      FROM req i JOIN lk ON lk.ord = i.ord WHERE lk.ok
       ON CONFLICT (merchant_id, environment, key) DO UPDATE SET
         request_method = excluded.request_method, request_path = excluded.request_path, request_hash = excluded.request_hash,
         state = excluded.state, response_status = excluded.response_status, response_body = excluded.response_body,
@@ -322,26 +321,23 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
       RETURNING merchant_id, environment, key
     ),
     claimed AS MATERIALIZED (
-      SELECT i.* FROM input i JOIN claim c ON c.merchant_id = i.merchant_id AND c.environment = i.environment AND c.key = i.key
+      SELECT i.* FROM req i JOIN claim c ON c.merchant_id = i.merchant_id AND c.environment = i.environment AND c.key = i.key
     ),
     inv AS (
       INSERT INTO invoice
       SELECT r.* FROM claimed i, json_populate_record(null::invoice, i.invoice::json) r
       RETURNING id
     ),
-    x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid FROM (SELECT 1 FROM inv LIMIT 1) one),
-    s AS MATERIALIZED (
-      SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS seq, q.ev_merchant_id AS merchant_id,
-             q.ev_environment AS environment, q.ev_type AS type, q.ev_is_commerce AS is_commerce, q.invoice_id,
-             q.ev_invoice_type AS invoice_type, q.ev_customer_id AS customer_id, q.ev_order_id AS order_id,
-             q.ev_wallet_address AS wallet_address, q.ev_wallet_network AS wallet_network, q.ev_data AS data,
-             q.ev_request AS request
-      FROM x CROSS JOIN (SELECT i.* FROM claimed i JOIN inv ON inv.id = i.invoice_id ORDER BY i.ord OFFSET 0) q
-    ),
-    ${eventInsertCtes(now)},
-    n AS (SELECT pg_notify(${EVENTS_CHANNEL}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)
+    ${appendEventsFrom(
+      sql`SELECT i.ev_merchant_id AS merchant_id, i.ev_environment AS environment, i.ev_type AS type,
+                 i.ev_is_commerce AS is_commerce, i.invoice_id, i.ev_invoice_type AS invoice_type, i.ev_customer_id AS customer_id,
+                 i.ev_order_id AS order_id, i.ev_wallet_address AS wallet_address, i.ev_wallet_network AS wallet_network,
+                 i.ev_data::json AS data, i.ev_request::json AS request, i.ord
+          FROM claimed i JOIN inv ON inv.id = i.invoice_id`,
+      now,
+    )}
     SELECT lk.ord::text AS ord, lk.ok AS locked, i.invoice_id IN (SELECT id FROM inv) AS created
-    FROM lk JOIN input i ON i.ord = lk.ord LEFT JOIN (SELECT count(*) AS notified FROM n) nn ON true
+    FROM lk JOIN req i ON i.ord = lk.ord LEFT JOIN (SELECT count(*) AS notified FROM n) nn ON true
     ORDER BY lk.ord`
   const result = await prepared('pepay_invoice_create', query).execute(db)
   if (result.rows.length !== inputs.length) throw new Error(`invoice batch answered ${result.rows.length} rows for ${inputs.length} inputs`)
