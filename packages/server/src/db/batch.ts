@@ -44,7 +44,7 @@ export class BatchLoader<K, V> {
     while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight) {
       const batch = this.#queue.splice(0, this.#maxBatch)
       this.#inFlight += 1
-      this.#run(batch).finally(() => {
+      void this.#run(batch).finally(() => {
         this.#inFlight -= 1
         this.#schedule()
       })

@@ -336,8 +336,9 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
           FROM claimed i JOIN inv ON inv.id = i.invoice_id`,
       now,
     )}
-    SELECT lk.ord::text AS ord, lk.ok AS locked, i.invoice_id IN (SELECT id FROM inv) AS created
-    FROM lk JOIN req i ON i.ord = lk.ord LEFT JOIN (SELECT count(*) AS notified FROM n) nn ON true
+    SELECT lk.ord::text AS ord, lk.ok AS locked, i.invoice_id IN (SELECT id FROM inv) AS created,
+           (SELECT count(*) FROM n) AS notified
+    FROM lk JOIN req i ON i.ord = lk.ord
     ORDER BY lk.ord`
   const result = await prepared('pepay_invoice_create', query).execute(db)
   if (result.rows.length !== inputs.length) throw new Error(`invoice batch answered ${result.rows.length} rows for ${inputs.length} inputs`)

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { AppError, FakeClock } from '@pepay/core'
 import { apiClient, keyHeaders, startTestServer, TEST_DB, type TestServer } from '../../helpers/server.ts'
 import { sha256 } from '../../../src/modules/platform/secrets.ts'
+import { EVENTS_CHANNEL } from '../../../src/modules/events/event.repo.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import type { ServerExtension } from '../../../src/server.ts'
 
@@ -198,6 +199,23 @@ describe('Idempotency-Key', () => {
       headers: { 'x-session-token': created.body.session_token, 'x-signature': created.body.signature },
     })
     assert.equal(session.status, 200)
+  })
+
+  it('wakes other processes with a NOTIFY on the events channel when it commits an invoice', async () => {
+    const payloads: string[] = []
+    const unlisten = await t.server.deps.database.listen(EVENTS_CHANNEL, (payload) => payloads.push(payload))
+    try {
+      const created = await create(randomUUID(), { amount_usd: 3 })
+      assert.equal(created.status, 201)
+      const deadline = Date.now() + 5_000
+      while (payloads.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.ok(payloads.length > 0, 'no NOTIFY arrived')
+      const events = await api('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`)
+      const seq = String(events.body.data.data[0].id).split('-')[1]
+      assert.ok(payloads.includes(seq ?? ''), `NOTIFY payloads ${payloads.join(',')} miss seq ${seq}`)
+    } finally {
+      await unlisten()
+    }
   })
 
   it('treats keys that read as SQL words or carry punctuation like any other key', async () => {
