@@ -217,7 +217,7 @@ function createBatcher(deps: Deps): BatchLoader<CreateOnceInput, CreateOnceResul
         }
       }
       return slots.map((slot) => (slot < 0 ? { outcome: 'in_flight' as const } : (outcomes[slot] ?? { outcome: 'failed', error: new Error('missing outcome') })))
-    }, { maxBatch: 64, maxInFlight: 2 })
+    }, { maxBatch: 64, maxInFlight: 1 })
     createBatchers.set(db, batcher)
   }
   return batcher

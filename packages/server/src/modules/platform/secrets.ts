@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
 import type { Executor } from '../../db/database.ts'
 
@@ -30,8 +30,16 @@ export function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
 
+/** Imported key objects of the long-lived signing keys: importing raw bytes costs more than the HMAC itself. */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>()
+
 export function hmacHex(key: Uint8Array, message: string): string {
-  return createHmac('sha256', key).update(message).digest('hex')
+  let keyObject = keyObjects.get(key)
+  if (!keyObject) {
+    keyObject = createSecretKey(key)
+    keyObjects.set(key, keyObject)
+  }
+  return createHmac('sha256', keyObject).update(message).digest('hex')
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {
