@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { AppError, FakeClock } from '@pepay/core'
-import { apiClient, keyHeaders, startTestServer, TEST_DB, type TestServer } from '../../helpers/server.ts'
+import {
+  apiClient,
+  keyHeaders,
+  startTestServer,
+  TEST_DB,
+  type TestServer,
+} from '../../helpers/server.ts'
 import { sha256 } from '../../../src/modules/platform/secrets.ts'
 import { EVENTS_CHANNEL } from '../../../src/modules/events/event.repo.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
@@ -160,32 +166,43 @@ describe('Idempotency-Key', () => {
     assert.equal(list.body.data.length, 1)
   })
 
-  it('answers 409 while another connection creates with the same key, then replays its invoice', { skip: TEST_DB !== 'postgres' && 'PGlite has one connection' }, async () => {
-    const key = randomUUID()
-    const body = { amount_usd: 6, customer_id: `inflight_${key}` }
-    // hold the key's in-flight lock as a concurrent create does for the length of its statement
-    const other = new pg.Client({ connectionString: t.db.url })
-    await other.connect()
-    try {
-      await other.query('BEGIN')
-      await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [0x1de0, `${merchant.merchant.id}:devnet:${key}`])
-      const held = await create(key, body)
-      assert.equal(held.status, 409)
-      assert.equal(held.body.error.code, 'IDEMPOTENCY_CONFLICT')
-      await other.query('COMMIT')
-    } finally {
-      await other.end()
-    }
-    const created = await create(key, body)
-    assert.equal(created.status, 201)
-    const replay = await create(key, body)
-    assert.equal(replay.headers.get('idempotency-replayed'), 'true')
-    assert.deepEqual(replay.body, created.body)
-  })
+  it(
+    'answers 409 while another connection creates with the same key, then replays its invoice',
+    { skip: TEST_DB !== 'postgres' && 'PGlite has one connection' },
+    async () => {
+      const key = randomUUID()
+      const body = { amount_usd: 6, customer_id: `inflight_${key}` }
+      // hold the key's in-flight lock as a concurrent create does for the length of its statement
+      const other = new pg.Client({ connectionString: t.db.url })
+      await other.connect()
+      try {
+        await other.query('BEGIN')
+        await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+          0x1de0,
+          `${merchant.merchant.id}:devnet:${key}`,
+        ])
+        const held = await create(key, body)
+        assert.equal(held.status, 409)
+        assert.equal(held.body.error.code, 'IDEMPOTENCY_CONFLICT')
+        await other.query('COMMIT')
+      } finally {
+        await other.end()
+      }
+      const created = await create(key, body)
+      assert.equal(created.status, 201)
+      const replay = await create(key, body)
+      assert.equal(replay.headers.get('idempotency-replayed'), 'true')
+      assert.deepEqual(replay.body, created.body)
+    },
+  )
 
   it('stores the create response that GET and the invoice.created event agree with', async () => {
     const key = randomUUID()
-    const body = { amount_usd: '12.34', metadata: { zeta: 1, a: { nested: [1, 'two'] }, mid: null }, expires_in: 3_600_000 }
+    const body = {
+      amount_usd: '12.34',
+      metadata: { zeta: 1, a: { nested: [1, 'two'] }, mid: null },
+      expires_in: 3_600_000,
+    }
     const created = await create(key, body)
     assert.equal(created.status, 201)
     const invoice = await api('GET', `/api/v1/invoices/${created.body.invoice_id}`)
@@ -196,23 +213,32 @@ describe('Idempotency-Key', () => {
     const events = await api('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`)
     assert.deepEqual(events.body.data.data[0].data.object, invoice.body)
     const session = await fetch(`${t.url}/api/v1/payments/payment-status`, {
-      headers: { 'x-session-token': created.body.session_token, 'x-signature': created.body.signature },
+      headers: {
+        'x-session-token': created.body.session_token,
+        'x-signature': created.body.signature,
+      },
     })
     assert.equal(session.status, 200)
   })
 
   it('wakes other processes with a NOTIFY on the events channel when it commits an invoice', async () => {
     const payloads: string[] = []
-    const unlisten = await t.server.deps.database.listen(EVENTS_CHANNEL, (payload) => payloads.push(payload))
+    const unlisten = await t.server.deps.database.listen(EVENTS_CHANNEL, (payload) =>
+      payloads.push(payload),
+    )
     try {
       const created = await create(randomUUID(), { amount_usd: 3 })
       assert.equal(created.status, 201)
       const deadline = Date.now() + 5_000
-      while (payloads.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      while (payloads.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10))
       assert.ok(payloads.length > 0, 'no NOTIFY arrived')
       const events = await api('GET', `/api/v1/events?invoice_id=${created.body.invoice_id}`)
       const seq = String(events.body.data.data[0].id).split('-')[1]
-      assert.ok(payloads.includes(seq ?? ''), `NOTIFY payloads ${payloads.join(',')} miss seq ${seq}`)
+      assert.ok(
+        payloads.includes(seq ?? ''),
+        `NOTIFY payloads ${payloads.join(',')} miss seq ${seq}`,
+      )
     } finally {
       await unlisten()
     }
