@@ -5,7 +5,9 @@ import type { Config } from './config.ts'
 import type { Database, Executor } from './db/database.ts'
 import type { DB } from './db/schema.ts'
 import type { KeyUsageTracker } from './modules/merchants/api-key.service.ts'
+import type { Sealer } from './modules/platform/sealer.ts'
 import type { PlatformSecrets } from './modules/platform/secrets.ts'
+import type { LoadedEncryptionKey } from './providers/chain/keys/encryption-key.ts'
 
 /** Everything a service needs, built once from Config and passed explicitly. */
 export interface Deps {
@@ -15,6 +17,10 @@ export interface Deps {
   clock: Clock
   log: Logger
   secrets: PlatformSecrets
+  /** The master key (PEPAY_MASTER_KEY or the data directory's key file): the HD seed's and the sealer's root. */
+  masterKey: LoadedEncryptionKey
+  /** Encrypts secrets stored for reading back (webhook signing secrets). */
+  sealer: Sealer
   keyUsage: KeyUsageTracker
   /** The externally reachable base URL (scheme://host:port), fixed once the server listens. */
   urls: { publicBase: string }

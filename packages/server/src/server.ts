@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { systemClock, type Clock } from '@pepay/core'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from './app.ts'
@@ -8,6 +9,8 @@ import type { Deps } from './deps.ts'
 import { createLogger } from './logger.ts'
 import { KeyUsageTracker } from './modules/merchants/api-key.service.ts'
 import { loadPlatformSecrets } from './modules/platform/secrets.ts'
+import { createSealer } from './modules/platform/sealer.ts'
+import { loadEncryptionKey } from './providers/chain/keys/encryption-key.ts'
 import { startIdempotencyPurger, startKeyUsageFlusher } from './workers/housekeeping.ts'
 import { startInvoiceExpiryWorker } from './workers/invoice-expiry.ts'
 import type { Loop } from './workers/loop.ts'
@@ -43,6 +46,7 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize })
   await migrateToLatest(database)
   const secrets = await loadPlatformSecrets(database.db)
+  const masterKey = await loadEncryptionKey({ envValue: config.masterKey, keyFilePath: join(config.dataDir, 'master.key') })
   const deps: Deps = {
     config,
     database,
@@ -50,6 +54,8 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
     clock,
     log,
     secrets,
+    masterKey,
+    sealer: createSealer(masterKey.key),
     keyUsage: new KeyUsageTracker(database.db),
     urls: { publicBase: config.publicUrl ?? `http://${config.host}:${config.port}` },
     hooks: { eventsCommitted: [], invoiceStatusChanged: [], depositObserved: [] },

@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { toHex } from 'viem'
 import type { Config } from '../../config.ts'
 import type { Deps } from '../../deps.ts'
@@ -7,7 +6,6 @@ import type { ChainAccountKey, Hex } from '../../providers/chain/chain-adapter.t
 import { createEvmAdapter, type EvmAdapter } from '../../providers/chain/evm/evm-adapter.ts'
 import { startDevnet, type Devnet } from '../../providers/chain/devnet/devnet.ts'
 import { deriveEvmAccount, deriveSolanaAccount } from '../../providers/chain/keys/derive.ts'
-import { loadEncryptionKey } from '../../providers/chain/keys/encryption-key.ts'
 import { openSeedVault, type SeedStore } from '../../providers/chain/keys/seed-vault.ts'
 import { mainnetNetworksFromEnv, type ChainKind, type NetworkDefinition } from '../../providers/chain/networks.ts'
 import { startSolanaDevnet, type SolanaDevnet } from '../../providers/chain/solana/devnet.ts'
@@ -95,7 +93,7 @@ function ratesByNetwork(fallback: RateSource, overrides: Record<string, RateSour
 }
 
 export async function startChainRuntime(deps: Deps, config: Config): Promise<ChainRuntime> {
-  const key = await loadEncryptionKey({ envValue: config.masterKey, keyFilePath: join(config.dataDir, 'master.key') })
+  const key = deps.masterKey
   const vault = await openSeedVault({ store: seedStore(deps.db), encryptionKey: key.key })
   deps.log.info({ fingerprint: vault.fingerprint, created: vault.created, keySource: key.source }, 'master seed ready')
 

@@ -4,6 +4,7 @@ import { startWebhookDeliveryWorker } from '../../workers/webhook-delivery.ts'
 import type { Loop } from '../../workers/loop.ts'
 import { systemResolver, type Resolver } from './webhook-destination.service.ts'
 import type { DeliveryOptions } from './webhook-delivery.service.ts'
+import { sealStoredSecrets } from './webhook-endpoint.service.ts'
 import { webhookRoutes } from './webhook.routes.ts'
 
 export { deliverDue, signPayload } from './webhook-delivery.service.ts'
@@ -28,6 +29,8 @@ export interface WebhooksOptions {
 export function webhooksExtension(options: Partial<WebhooksOptions> = {}): ServerExtension {
   return {
     async start(deps) {
+      const sealed = await sealStoredSecrets(deps)
+      if (sealed > 0) deps.log.info({ endpoints: sealed }, 'sealed stored webhook signing secrets')
       const delivery: DeliveryOptions = {
         resolve: options.resolve ?? systemResolver,
         timeoutMs: options.timeoutMs ?? 10_000,

@@ -165,6 +165,21 @@ export async function deliverDue(deps: Deps, options: DeliveryOptions): Promise<
   return claimed.length
 }
 
+/** The endpoint's signing secrets in clear; undefined when they do not open (another master key). */
+function openSecrets(deps: Deps, claimed: ClaimedDelivery): { current: string; previous: string | null } | undefined {
+  const id = claimed.delivery.endpointId
+  try {
+    const previous = claimed.endpoint.previousSecret
+    return {
+      current: deps.sealer.open(claimed.endpoint.secret, id),
+      previous: previous === null ? null : deps.sealer.open(previous, id),
+    }
+  } catch (error) {
+    deps.log.error({ endpointId: id, err: error }, 'webhook signing secret does not open: is PEPAY_MASTER_KEY the one it was sealed with?')
+    return undefined
+  }
+}
+
 async function attempt(
   deps: Deps,
   options: DeliveryOptions,
@@ -177,11 +192,20 @@ async function attempt(
   const startedAt = deps.clock.now()
   let result: PostResult
   const started = monotonicMs()
+  const secrets = openSecrets(deps, claimed)
   if (!event) {
     result = {
       outcome: 'network_error',
       statusCode: null,
       error: 'event no longer retained',
+      excerpt: null,
+    }
+  } else if (!secrets) {
+    // nothing is sent unsigned: the attempt fails (and is retried) until the key is right again
+    result = {
+      outcome: 'network_error',
+      statusCode: null,
+      error: 'signing secret cannot be opened with this master key',
       excerpt: null,
     }
   } else {
@@ -194,16 +218,16 @@ async function attempt(
       'x-pepay-event-id': event.id,
       'x-pepay-delivery-id': delivery.id,
       'x-pepay-timestamp': String(timestampMs),
-      'x-pepay-signature': signPayload(endpoint.secret, timestampMs, body),
+      'x-pepay-signature': signPayload(secrets.current, timestampMs, body),
       'x-pepay-network-environment': event.environment,
     }
     if (
-      endpoint.previousSecret &&
+      secrets.previous !== null &&
       endpoint.previousSecretExpiresAt &&
       endpoint.previousSecretExpiresAt > startedAt
     ) {
       headers['x-pepay-signature-previous'] = signPayload(
-        endpoint.previousSecret,
+        secrets.previous,
         timestampMs,
         body,
       )

@@ -113,17 +113,19 @@ export async function createEndpoint(
         `At most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints per merchant`,
       )
     }
+    const id = `${ID_PREFIX.webhookEndpoint}${uuidv7(now.getTime()).replaceAll('-', '')}`
+    const secret = newSecret()
     const endpoint = await insertEndpoint(trx, {
-      id: `${ID_PREFIX.webhookEndpoint}${uuidv7(now.getTime()).replaceAll('-', '')}`,
+      id,
       merchantId: principal.merchantId,
       url,
       description: body.description ?? null,
       enabledEvents: [...new Set(body.enabled_events)],
       environment,
-      secret: newSecret(),
+      secret: deps.sealer.seal(secret, id),
       now,
     })
-    const response = { success: true as const, data: serializeEndpointWithSecret(endpoint, now) }
+    const response = { success: true as const, data: serializeEndpointWithSecret(endpoint, secret, now) }
     await completeIdempotencyKey(trx, claim, 201, response)
     return response
   })
@@ -205,13 +207,15 @@ export async function rotateSecret(deps: Deps, principal: Principal, id: string)
     const now = deps.clock.now()
     const endpoint = await findEndpoint(trx, endpointScope(principal), id, true)
     if (!endpoint) throw new NotFoundError('webhook endpoint')
+    const secret = newSecret()
     const rotated = await updateEndpoint(trx, id, {
-      secret: newSecret(),
-      previous_secret: endpoint.secret,
+      secret: deps.sealer.seal(secret, id),
+      // still sealed for this endpoint (an unsealed legacy value gets sealed on the way)
+      previous_secret: deps.sealer.seal(deps.sealer.open(endpoint.secret, id), id),
       previous_secret_expires_at: new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS),
       updated_at: now,
     })
-    return serializeEndpointWithSecret(rotated, now)
+    return serializeEndpointWithSecret(rotated, secret, now)
   })
 }
 
@@ -255,4 +259,38 @@ export async function sendTestPing(
   for (const hook of deps.hooks.eventsCommitted) hook()
   runtime.kick()
   return delivery
+}
+
+/**
+ * Seals the signing secrets of endpoints stored before secrets were sealed (run at start; cheap
+ * when there is nothing to do). A row changed meanwhile (a rotation) is left to its new values.
+ */
+export async function sealStoredSecrets(deps: Deps): Promise<number> {
+  const rows = await deps.db
+    .selectFrom('webhook_endpoint')
+    .select(['id', 'secret', 'previous_secret'])
+    .where((eb) =>
+      eb.or([
+        eb('secret', 'not like', 'sealed:v1:%'),
+        eb.and([eb('previous_secret', 'is not', null), eb('previous_secret', 'not like', 'sealed:v1:%')]),
+      ]),
+    )
+    .execute()
+  let sealed = 0
+  for (const row of rows) {
+    const result = await deps.db
+      .updateTable('webhook_endpoint')
+      .set({
+        secret: deps.sealer.isSealed(row.secret) ? row.secret : deps.sealer.seal(row.secret, row.id),
+        previous_secret:
+          row.previous_secret === null || deps.sealer.isSealed(row.previous_secret)
+            ? row.previous_secret
+            : deps.sealer.seal(row.previous_secret, row.id),
+      })
+      .where('id', '=', row.id)
+      .where('secret', '=', row.secret)
+      .executeTakeFirst()
+    sealed += Number(result.numUpdatedRows)
+  }
+  return sealed
 }

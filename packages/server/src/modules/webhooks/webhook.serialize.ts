@@ -27,11 +27,13 @@ export function serializeEndpoint(endpoint: WebhookEndpointRecord, now: Date): W
 }
 
 /** Only on creation and rotation. */
+/** The endpoint with its signing secret in clear: only when the secret was just made (create, rotate). */
 export function serializeEndpointWithSecret(
   endpoint: WebhookEndpointRecord,
+  secret: string,
   now: Date,
 ): WebhookEndpoint & { secret: string } {
-  return { ...serializeEndpoint(endpoint, now), secret: endpoint.secret }
+  return { ...serializeEndpoint(endpoint, now), secret }
 }
 
 export function serializeDelivery(

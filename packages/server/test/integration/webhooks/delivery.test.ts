@@ -8,6 +8,7 @@ import { deliverDue, webhooksExtension } from '../../../src/modules/webhooks/ind
 import type { DeliveryOptions } from '../../../src/modules/webhooks/webhook-delivery.service.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { Receiver, verifySignature } from './receiver.ts'
+import { sealStoredSecrets } from '../../../src/modules/webhooks/webhook-endpoint.service.ts'
 
 const HOUR = 3600_000
 const dns: Record<string, string[]> = { 'hooks.example.test': ['93.184.216.34'] }
@@ -118,6 +119,48 @@ describe('webhook delivery', () => {
     assert.ok(later)
     assert.ok(verifySignature(newSecret, later))
     assert.equal(later.headers['x-pepay-signature-previous'], undefined)
+  })
+
+  it('stores signing secrets sealed, and seals and keeps signing with secrets stored in clear before', async () => {
+    receiver.status = 200
+    const { api, endpoint } = await setup()
+    const db = t.server.deps.db
+    const stored = await db.selectFrom('webhook_endpoint').select(['secret']).where('id', '=', endpoint.id).executeTakeFirstOrThrow()
+    assert.match(stored.secret, /^sealed:v1:/)
+    assert.ok(!stored.secret.includes(endpoint.secret.slice('whsec_'.length)))
+    // a row as an earlier version wrote it: the secret in clear
+    await db.updateTable('webhook_endpoint').set({ secret: endpoint.secret }).where('id', '=', endpoint.id).execute()
+    const legacy = await invoice(api)
+    await drain()
+    const [before] = receivedFor(legacy)
+    assert.ok(before)
+    assert.ok(verifySignature(endpoint.secret, before))
+    assert.ok((await sealStoredSecrets(t.server.deps)) >= 1)
+    const resealed = await db.selectFrom('webhook_endpoint').select(['secret']).where('id', '=', endpoint.id).executeTakeFirstOrThrow()
+    assert.match(resealed.secret, /^sealed:v1:/)
+    const after = await invoice(api)
+    await drain()
+    const [sealedDelivery] = receivedFor(after)
+    assert.ok(sealedDelivery)
+    assert.ok(verifySignature(endpoint.secret, sealedDelivery))
+    // a sealed secret copied to another endpoint's row does not open there
+    const other = await setup()
+    assert.throws(() => t.server.deps.sealer.open(resealed.secret, other.endpoint.id))
+    // one that does not open is never sent unsigned: the attempt fails and the others go out
+    await db.updateTable('webhook_endpoint').set({ secret: resealed.secret }).where('id', '=', other.endpoint.id).execute()
+    const unsigned = await invoice(other.api)
+    const fine = await invoice(api)
+    await drain()
+    assert.equal(receivedFor(unsigned).length, 0)
+    assert.equal(receivedFor(fine).length, 1)
+    const attempts = await db
+      .selectFrom('webhook_attempt as a')
+      .innerJoin('webhook_delivery as d', 'd.id', 'a.delivery_id')
+      .select(['a.error'])
+      .where('d.endpoint_id', '=', other.endpoint.id)
+      .execute()
+    assert.ok(attempts.some((a) => a.error === 'signing secret cannot be opened with this master key'), JSON.stringify(attempts))
+    await db.updateTable('webhook_endpoint').set({ secret: t.server.deps.sealer.seal(other.endpoint.secret, other.endpoint.id) }).where('id', '=', other.endpoint.id).execute()
   })
 
   it('retries a receiver that is down with backoff, logs every attempt, and delivers each event once when it is back', async () => {
