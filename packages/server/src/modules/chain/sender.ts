@@ -1,3 +1,4 @@
+import { monotonicMs } from '@pepay/core'
 import type { Deps } from '../../deps.ts'
 import type { ChainAccountKey, SignedTransfer } from '../../providers/chain/chain-adapter.ts'
 import { storageAddress, type ChainNetwork } from './chain.runtime.ts'
@@ -18,11 +19,38 @@ export interface SendRequest {
   feePayer?: ChainAccountKey
 }
 
-/** Sends from one account are serialised in this process so nonces never collide. */
+/** How long a send waits for another process's turn on the same account before giving up. */
+const ACCOUNT_LOCK_TIMEOUT_MS = 120_000
+const ACCOUNT_LOCK_POLL_MS = 50
+
+/**
+ * Runs `task` holding the account's turn across every process on the database: a session-level
+ * advisory lock (on its own connection, so the signed transaction is committed before it is
+ * broadcast while the turn is still held). Nonces come from the node's pending count, so two
+ * processes signing from one account at once would otherwise both take the same nonce.
+ */
+export async function withAccountLock<T>(deps: Pick<Deps, 'database'>, name: string, task: () => Promise<T>): Promise<T> {
+  const deadline = monotonicMs() + ACCOUNT_LOCK_TIMEOUT_MS
+  for (;;) {
+    const lock = await deps.database.tryAdvisoryLock(name)
+    if (lock) {
+      try {
+        return await task()
+      } finally {
+        await lock.release()
+      }
+    }
+    if (monotonicMs() > deadline) throw new Error(`another process held ${name} for over ${ACCOUNT_LOCK_TIMEOUT_MS / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, ACCOUNT_LOCK_POLL_MS))
+  }
+}
+
+/** Sends from one account are serialised in this process (a queue) and across processes (a lock). */
 const accountQueues = new Map<string, Promise<unknown>>()
-function serialise<T>(account: string, task: () => Promise<T>): Promise<T> {
+function serialise<T>(deps: Deps, network: ChainNetwork, account: string, task: () => Promise<T>): Promise<T> {
+  const locked = () => withAccountLock(deps, `pepay-send:${network.def.environment}:${network.def.network}:${account.toLowerCase()}`, task)
   const previous = accountQueues.get(account) ?? Promise.resolve()
-  const next = previous.then(task, task)
+  const next = previous.then(locked, locked)
   accountQueues.set(account, next.catch(() => undefined))
   return next
 }
@@ -57,7 +85,7 @@ export async function sendOnce(deps: Deps, network: ChainNetwork, request: SendR
   let raw = existing?.raw_tx
   let txHash = existing?.tx_hash
   if (!raw || !txHash) {
-    const signed = await serialise(request.from.address, async () => {
+    const signed = await serialise(deps, network, request.from.address, async () => {
       const tx = await sign(network, request)
       const now = deps.clock.now()
       const stored = await deps.db
