@@ -9,11 +9,9 @@ import { isLatePayment, statusAfterPayments } from '../invoices/invoice.state.ts
 import {
   findPaymentsWithInvoice,
   lockPayment,
-  newPaymentRecord,
   recordPayments,
   updatePayment,
   type InvoicePaymentRecord,
-  type NewPayment,
   type PaymentInvoiceContext,
   type PaymentToRecord,
 } from '../payments/payment.repo.ts'
@@ -68,8 +66,9 @@ const RECORD_BATCH = 1_000
 /**
  * Records newly seen transfers (one transaction with the cursor move). Each transfer becomes a
  * `pending` payment exactly once (the unique key; a second sighting records nothing); events are
- * written with it. Per batch: one quote lookup, then one statement for the rows and their events
- * (`recordPayments`; the event data is built here from the row as it will be inserted).
+ * written with it. Per batch: one statement for the rows and their events (`recordPayments`, which
+ * also reads whether a stablecoin was quoted and builds the event data), after a quote lookup when
+ * the batch holds tokens valued at a quoted rate.
  */
 export async function recordTransfers(
   deps: Deps,
@@ -105,37 +104,45 @@ async function recordBatch(
   now: Date,
 ): Promise<number> {
   const quoteKey = (invoiceId: string, transfer: ObservedTransfer, deposit: DepositAddressRecord) => `${invoiceId}:${deposit.network}:${transfer.tokenId}`
+  // a stablecoin is valued at par: whether its invoice quoted it is read in the recording
+  // statement; only other tokens need their quoted rate here
+  const quotedInStatement = (transfer: ObservedTransfer, deposit: DepositAddressRecord) =>
+    deposit.ownerType === 'invoice' && deposit.invoiceId !== null && runtime.tokenById(transfer.tokenId)?.isStable === true
   const quotes = await latestQuotes(
     trx,
-    batch.flatMap(({ transfer, deposit }) => (deposit.invoiceId ? [{ invoiceId: deposit.invoiceId, network: deposit.network, tokenId: transfer.tokenId }] : [])),
+    batch.flatMap(({ transfer, deposit }) =>
+      deposit.invoiceId && !quotedInStatement(transfer, deposit) ? [{ invoiceId: deposit.invoiceId, network: deposit.network, tokenId: transfer.tokenId }] : [],
+    ),
   )
   const nowMs = now.getTime()
   const payments: PaymentToRecord[] = batch.map(({ transfer, deposit }) => {
-    const value = valueOf(runtime, deposit, transfer, deposit.invoiceId ? quotes.get(quoteKey(deposit.invoiceId, transfer, deposit)) : undefined)
-    const payment: NewPayment = {
-      id: uuidv7(nowMs),
-      invoiceId: deposit.invoiceId,
-      merchantId: deposit.merchantId,
-      environment: deposit.environment,
-      network: network.def.network,
-      depositAddressId: deposit.id,
-      tokenId: transfer.tokenId,
-      txHash: transfer.txHash,
-      logIndex: transfer.logIndex,
-      blockNumber: transfer.blockNumber,
-      blockHash: transfer.blockHash,
-      fromAddress: transfer.from,
-      toAddress: transfer.to,
-      amountUnits: transfer.amountUnits,
-      usdMillis: value.usdMillis,
-      confirmations: Number(head - transfer.blockNumber + 1n),
-      confirmationsRequired: network.def.confirmations,
-      isUnmatched: !value.matched,
-      detectedAt: now,
+    const inStatement = quotedInStatement(transfer, deposit)
+    const value = valueOf(runtime, deposit, transfer, !inStatement && deposit.invoiceId ? quotes.get(quoteKey(deposit.invoiceId, transfer, deposit)) : undefined)
+    return {
+      payment: {
+        id: uuidv7(nowMs),
+        invoiceId: deposit.invoiceId,
+        merchantId: deposit.merchantId,
+        environment: deposit.environment,
+        network: network.def.network,
+        depositAddressId: deposit.id,
+        tokenId: transfer.tokenId,
+        txHash: transfer.txHash,
+        logIndex: transfer.logIndex,
+        blockNumber: transfer.blockNumber,
+        blockHash: transfer.blockHash,
+        fromAddress: transfer.from,
+        toAddress: transfer.to,
+        amountUnits: transfer.amountUnits,
+        usdMillis: value.usdMillis,
+        confirmations: Number(head - transfer.blockNumber + 1n),
+        confirmationsRequired: network.def.confirmations,
+        isUnmatched: inStatement ? null : !value.matched,
+        detectedAt: now,
+      },
+      // only an invoice's deposit gets payment events
+      emitsEvent: deposit.ownerType === 'invoice',
     }
-    // only an invoice's deposit gets payment events; the event shows the row as inserted
-    const createdEvent = deposit.ownerType === 'invoice' ? { object: serializePayment(newPaymentRecord(payment, runtime.tokenById(transfer.tokenId))) } : null
-    return { payment, createdEvent }
   })
   const { recorded, withoutEvents } = await recordPayments(trx, payments, now)
   if (withoutEvents) await appendEventsAfterRevival(trx, batch, payments, withoutEvents, now)

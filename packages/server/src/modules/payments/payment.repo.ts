@@ -233,23 +233,26 @@ export function newPaymentRecord(p: NewPayment, token: { symbol: string; address
   }
 }
 
-/** A transfer to record, with the data of its `invoice_payment.created` event when it gets one. */
+/** A transfer to record, and whether it gets an `invoice_payment.created` event. */
 export interface PaymentToRecord {
-  payment: NewPayment
   /**
-   * The event's data document (`{ object }`: the payment as inserted, `newPaymentRecord`); null
-   * when the deposit's owner gets no payment events.
+   * The row; `isUnmatched: null` leaves it to the statement: unmatched unless the invoice holds a
+   * quote for the payment's network and token (a stablecoin needs no rate, only that the payer was
+   * quoted for it).
    */
-  createdEvent: Record<string, unknown> | null
+  payment: Omit<NewPayment, 'isUnmatched'> & { isUnmatched: boolean | null }
+  /** False when the deposit's owner gets no payment events (only invoices do). */
+  emitsEvent: boolean
 }
 
 /**
  * `recordPayment` for many transfers, with their `invoice_payment.created` events, in one
  * statement (the watcher's hot path): the same unique key and the same revival of an orphaned
- * row. Each event carries its invoice's fields (read in the statement) and events follow the
+ * row. Each event's data is built in the statement from the row as inserted: `serializePayment`
+ * of a pending row (payment.serialize.ts; the two must change together), the token's fields read
+ * from `token`; each carries its invoice's fields (read in the statement). Events follow the
  * order of `payments`. One (tx_hash, log_index) may appear only once in `payments`; all share one
- * network and detection time. Columns travel as one array literal each (`pgArray`), the event
- * data as one JSON array, stored as written.
+ * network and detection time. Columns travel as one array literal each (`pgArray`).
  *
  * When a transfer orphaned by a reorg comes back (rare), its event needs the stored row: the
  * statement then writes no event at all and returns the ids of every row it inserted or revived,
@@ -266,28 +269,56 @@ export async function recordPayments(
   for (const { payment } of payments) {
     if (payment.network !== network || payment.detectedAt.getTime() !== detectedAt.getTime())
       throw new Error('recordPayments: one network and one detection time per call')
+    // the event's `amount` is a JSON number (millisToJson)
+    if (payment.usdMillis > MAX_SAFE_MILLIS || payment.usdMillis < -MAX_SAFE_MILLIS) throw new Error('usd_millis beyond 2^53')
   }
-  const col = (pick: (p: NewPayment) => string | number | bigint | boolean | null) => pgArray(payments.map(({ payment }) => pick(payment)))
+  const col = (pick: (p: PaymentToRecord['payment']) => string | number | bigint | boolean | null) => pgArray(payments.map(({ payment }) => pick(payment)))
+  const detectedSeconds = Math.floor(detectedAt.getTime() / 1000)
   // the events' input: rows inserted by this statement (a revived row keeps its old id), unless
-  // one was revived
+  // one was revived. `data` is serializePayment(newPaymentRecord(row)): amount_usd the exact
+  // decimal (parses to the same number as millisToUsdNumber), the decimal texts as formatUnits
+  // and formatUsdMillis write them
   const input = sql`
     SELECT f.merchant_id, f.environment, 'invoice_payment.created'::text AS type, coalesce(i.invoice_type = 'commerce', false) AS is_commerce,
            f.invoice_id, i.invoice_type, i.customer_id, i.commerce_order_id AS order_id,
            coalesce(i.payer_wallet_address, f.from_address) AS wallet_address, coalesce(i.payer_wallet_network, ${network}::text) AS wallet_network,
-           j.data, NULL::json AS request, f.ord
+           json_build_object('object', json_build_object(
+             'object', 'invoice_payment', 'id', f.id, 'invoice_id', coalesce(f.invoice_id::text, ''), 'merchant_id', f.merchant_id,
+             'status', 'pending', 'environment', f.environment, 'network', ${network}::text, 'token_id', f.token_id,
+             'token_symbol', t.symbol, 'token_address', t.address, 'token_decimals', coalesce(t.decimals, 0),
+             'token_amount', f.amount_units::text,
+             'token_amount_decimal', trim_scale(f.amount_units * ('1e-' || coalesce(t.decimals, 0))::numeric)::text,
+             'amount_usd', trim_scale(f.usd_millis::numeric / 1000), 'amount', f.usd_millis,
+             'amount_decimal', round(f.usd_millis::numeric / 1000, 3)::text, 'amount_unit', 'usd_millis',
+             'tx_hash', f.tx_hash, 'log_index', f.log_index, 'block_number', f.block_number::text,
+             'from_address', f.from_address, 'to_address', f.to_address, 'confirmations', f.confirmations,
+             'confirmations_required', f.confirmations_required, 'is_late', false, 'is_unmatched', f.is_unmatched,
+             'settlement_status', 'pending',
+             'settlement', json_build_object('summary_status', 'pending', 'stage', 'pending', 'merchant_settlement_id', NULL,
+                                             'settlement_tx_hash', NULL, 'network', ${network}::text, 'status', 'pending',
+                                             'destination_address', NULL),
+             'detected_at', ${detectedSeconds}::bigint, 'confirmed_at', NULL, 'created_at', ${detectedSeconds}::bigint)) AS data,
+           NULL::json AS request, f.ord
     FROM fresh f
-    JOIN json_array_elements(${JSON.stringify(payments.map(({ createdEvent }) => createdEvent))}::json) WITH ORDINALITY AS j(data, ord) ON j.ord = f.ord
     LEFT JOIN invoice i ON i.id = f.invoice_id
+    LEFT JOIN token t ON t.id = f.token_id
     WHERE f.emit AND NOT (SELECT revived FROM outcome)`
   const result = await sql<{ recorded: string; events: string; without_events: string[] | null }>`
     WITH u AS (
-      SELECT * FROM unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.invoiceId)}::uuid[], ${col((p) => p.merchantId)}::bigint[],
-                           ${col((p) => p.environment)}::text[], ${col((p) => p.depositAddressId)}::uuid[], ${col((p) => p.tokenId)}::int[],
-                           ${col((p) => p.txHash)}::text[], ${col((p) => p.logIndex)}::int[], ${col((p) => p.blockNumber)}::bigint[],
-                           ${col((p) => p.blockHash)}::text[], ${col((p) => p.fromAddress)}::text[], ${col((p) => p.toAddress)}::text[],
-                           ${col((p) => p.amountUnits)}::numeric[], ${col((p) => p.usdMillis)}::bigint[], ${col((p) => p.confirmations)}::int[],
-                           ${col((p) => p.confirmationsRequired)}::int[], ${col((p) => p.isUnmatched)}::boolean[],
-                           ${pgArray(payments.map(({ createdEvent }) => createdEvent !== null))}::boolean[])
+      SELECT u.id, u.invoice_id, u.merchant_id, u.environment, u.deposit_address_id, u.token_id, u.tx_hash, u.log_index,
+             u.block_number, u.block_hash, u.from_address, u.to_address, u.amount_units, u.usd_millis, u.confirmations,
+             u.confirmations_required,
+             -- a probe of payment_quote_invoice per row that asks (an anti-join would scan every quote)
+             coalesce(u.is_unmatched, (SELECT false FROM payment_quote q
+                                       WHERE q.invoice_id = u.invoice_id AND q.network = ${network}::text AND q.token_id = u.token_id LIMIT 1), true) AS is_unmatched,
+             u.emit, u.ord
+      FROM unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.invoiceId)}::uuid[], ${col((p) => p.merchantId)}::bigint[],
+                  ${col((p) => p.environment)}::text[], ${col((p) => p.depositAddressId)}::uuid[], ${col((p) => p.tokenId)}::int[],
+                  ${col((p) => p.txHash)}::text[], ${col((p) => p.logIndex)}::int[], ${col((p) => p.blockNumber)}::bigint[],
+                  ${col((p) => p.blockHash)}::text[], ${col((p) => p.fromAddress)}::text[], ${col((p) => p.toAddress)}::text[],
+                  ${col((p) => p.amountUnits)}::numeric[], ${col((p) => p.usdMillis)}::bigint[], ${col((p) => p.confirmations)}::int[],
+                  ${col((p) => p.confirmationsRequired)}::int[], ${col((p) => p.isUnmatched)}::boolean[],
+                  ${pgArray(payments.map(({ emitsEvent }) => emitsEvent))}::boolean[])
         WITH ORDINALITY AS u(id, invoice_id, merchant_id, environment, deposit_address_id, token_id, tx_hash, log_index, block_number,
                              block_hash, from_address, to_address, amount_units, usd_millis, confirmations, confirmations_required,
                              is_unmatched, emit, ord)
@@ -316,6 +347,8 @@ export async function recordPayments(
   if (!row) throw new Error('payment insert returned no row')
   return { recorded: Number(row.recorded), eventsWritten: Number(row.events), withoutEvents: row.without_events }
 }
+
+const MAX_SAFE_MILLIS = BigInt(Number.MAX_SAFE_INTEGER)
 
 /** Payments by id, each with the invoice fields its events carry. */
 export async function findPaymentsWithInvoice(

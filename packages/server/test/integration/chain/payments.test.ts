@@ -40,6 +40,26 @@ describe('paying an invoice on the devnet', () => {
 
   const invoiceOf = (id: string) => api('GET', `/api/v1/invoices/${id}?expand=payments`).then((r) => r.body)
 
+  /**
+   * The created event's object is the payment as the API shows it while pending: the confirmed
+   * update (built from the stored row) with the fields confirmation and settlement changed put back.
+   */
+  async function assertCreatedEventMatchesRow(invoiceId: string) {
+    const events = await eventually(
+      () => api('GET', `/api/v1/events?invoice_id=${invoiceId}&limit=50`).then((r) => r.body.data.data as { type: string; data: { object: Record<string, unknown> } }[]),
+      (list) => list.some((e) => e.type === 'invoice_payment.updated' && e.data.object['status'] === 'confirmed'),
+      10_000,
+      'payment confirmed',
+    )
+    const created = events.find((e) => e.type === 'invoice_payment.created')?.data.object
+    const confirmed = events.find((e) => e.type === 'invoice_payment.updated' && e.data.object['status'] === 'confirmed')?.data.object
+    assert.ok(created && confirmed)
+    assert.equal(created['status'], 'pending')
+    // settlement may have moved on by the time the confirmed update was written
+    const unsettled = { summary_status: 'pending', stage: 'pending', merchant_settlement_id: null, settlement_tx_hash: null, network: confirmed['network'], status: 'pending', destination_address: null }
+    assert.deepEqual(created, { ...confirmed, status: 'pending', confirmations: created['confirmations'], confirmed_at: null, settlement_status: 'pending', settlement: unsettled })
+  }
+
   it('lists devnet tokens for the payer with DEVNET availability', async () => {
     const { session } = await newInvoice(10)
     const res = await session('GET', '/api/v1/payments/available-tokens')
@@ -92,6 +112,7 @@ describe('paying an invoice on the devnet', () => {
     const paidEvent = events.body.data.data.find((e: { type: string; data: { object: { status: string } } }) => e.type === 'invoice.updated' && e.data.object.status === 'paid')
     assert.equal(paidEvent.data.previous_attributes.status, 'unpaid')
     assert.equal((await session('GET', '/api/v1/payments/payment-status')).body.status, 'paid')
+     await assertCreatedEventMatchesRow(id)
   })
 
   it('locks an underpaid invoice to its token and credits the remainder to paid', async () => {
@@ -127,6 +148,7 @@ describe('paying an invoice on the devnet', () => {
     const invoice = await eventually(() => invoiceOf(id), (i) => i.status === 'paid', 10_000, 'paid')
     assert.equal(invoice.amount_paid, 12000)
     assert.deepEqual(invoice.exceptions, ['overpaid'])
+     await assertCreatedEventMatchesRow(id)
   })
 
   it('records a token the invoice did not ask for as unmatched without crediting it', async () => {
@@ -139,6 +161,7 @@ describe('paying an invoice on the devnet', () => {
     assert.equal(invoice.status, 'unpaid')
     assert.equal(invoice.amount_paid, 0)
     assert.equal(invoice.payments[0].is_unmatched, true)
+     await assertCreatedEventMatchesRow(id)
   })
 
   it('credits two transfers made in one transaction exactly once each', async () => {
