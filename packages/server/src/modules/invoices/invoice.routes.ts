@@ -16,14 +16,15 @@ import {
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { formatUsdMillis, millisToJson } from '@pepay/core'
+import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import { claimIdempotencyKey, IdempotencyHeaders } from '../../http/idempotency.ts'
 import { requirePrincipal, type Principal } from '../../http/auth.ts'
 import { requestContext, scopedEnvironment } from '../../http/context.ts'
 import { fieldError, NotFoundError, statusForCode } from '../../http/errors.ts'
 import { listPaymentsForInvoices } from '../payments/payment.repo.ts'
-import { invoiceExists, invoiceTotals, listInvoices, type Invoice, type InvoiceFilter } from './invoice.repo.ts'
-import { cancelInvoice, createInvoice, createInvoiceClaimed, getInvoice, getInvoiceStatus } from './invoice.service.ts'
+import { findInvoice, invoiceExists, invoiceTotals, listInvoices, type Invoice, type InvoiceFilter } from './invoice.repo.ts'
+import { cancelInvoice, createInvoice, createInvoiceClaimed, getInvoiceStatus } from './invoice.service.ts'
 import { emptyTotals, serializeInvoice } from './invoice.serialize.ts'
 
 const MERCHANT_AUTH = { auth: ['merchant_key', 'bearer'] as ('merchant_key' | 'bearer')[] }
@@ -55,11 +56,21 @@ function filterFrom(principal: Principal, query: {
   }
 }
 
-async function expanded(deps: Deps, invoices: Invoice[], expand: string[] | undefined, paymentsLimit: number) {
+/**
+ * Runs a read that expands payments in one snapshot (a read-only repeatable-read transaction), so
+ * an invoice and its payments are never seen on either side of a commit: a confirmed payment
+ * always comes with the invoice it changed. Without an expansion it is one statement anyway.
+ */
+async function snapshot<T>(deps: Deps, expand: string[] | undefined, read: (db: Executor) => Promise<T>): Promise<T> {
+  if (!expand?.length) return read(deps.db)
+  return deps.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read)
+}
+
+async function expanded(db: Executor, invoices: Invoice[], expand: string[] | undefined, paymentsLimit: number) {
   const wantsLatest = expand?.includes('latest_payment') ?? false
   const wantsPayments = expand?.includes('payments') ?? false
   if (!wantsLatest && !wantsPayments) return invoices.map((i) => serializeInvoice(i))
-  const payments = await listPaymentsForInvoices(deps.db, invoices.map((i) => i.id), Math.max(paymentsLimit, 1))
+  const payments = await listPaymentsForInvoices(db, invoices.map((i) => i.id), Math.max(paymentsLimit, 1))
   return invoices.map((invoice) => {
     const list = payments.get(invoice.id) ?? []
     return serializeInvoice(invoice, {
@@ -131,8 +142,10 @@ export function invoiceRoutes(deps: Deps) {
       const filter = filterFrom(principal, q)
       filter.payerWalletAddress = q.payer_wallet_address
       filter.payerWalletNetwork = q.payer_wallet_network
-      const page = await listInvoices(deps.db, filter, { limit: q.limit, startingAfter: q.starting_after, endingBefore: q.ending_before })
-      return { object: 'list' as const, data: await expanded(deps, page.invoices, q.expand, q.payments_limit), has_more: page.hasMore }
+      return snapshot(deps, q.expand, async (db) => {
+        const page = await listInvoices(db, filter, { limit: q.limit, startingAfter: q.starting_after, endingBefore: q.ending_before })
+        return { object: 'list' as const, data: await expanded(db, page.invoices, q.expand, q.payments_limit), has_more: page.hasMore }
+      })
     })
 
     r.get('/api/v1/invoices/totals', {
@@ -169,8 +182,10 @@ export function invoiceRoutes(deps: Deps) {
       await checkCursor(deps, principal.merchantId, q.starting_after, 'starting_after')
       await checkCursor(deps, principal.merchantId, q.ending_before, 'ending_before')
       const filter = filterFrom(principal, { ...q, customer_id: request.params.customerId })
-      const page = await listInvoices(deps.db, filter, { limit: q.limit, startingAfter: q.starting_after, endingBefore: q.ending_before })
-      return { object: 'list' as const, data: await expanded(deps, page.invoices, q.expand, q.payments_limit), has_more: page.hasMore }
+      return snapshot(deps, q.expand, async (db) => {
+        const page = await listInvoices(db, filter, { limit: q.limit, startingAfter: q.starting_after, endingBefore: q.ending_before })
+        return { object: 'list' as const, data: await expanded(db, page.invoices, q.expand, q.payments_limit), has_more: page.hasMore }
+      })
     })
 
     r.get('/api/v1/invoices/:invoiceId', {
@@ -178,10 +193,14 @@ export function invoiceRoutes(deps: Deps) {
       schema: { tags: ['Invoices'], summary: 'Retrieve an invoice', params: InvoiceIdParams, querystring: RetrieveInvoiceQuery, response: { 200: WireInvoice, ...errors } },
     }, async (request) => {
       const principal = requirePrincipal(request)
-      const invoice = await getInvoice(deps, principal.merchantId, request.params.invoiceId, scopedEnvironment(principal, undefined))
-      const [wire] = await expanded(deps, [invoice], request.query.expand, request.query.payments_limit)
-      if (!wire) throw new NotFoundError('invoice')
-      return wire
+      const environment = scopedEnvironment(principal, undefined)
+      return snapshot(deps, request.query.expand, async (db) => {
+        const invoice = await findInvoice(db, principal.merchantId, request.params.invoiceId)
+        if (!invoice || (environment !== undefined && invoice.environment !== environment)) throw new NotFoundError('invoice')
+        const [wire] = await expanded(db, [invoice], request.query.expand, request.query.payments_limit)
+        if (!wire) throw new NotFoundError('invoice')
+        return wire
+      })
     })
 
     r.get('/api/v1/invoices/:invoiceId/status', {

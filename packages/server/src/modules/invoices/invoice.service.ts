@@ -12,7 +12,6 @@ import { mintSessionCredentials } from '../payment-sessions/session-credentials.
 import {
   claimExpiredInvoices,
   createInvoicesOnce,
-  findInvoice,
   findInvoicesWithLatestPayment,
   insertInvoice,
   lockInvoice,
@@ -294,7 +293,7 @@ type StatusRead = { invoice: Invoice; latestPayment: InvoicePaymentRecord | null
 /** One status loader per database handle: concurrent status reads share one query. */
 const statusLoaders = new WeakMap<Executor, BatchLoader<string, StatusRead>>()
 
-/** An invoice with its latest payment (the status route), scoped like `getInvoice`. */
+/** An invoice with its latest payment (the status route): another merchant's or environment's is not found. */
 export async function getInvoiceStatus(deps: Deps, merchantId: bigint, id: string, environment?: Environment) {
   let loader = statusLoaders.get(deps.db)
   if (!loader) {
@@ -310,12 +309,6 @@ export async function getInvoiceStatus(deps: Deps, merchantId: bigint, id: strin
     throw new NotFoundError('invoice')
   }
   return read
-}
-
-export async function getInvoice(deps: Deps, merchantId: bigint, id: string, environment?: Environment): Promise<Invoice> {
-  const invoice = await findInvoice(deps.db, merchantId, id)
-  if (!invoice || (environment !== undefined && invoice.environment !== environment)) throw new NotFoundError('invoice')
-  return invoice
 }
 
 export async function cancelInvoice(
