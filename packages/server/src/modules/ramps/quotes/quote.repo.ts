@@ -93,14 +93,7 @@ export async function insertQuote(db: Executor, q: RampQuote): Promise<RampQuote
 }
 
 export async function findQuote(db: Executor, scope: { merchantId: bigint; environment: 'devnet' | 'mainnet' }, id: string): Promise<RampQuote | undefined> {
-  const row = await db
-    .selectFrom('ramp_quote')
-    .selectAll()
-    .where('id', '=', id)
-    .where('merchant_id', '=', scope.merchantId.toString())
-    .where('environment', '=', scope.environment)
-    .executeTakeFirst()
-  return row ? toQuote(row) : undefined
+  return (await findQuotes(db, scope, [id])).get(id)
 }
 
 /** `findQuote` for many ids in one query (list pages), scoped the same way. */
