@@ -42,6 +42,8 @@ function requestHash(request: FastifyRequest): Buffer {
 }
 
 /** The request's Idempotency-Key, checked for presence (when required) and format. */
+function idempotencyKeyOf(request: FastifyRequest, mode: 'required'): string
+function idempotencyKeyOf(request: FastifyRequest, mode: 'required' | 'optional'): string | undefined
 function idempotencyKeyOf(request: FastifyRequest, mode: 'required' | 'optional'): string | undefined {
   const raw = request.headers['idempotency-key']
   const key = typeof raw === 'string' ? raw.trim() : undefined
@@ -69,7 +71,6 @@ export function prepareInlineClaim(request: FastifyRequest): void {
   const key = idempotencyKeyOf(request, 'required')
   const principal = request.principal
   if (!principal) throw new AppError('AUTHENTICATION_REQUIRED', 'Missing credentials')
-  if (key === undefined) return
   const inline: InlineClaim = {
     merchantId: principal.merchantId,
     environment: principal.environment,

@@ -120,37 +120,12 @@ export interface NewInvoice {
 }
 
 export async function insertInvoice(db: Executor, input: NewInvoice): Promise<Invoice> {
-  const row = await db
-    .insertInto('invoice')
-    .values({
-      id: input.id,
-      merchant_id: input.merchantId.toString(),
-      environment: input.environment,
-      invoice_type: input.invoiceType,
-      status: 'unpaid',
-      amount_usd_millis: input.amountUsdMillis.toString(),
-      description: input.description,
-      customer_id: input.customerId,
-      customer_email: input.customerEmail,
-      metadata: JSON.stringify(input.metadata),
-      invoice_title: input.invoiceTitle,
-      invoice_footer: input.invoiceFooter,
-      payment_return_url: input.paymentReturnUrl,
-      payment_return_url_enabled: input.paymentReturnUrlEnabled,
-      receiver_override_enable: input.receiverOverrideEnable,
-      receiver_override_address: input.receiverOverrideAddress,
-      questions: input.questions ? JSON.stringify(input.questions) : null,
-      session_token_hash: input.sessionTokenHash,
-      session_issued_at_ms: input.sessionIssuedAtMs,
-      commerce_order_id: input.commerceOrderId,
-      payer_wallet_address: input.payerWalletAddress,
-      payer_wallet_network: input.payerWalletNetwork,
-      expires_at: input.expiresAt,
-      created_at: input.createdAt,
-      updated_at: input.createdAt,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  const result = await sql<Row>`
+    INSERT INTO invoice
+    SELECT * FROM json_populate_record(null::invoice, ${invoiceRowJson(newInvoiceRecord(input), input.sessionTokenHash)}::json)
+    RETURNING *`.execute(db)
+  const row = result.rows[0]
+  if (!row) throw new Error('invoice insert returned no row')
   return toInvoice(row)
 }
 

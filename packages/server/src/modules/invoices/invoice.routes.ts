@@ -24,7 +24,7 @@ import { requestContext, scopedEnvironment } from '../../http/context.ts'
 import { fieldError, NotFoundError, statusForCode } from '../../http/errors.ts'
 import { listPaymentsForInvoices } from '../payments/payment.repo.ts'
 import { findInvoice, invoiceExists, invoiceTotals, listInvoices, type Invoice, type InvoiceFilter } from './invoice.repo.ts'
-import { cancelInvoice, createInvoice, createInvoiceClaimed, getInvoiceStatus } from './invoice.service.ts'
+import { cancelInvoice, createInvoice, createInvoiceClaimed, getInvoiceStatus, visibleInvoice } from './invoice.service.ts'
 import { emptyTotals, serializeInvoice } from './invoice.serialize.ts'
 
 const MERCHANT_AUTH = { auth: ['merchant_key', 'bearer'] as ('merchant_key' | 'bearer')[] }
@@ -195,8 +195,7 @@ export function invoiceRoutes(deps: Deps) {
       const principal = requirePrincipal(request)
       const environment = scopedEnvironment(principal, undefined)
       return snapshot(deps, request.query.expand, async (db) => {
-        const invoice = await findInvoice(db, principal.merchantId, request.params.invoiceId)
-        if (!invoice || (environment !== undefined && invoice.environment !== environment)) throw new NotFoundError('invoice')
+        const invoice = visibleInvoice(await findInvoice(db, principal.merchantId, request.params.invoiceId), principal.merchantId, environment)
         const [wire] = await expanded(db, [invoice], request.query.expand, request.query.payments_limit)
         if (!wire) throw new NotFoundError('invoice')
         return wire

@@ -158,6 +158,12 @@ export function invoiceEvent(
   }
 }
 
+/** A standard invoice as the API's create route asks for it (`amount_usd` parsed exactly). */
+function apiCreateInput(principal: { merchantId: bigint; environment: Environment }, body: CreateInvoiceBody): CreateInvoiceInput {
+  const { amount_usd: amountUsd, ...rest } = body
+  return { merchantId: principal.merchantId, environment: principal.environment, invoiceType: 'standard', amountUsdMillis: parseAmountUsd(amountUsd), body: rest }
+}
+
 export async function createInvoice(
   deps: Deps,
   principal: { merchantId: bigint; environment: Environment },
@@ -165,15 +171,9 @@ export async function createInvoice(
   ctx: RequestContext,
   claim: IdempotencyClaim | undefined,
 ) {
-  const amountUsdMillis = parseAmountUsd(body.amount_usd)
-  const { amount_usd: _amount, ...rest } = body
+  const input = apiCreateInput(principal, body)
   const result = await deps.db.transaction().execute(async (trx) => {
-    const created = await insertInvoiceWithEvent(
-      deps,
-      trx,
-      { merchantId: principal.merchantId, environment: principal.environment, invoiceType: 'standard', amountUsdMillis, body: rest },
-      ctx,
-    )
+    const created = await insertInvoiceWithEvent(deps, trx, input, ctx)
     const response = serializeCreatedInvoice(created.invoice, created, created.paymentUrl)
     await completeIdempotencyKey(trx, claim, 201, response)
     return response
@@ -235,14 +235,7 @@ export async function createInvoiceClaimed(
   ctx: RequestContext,
   claim: InlineClaim,
 ): Promise<{ outcome: 'created'; responseBody: string } | { outcome: 'in_flight' | 'taken' }> {
-  const amountUsdMillis = parseAmountUsd(body.amount_usd)
-  const { amount_usd: _amount, ...rest } = body
-  const now = deps.clock.now()
-  const prepared = prepareInvoice(
-    deps,
-    { merchantId: principal.merchantId, environment: principal.environment, invoiceType: 'standard', amountUsdMillis, body: rest },
-    now,
-  )
+  const prepared = prepareInvoice(deps, apiCreateInput(principal, body), deps.clock.now())
   const invoice = newInvoiceRecord(prepared.newInvoice)
   const responseBody = JSON.stringify(serializeCreatedInvoice(invoice, prepared, prepared.paymentUrl))
   const result = await createBatcher(deps).load({
@@ -305,10 +298,15 @@ export async function getInvoiceStatus(deps: Deps, merchantId: bigint, id: strin
     statusLoaders.set(db, loader)
   }
   const read = await loader.load(id)
-  if (!read || read.invoice.merchantId !== merchantId || (environment !== undefined && read.invoice.environment !== environment)) {
+  return { invoice: visibleInvoice(read?.invoice, merchantId, environment), latestPayment: read?.latestPayment ?? null }
+}
+
+/** The invoice when the caller may see it: another merchant's, or another environment's for a key, is not found. */
+export function visibleInvoice(invoice: Invoice | undefined, merchantId: bigint, environment: Environment | undefined): Invoice {
+  if (!invoice || invoice.merchantId !== merchantId || (environment !== undefined && invoice.environment !== environment)) {
     throw new NotFoundError('invoice')
   }
-  return read
+  return invoice
 }
 
 export async function cancelInvoice(
