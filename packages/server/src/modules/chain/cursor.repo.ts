@@ -15,18 +15,41 @@ export async function findCursor(db: Executor, environment: string, network: str
   return row ? { lastBlock: BigInt(row.last_block), genesisHash: row.genesis_hash } : undefined
 }
 
+/** The cursor changed between the read a scan started from and its save: the scan's work is void. */
+export class CursorMovedError extends Error {
+  constructor(network: string) {
+    super(`the ${network} cursor moved during the scan`)
+    this.name = 'CursorMovedError'
+  }
+}
+
+/**
+ * Saves the cursor only if it is still at `expected` (null: no cursor yet), a compare-and-set: a
+ * cursor rewound by an operator, a restored backup or another process while this scan ran is kept,
+ * and the caller's transaction rolls back with the CursorMovedError thrown here.
+ */
 export async function saveCursor(
   db: Executor,
   environment: string,
   network: string,
+  expected: bigint | null,
   cursor: { lastBlock: bigint; genesisHash: string | null; blockHash: string | null; parentHash: string | null },
   now: Date,
 ): Promise<void> {
-  await db
+  const saved = await db
     .insertInto('chain_cursor')
     .values({ environment: environment as 'devnet', network, last_block: cursor.lastBlock.toString(), genesis_hash: cursor.genesisHash, updated_at: now })
-    .onConflict((oc) => oc.columns(['network', 'environment']).doUpdateSet({ last_block: cursor.lastBlock.toString(), genesis_hash: cursor.genesisHash, updated_at: now }))
-    .execute()
+    .onConflict((oc) =>
+      expected === null
+        ? oc.columns(['network', 'environment']).doNothing()
+        : oc
+            .columns(['network', 'environment'])
+            .doUpdateSet({ last_block: cursor.lastBlock.toString(), genesis_hash: cursor.genesisHash, updated_at: now })
+            .where('chain_cursor.last_block', '=', expected.toString()),
+    )
+    .returning('network')
+    .executeTakeFirst()
+  if (!saved) throw new CursorMovedError(network)
   if (cursor.blockHash) {
     await db
       .insertInto('chain_block')

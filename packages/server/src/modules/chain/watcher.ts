@@ -5,7 +5,7 @@ import { listOpenPayments, listPaymentsAboveBlock } from '../payments/payment.re
 import { runEvery, type Loop } from '../../workers/loop.ts'
 import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
 import { confirmPayment, orphanPayment, recordTransfers } from './credit.service.ts'
-import { deleteBlocksAbove, findCursor, recentBlocks, saveCursor } from './cursor.repo.ts'
+import { CursorMovedError, deleteBlocksAbove, findCursor, recentBlocks, saveCursor } from './cursor.repo.ts'
 import { listDepositAddressesSince, type DepositAddressRecord } from './deposit.repo.ts'
 
 /** Bound on one scan: blocks per iteration (eth_getLogs is split further by the adapter). */
@@ -117,7 +117,14 @@ export class ChainWatcher {
     this.stats.iterations += 1
     this.stats.lastHead = head.number
     await this.#refreshAddresses()
-    await this.#scan(head.number)
+    try {
+      await this.#scan(head.number)
+    } catch (error) {
+      if (!(error instanceof CursorMovedError)) throw error
+      // rolled back whole: the next iteration starts from the cursor as it is now
+      this.#deps.log.warn({ network: this.key }, 'chain cursor moved during a scan: starting again from it')
+      return
+    }
     await this.#confirm(head.number)
     void def
   }
@@ -133,13 +140,13 @@ export class ChainWatcher {
     } else if (cursor.genesisHash !== null && genesisHash !== null && cursor.genesisHash !== genesisHash && !(await this.#isCanonical(cursor.lastBlock))) {
       // the chain was recreated: everything recorded above genesis is gone
       deps.log.warn({ network: this.key, previous: cursor.genesisHash, current: genesisHash }, 'chain reset detected: rewinding the watcher')
-      await this.#rewindTo(0n)
+      await this.#rewindTo(cursor.lastBlock, 0n)
       from = 1n
     } else {
       const ancestor = await this.#findAncestor(cursor.lastBlock)
       if (ancestor < cursor.lastBlock) {
         deps.log.warn({ network: this.key, from: cursor.lastBlock.toString(), to: ancestor.toString() }, 'reorg detected: rewinding the watcher')
-        await this.#rewindTo(ancestor)
+        await this.#rewindTo(cursor.lastBlock, ancestor)
       }
       from = ancestor + 1n
     }
@@ -168,7 +175,7 @@ export class ChainWatcher {
     await deps.db.transaction().execute(async (trx) => {
       await recordTransfers(deps, trx, this.#runtime, this.network, matched, headNumber)
       // the genesis read now: after a reset rewind the stored one is the old chain's
-      await saveCursor(trx, def.environment, def.network, { lastBlock: to, genesisHash: genesisHash ?? cursor?.genesisHash ?? null, blockHash: header.hash, parentHash: header.parentHash }, deps.clock.now())
+      await saveCursor(trx, def.environment, def.network, cursor?.lastBlock ?? null, { lastBlock: to, genesisHash: genesisHash ?? cursor?.genesisHash ?? null, blockHash: header.hash, parentHash: header.parentHash }, deps.clock.now())
     })
     if (matched.length > 0) notifyCommitted(deps)
   }
@@ -189,10 +196,12 @@ export class ChainWatcher {
   async #findAncestor(cursorBlock: bigint): Promise<bigint> {
     const { adapter, def } = this.network
     // the common case, every poll: the newest recorded block is still canonical (one row, one call)
+    // a newest block below the cursor (a rewind read half before, half after) is no reorg: only a
+    // recorded hash the node no longer has is
     const [newest] = await recentBlocks(this.#deps.db, def.environment, def.network, 1)
     if (!newest) return cursorBlock
     const newestNow = await adapter.getBlockHash(newest.number)
-    if (newestNow !== undefined && newestNow.toLowerCase() === newest.hash.toLowerCase()) return newest.number
+    if (newestNow !== undefined && newestNow.toLowerCase() === newest.hash.toLowerCase()) return cursorBlock
     const blocks = await recentBlocks(this.#deps.db, def.environment, def.network, 256)
     for (const block of blocks) {
       const current = await adapter.getBlockHash(block.number)
@@ -202,7 +211,7 @@ export class ChainWatcher {
     return oldest ? oldest.number - 1n : cursorBlock
   }
 
-  async #rewindTo(ancestor: bigint): Promise<void> {
+  async #rewindTo(cursorBlock: bigint, ancestor: bigint): Promise<void> {
     const deps = this.#deps
     const { def, adapter } = this.network
     const affected = await listPaymentsAboveBlock(deps.db, def.environment, def.network, ancestor)
@@ -210,7 +219,7 @@ export class ChainWatcher {
     await deps.db.transaction().execute(async (trx) => {
       for (const payment of affected) await orphanPayment(deps, trx, payment.id)
       await deleteBlocksAbove(trx, def.environment, def.network, ancestor)
-      await saveCursor(trx, def.environment, def.network, { lastBlock: ancestor, genesisHash, blockHash: null, parentHash: null }, deps.clock.now())
+      await saveCursor(trx, def.environment, def.network, cursorBlock, { lastBlock: ancestor, genesisHash, blockHash: null, parentHash: null }, deps.clock.now())
     })
     if (affected.length > 0) notifyCommitted(deps)
   }

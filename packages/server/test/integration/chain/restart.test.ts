@@ -180,6 +180,70 @@ describe('chain watcher across crashes and restarts', () => {
     }
   })
 
+  // the rewind commits at two points of an iteration: after the cursor read, before the search for
+  // a reorg (a half-old, half-new read taken for a reorg would orphan every payment above it), and
+  // between the scan and its cursor save (a save over the rewind would skip the rescan)
+  for (const [point, hook] of [
+    ['between the cursor read and the reorg check', 'getBlockHash'],
+    ['between the scan and its cursor save', 'getBlockHeader'],
+  ] as const) {
+    it(`keeps a cursor rewound ${point} and scans again from it`, async () => {
+      const deps = server().server.deps
+      const adapter = chainLayer(server()).runtime.get('devnet', 'base')!.adapter
+      const before = new Map<string, { paid: number; created: string[] }>()
+      for (const name of Object.keys(inv) as (keyof typeof inv)[]) {
+        before.set(name, { paid: (await invoiceOf(inv[name].id)).amount_paid, created: await createdEvents(inv[name].id) })
+      }
+      const firstPayment = (await invoiceOf(inv.late.id)).payments[0]
+      const stored = await deps.db.selectFrom('chain_block').select('number').where('network', '=', 'base').where('environment', '=', 'devnet').where('number', '<', firstPayment.block_number).orderBy('number', 'desc').limit(1).executeTakeFirstOrThrow()
+      const { getBlockHeader, getBlockHash, scanTransfers } = adapter
+      const scannedFrom: bigint[] = []
+      let rewound = false
+      const rewind = async () => {
+        if (rewound) return
+        rewound = true
+        await deps.db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('chain_block').where('network', '=', 'base').where('environment', '=', 'devnet').where('number', '>', stored.number).execute()
+          await trx.updateTable('chain_cursor').set({ last_block: stored.number }).where('network', '=', 'base').where('environment', '=', 'devnet').execute()
+        })
+      }
+      if (hook === 'getBlockHash') {
+        // the genesis hash is read right after the cursor
+        adapter.getBlockHash = async (n) => {
+          if (n === 0n) await rewind()
+          return getBlockHash(n)
+        }
+      } else {
+        adapter.getBlockHeader = async (n) => {
+          await rewind()
+          return getBlockHeader(n)
+        }
+      }
+      adapter.scanTransfers = async (range) => {
+        scannedFrom.push(range.fromBlock)
+        return scanTransfers(range)
+      }
+      try {
+        await devnetOf(server()).anvil('base').mine(1)
+        const head = (await adapter.getHead()).number
+        await eventually(() => cursorOf('base'), (c) => c >= head && rewound, 15_000, 'base watcher at its head after the rewind')
+      } finally {
+        adapter.getBlockHeader = getBlockHeader
+        adapter.getBlockHash = getBlockHash
+        adapter.scanTransfers = scanTransfers
+      }
+      assert.ok(scannedFrom.includes(BigInt(stored.number) + 1n), 'the watcher scanned again from the rewound cursor')
+      for (const [name, was] of before) {
+        const invoice = await invoiceOf(inv[name as keyof typeof inv].id)
+        assert.equal(invoice.amount_paid, was.paid, name)
+        assert.ok(invoice.payments.every((p: { status: string }) => p.status === 'confirmed'), name)
+        assert.deepEqual(await createdEvents(inv[name as keyof typeof inv].id), was.created, name)
+      }
+      const res = await api()('GET', `/api/v1/events?invoice_id=${inv.full.id}&limit=100`)
+      assert.ok(!(res.body.data.data as { data: { object: { status: string } } }[]).some((e) => e.data.object.status === 'orphaned'), 'no payment was orphaned')
+    })
+  }
+
   it('takes a changed genesis hash for a reset only when the cursor’s own block is gone too', async () => {
     const deps = server().server.deps
     const adapter = chainLayer(server()).runtime.get('devnet', 'base')!.adapter
