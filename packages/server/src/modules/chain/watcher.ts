@@ -101,7 +101,7 @@ export class ChainWatcher {
   /** One iteration; public so tests and manual verification can drive it deterministically. */
   async tick(): Promise<void> {
     if (!(await this.#ensureLeader())) return
-    const { adapter, def } = this.network
+    const { adapter } = this.network
     let head
     try {
       head = await adapter.getHead()
@@ -126,7 +126,6 @@ export class ChainWatcher {
       return
     }
     await this.#confirm(head.number)
-    void def
   }
 
   async #scan(headNumber: bigint): Promise<void> {
