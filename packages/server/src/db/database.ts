@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
-import { Kysely, PGliteDialect, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely'
+import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely'
 import pg from 'pg'
+import { PgliteConnection } from './pglite-connection.ts'
 import type { DB } from './schema.ts'
 
 // int8 and numeric arrive as strings so that repos convert them to bigint exactly.
@@ -17,8 +18,8 @@ const PREPARE_MARKER = /^\/\* prepare:([a-z0-9_]+) \*\//
 
 /**
  * Marks a hot statement whose text never varies (lists travel as array parameters) to run as a
- * named prepared statement on Postgres: each pooled connection parses and plans it once, then
- * only binds and executes. The marker is a comment, so PGlite simply runs the text.
+ * named prepared statement: each connection (PGlite's one, or each pooled Postgres connection)
+ * parses and plans it once, then only binds and executes.
  */
 export function prepared<T>(name: string, query: RawBuilder<T>): RawBuilder<T> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`prepared statement name "${name}" must be [a-z0-9_]+`)
@@ -90,7 +91,17 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     extensions: { pg_trgm, unaccent },
   })
   await client.waitReady
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: client }) })
+  // node-postgres over the embedded database's wire protocol (see PgliteConnection): the same value
+  // parsing and named prepared statements as on Postgres, through one connection at a time. A
+  // statement issued outside a transaction while that transaction holds the connection waits for
+  // it; the timeout turns such a self-deadlock into an error instead of a hang.
+  class PgliteClient extends PreparingClient {
+    constructor(config: pg.ClientConfig) {
+      super({ ...config, stream: undefined, connection: new PgliteConnection(client) } as pg.ClientConfig)
+    }
+  }
+  const pool = new pg.Pool({ max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000, Client: PgliteClient as unknown as typeof pg.Client })
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,
     kind: 'pglite',

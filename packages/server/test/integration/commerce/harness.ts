@@ -27,7 +27,7 @@ export async function startCommerceServer(options: TestServerOptions = {}): Prom
     })
     assert.equal(status.status, 200, JSON.stringify(status.body))
     if (status.body.data.catalog.status === 'ready') break
-    assert.ok(performance.now() < deadline, 'sandbox catalog not seeded within 30 s')
+    assert.ok(performance.now() < deadline, 'sandbox catalog not seeded within 30 s: ' + JSON.stringify(status.body.data.catalog))
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return t

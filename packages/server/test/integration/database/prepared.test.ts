@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
 import { openDatabase, prepared, type Database } from '../../../src/db/database.ts'
-import { createTestDatabase, TEST_DB, type TestDatabase } from '../../helpers/server.ts'
+import { createTestDatabase, type TestDatabase } from '../../helpers/server.ts'
 
 describe('prepared statements', () => {
   let testDb: TestDatabase
@@ -36,7 +36,6 @@ describe('prepared statements', () => {
 
   it(
     'keeps the statement prepared on the connection between executions',
-    { skip: TEST_DB !== 'postgres' && 'PGlite runs the text each time' },
     async () => {
       await database.db.connection().execute(async (conn) => {
         await prepared('test_kept', sql<{ x: number }>`SELECT ${5}::int AS x`).execute(conn)
@@ -51,7 +50,6 @@ describe('prepared statements', () => {
 
   it(
     'prepares again after a migration changes the result type under the cached plan',
-    { skip: TEST_DB !== 'postgres' && 'PGlite runs the text each time' },
     async () => {
       await database.db.connection().execute(async (conn) => {
         await sql`CREATE TABLE prepared_probe (a int)`.execute(conn)
@@ -70,6 +68,59 @@ describe('prepared statements', () => {
       })
     },
   )
+
+  // the embedded database gets each exchange in one call: an error skips to its Sync there
+  for (const [name, failing] of [
+    ['a statement that fails to parse', sql`SELEC ${1}`],
+    ['a statement that fails while it runs', sql`SELECT 1 / ${0}::int`],
+    ['a prepared statement that fails while it runs', prepared('test_fails', sql`SELECT 1 / ${0}::int`)],
+    ['a parameter the statement cannot take', sql`SELECT ${'not a number'}::int`],
+  ] as const) {
+    it(`keeps the connection usable after ${name}`, async () => {
+      await assert.rejects(failing.execute(database.db))
+      const next = await sql<{ x: number }>`SELECT ${3}::int AS x`.execute(database.db)
+      assert.deepEqual(next.rows, [{ x: 3 }])
+      const again = await prepared('test_after_error', sql<{ x: number }>`SELECT ${4}::int AS x`).execute(database.db)
+      assert.deepEqual(again.rows, [{ x: 4 }])
+    })
+  }
+
+  it('rolls back a transaction whose statement failed and runs the next one', async () => {
+    await sql`CREATE TABLE IF NOT EXISTS prepared_tx (a int PRIMARY KEY)`.execute(database.db)
+    await assert.rejects(
+      database.db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO prepared_tx VALUES (${1})`.execute(trx)
+        await sql`INSERT INTO prepared_tx VALUES (${1})`.execute(trx)
+      }),
+      /duplicate key/,
+    )
+    await database.db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO prepared_tx VALUES (${2})`.execute(trx)
+    })
+    const rows = await sql<{ a: number }>`SELECT a FROM prepared_tx ORDER BY a`.execute(database.db)
+    assert.deepEqual(rows.rows, [{ a: 2 }])
+  })
+
+  it('returns every row while subscriptions start and stop at the same time', async () => {
+    const counts: number[] = []
+    const reads = (async () => {
+      for (let i = 1; i <= 200; i++) {
+        const result = await sql<{ n: number }>`SELECT n FROM generate_series(1, ${i}::int) AS n`.execute(database.db)
+        counts.push(result.rows.length)
+      }
+    })()
+    const subscriptions = Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const stop = await database.listen(`probe_${i}`, () => undefined)
+        await stop()
+      }),
+    )
+    await Promise.all([reads, subscriptions])
+    assert.deepEqual(
+      counts,
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    )
+  })
 
   it('refuses a name that is not a plain identifier', () => {
     assert.throws(() => prepared('bad name; DROP', sql`SELECT 1`), /must be \[a-z0-9_\]\+/)
