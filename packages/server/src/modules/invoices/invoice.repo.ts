@@ -1,6 +1,7 @@
 import type { Environment, InvoiceStatus } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
 import { prepared, type Executor } from '../../db/database.ts'
+import { jsonRow } from '../../db/json-row.ts'
 import { pgArray } from '../../db/pg-array.ts'
 import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
 import { toPaymentRecord, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
@@ -323,32 +324,49 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
   })
 }
 
-/**
- * The invoice_payment columns a payment record is made of: every column but the signed
- * settlement transaction, which only the sweeper reads (the compiler checks the list).
- */
-const PAYMENT_COLUMNS = Object.keys({
-  id: true, invoice_id: true, merchant_id: true, environment: true, network: true, deposit_address_id: true,
-  token_id: true, tx_hash: true, log_index: true, block_number: true, block_hash: true, from_address: true,
-  to_address: true, amount_units: true, usd_millis: true, status: true, confirmations: true,
-  confirmations_required: true, is_late: true, is_unmatched: true, credited_usd_millis: true,
-  settlement_status: true, settlement_tx_hash: true, settlement_destination: true, settlement_attempts: true,
-  settlement_next_attempt_at: true, settlement_error: true, detected_at: true, confirmed_at: true, settled_at: true,
-  updated_at: true,
-} satisfies Record<Exclude<keyof InvoicePaymentTable, 'settlement_raw_tx'>, true>)
-const LATEST_PAYMENT_SELECT = sql.join(PAYMENT_COLUMNS.map((c) => sql`lp.${sql.ref(c)} AS ${sql.ref(`p_${c}`)}`))
+/** The invoice row as one json value (the status route's read). */
+const INVOICE_JSON = jsonRow<InvoiceTable>({
+  id: 'value', merchant_id: 'text', environment: 'value', invoice_type: 'value', status: 'value',
+  amount_usd_millis: 'text', amount_paid_usd_millis: 'text', description: 'value', customer_id: 'value',
+  customer_email: 'value', metadata: 'value', invoice_title: 'value', invoice_footer: 'value',
+  payment_return_url: 'value', payment_return_url_enabled: 'value', receiver_override_enable: 'value',
+  receiver_override_address: 'value', questions: 'value', form_responses: 'value', session_token_hash: 'value',
+  session_issued_at_ms: 'text', payer_wallet_address: 'value', payer_wallet_network: 'value',
+  commerce_order_id: 'value', locked_network: 'value', locked_token_id: 'value', locked_payment_address: 'value',
+  is_overpaid: 'value', has_late_payment: 'value', expires_at: 'timestamp', created_at: 'timestamp',
+  updated_at: 'timestamp', paid_at: 'timestamp', last_payment_at: 'timestamp', canceled_at: 'timestamp',
+  expired_at: 'timestamp',
+})
 
 /**
- * Invoices by id, each with its latest payment, in one query (the status route's read).
- * Unknown ids are absent from the map; the caller scopes by merchant.
+ * A payment record's columns as one json value: every column but the signed settlement
+ * transaction, which only the sweeper reads.
+ */
+const PAYMENT_JSON = jsonRow<Omit<InvoicePaymentTable, 'settlement_raw_tx'>>({
+  id: 'value', invoice_id: 'value', merchant_id: 'text', environment: 'value', network: 'value',
+  deposit_address_id: 'value', token_id: 'value', tx_hash: 'value', log_index: 'value', block_number: 'text',
+  block_hash: 'value', from_address: 'value', to_address: 'value', amount_units: 'text', usd_millis: 'text',
+  status: 'value', confirmations: 'value', confirmations_required: 'value', is_late: 'value',
+  is_unmatched: 'value', credited_usd_millis: 'text', settlement_status: 'value', settlement_tx_hash: 'value',
+  settlement_destination: 'value', settlement_attempts: 'value', settlement_next_attempt_at: 'timestamp',
+  settlement_error: 'value', detected_at: 'timestamp', confirmed_at: 'timestamp', settled_at: 'timestamp',
+  updated_at: 'timestamp',
+})
+
+/**
+ * Invoices by id, each with its latest payment, in one query (the status route's read, so each
+ * row travels as json: two fields instead of seventy). Unknown ids are absent from the map; the
+ * caller scopes by merchant.
  */
 export async function findInvoicesWithLatestPayment(
   db: Executor,
   ids: string[],
 ): Promise<Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>> {
-  const query = sql<Row & Record<string, unknown>>`
-    SELECT i.*, ${LATEST_PAYMENT_SELECT}, lp.token_symbol AS p_token_symbol, lp.token_address AS p_token_address,
-           lp.token_decimals AS p_token_decimals
+  const query = sql<{ invoice: Record<string, unknown>; payment: Record<string, unknown> | null }>`
+    SELECT ${INVOICE_JSON.select('i')} AS invoice,
+           CASE WHEN lp.id IS NULL THEN NULL
+                ELSE json_build_object('row', ${PAYMENT_JSON.select('lp')}, 'symbol', lp.token_symbol, 'address', lp.token_address, 'decimals', lp.token_decimals)
+           END AS payment
     FROM invoice i
     LEFT JOIN LATERAL (
       SELECT p.*, t.symbol AS token_symbol, t.address AS token_address, t.decimals AS token_decimals
@@ -361,13 +379,13 @@ export async function findInvoicesWithLatestPayment(
   const result = await prepared('pepay_invoice_status', query).execute(db)
   const found = new Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>()
   for (const row of result.rows) {
+    const invoice = toInvoice(INVOICE_JSON.read(row.invoice))
     let latestPayment: InvoicePaymentRecord | null = null
-    if (row['p_id'] !== null) {
-      const payment: Record<string, unknown> = {}
-      for (const c of [...PAYMENT_COLUMNS, 'token_symbol', 'token_address', 'token_decimals']) payment[c] = row[`p_${c}`]
-      latestPayment = toPaymentRecord(payment as Parameters<typeof toPaymentRecord>[0])
+    if (row.payment) {
+      const { row: payment, symbol, address, decimals } = row.payment as { row: Record<string, unknown>; symbol: string | null; address: string | null; decimals: number | null }
+      latestPayment = toPaymentRecord({ ...PAYMENT_JSON.read(payment), settlement_raw_tx: null, token_symbol: symbol, token_address: address, token_decimals: decimals })
     }
-    found.set(row.id, { invoice: toInvoice(row), latestPayment })
+    found.set(invoice.id, { invoice, latestPayment })
   }
   return found
 }

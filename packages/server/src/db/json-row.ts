@@ -1,0 +1,47 @@
+import { sql, type ColumnType, type RawBuilder, type Selectable } from 'kysely'
+
+/**
+ * How a column travels inside a json object: timestamps as ISO text read back into Dates, int8
+ * and numeric (the columns that accept a bigint) as text (a JSON number would lose digits past 2^53), everything else as itself.
+ */
+type KindOf<C> =
+  NonNullable<C> extends ColumnType<infer S, infer I, unknown>
+    ? S extends Date
+      ? 'timestamp'
+      : bigint extends I
+        ? 'text'
+        : 'value'
+    : 'value'
+
+/** Every column of a table with its kind; the compiler checks both the list and each kind. */
+export type ColumnKinds<T> = { [K in keyof T]-?: KindOf<T[K]> }
+
+export interface JsonRow<T> {
+  /** One json value holding the row's columns, selected from `alias`. */
+  select(alias: string): RawBuilder<unknown>
+  /** The row as node-postgres returns it from a plain select of the same columns. */
+  read(json: Record<string, unknown>): Selectable<T>
+}
+
+/**
+ * A row read as one json column instead of one column per field. A wide row costs the driver
+ * per field (a field description and a parser each, every query); as json it is one field, and
+ * JSON.parse does the rest. Hot reads of wide rows use it.
+ */
+export function jsonRow<T>(kinds: ColumnKinds<T>): JsonRow<T> {
+  const kindOf = kinds as Record<string, 'timestamp' | 'text' | 'value'>
+  const columns = Object.keys(kindOf)
+  const timestamps = columns.filter((c) => kindOf[c] === 'timestamp')
+  if (columns.length > 50) throw new Error('json_build_object takes at most 50 columns')
+  return {
+    select: (alias) =>
+      sql`json_build_object(${sql.join(columns.map((c) => (kindOf[c] === 'text' ? sql`${sql.lit(c)}, ${sql.ref(`${alias}.${c}`)}::text` : sql`${sql.lit(c)}, ${sql.ref(`${alias}.${c}`)}`)))})`,
+    read(json) {
+      for (const c of timestamps) {
+        const value = json[c]
+        if (typeof value === 'string') json[c] = new Date(value)
+      }
+      return json as Selectable<T>
+    },
+  }
+}
