@@ -1,4 +1,4 @@
-import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHmac, hash, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
 import type { Executor } from '../../db/database.ts'
 
@@ -27,7 +27,8 @@ export async function loadPlatformSecrets(db: Executor): Promise<PlatformSecrets
 }
 
 export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest()
+  // the one-shot form: about half the cost of a Hash object, on every authenticated request
+  return hash('sha256', text, 'buffer')
 }
 
 /** Imported key objects of the long-lived signing keys: importing raw bytes costs more than the HMAC itself. */
