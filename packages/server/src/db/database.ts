@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
-import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, sql, type QueryResult, type RawBuilder, type Transaction } from 'kysely'
 import pg from 'pg'
 import { PgliteConnection } from './pglite-connection.ts'
 import type { DB } from './schema.ts'
@@ -24,6 +24,25 @@ const PREPARE_MARKER = /^\/\* prepare:([a-z0-9_]+) \*\//
 export function prepared<T>(name: string, query: RawBuilder<T>): RawBuilder<T> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`prepared statement name "${name}" must be [a-z0-9_]+`)
   return sql<T>`/* prepare:${sql.raw(name)} */ ${query}`
+}
+
+/**
+ * A prepared statement whose text is also compiled only once: `build` must use each of its
+ * parameters exactly once, in order, so that later executions pass them as they are. For the
+ * hottest reads, where building and compiling the query cost as much as running it.
+ */
+export function compiledOnce<P extends unknown[], R>(name: string, build: (...params: P) => RawBuilder<R>) {
+  let text: string | undefined
+  return async (db: Executor, ...params: P): Promise<QueryResult<R>> => {
+    if (text === undefined) {
+      const compiled = prepared(name, build(...params)).compile(db)
+      if (compiled.parameters.length !== params.length || compiled.parameters.some((p, i) => p !== params[i])) {
+        throw new Error(`compiledOnce(${name}): the query must use each parameter once, in order`)
+      }
+      text = compiled.sql
+    }
+    return db.executeQuery(CompiledQuery.raw(text, params) as CompiledQuery<R>)
+  }
 }
 
 type QueryCallback = (error: Error | null, result?: pg.QueryResult) => void

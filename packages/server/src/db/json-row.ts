@@ -33,9 +33,20 @@ export function jsonRow<T>(kinds: ColumnKinds<T>): JsonRow<T> {
   const columns = Object.keys(kindOf)
   const timestamps = columns.filter((c) => kindOf[c] === 'timestamp')
   if (columns.length > 50) throw new Error('json_build_object takes at most 50 columns')
+  for (const c of columns) if (!IDENTIFIER.test(c)) throw new Error(`column "${c}" is not a plain identifier`)
+  // the text is fixed per alias: built once, not per query
+  const selects = new Map<string, RawBuilder<unknown>>()
   return {
-    select: (alias) =>
-      sql`json_build_object(${sql.join(columns.map((c) => (kindOf[c] === 'text' ? sql`${sql.lit(c)}, ${sql.ref(`${alias}.${c}`)}::text` : sql`${sql.lit(c)}, ${sql.ref(`${alias}.${c}`)}`)))})`,
+    select(alias) {
+      let select = selects.get(alias)
+      if (!select) {
+        if (!IDENTIFIER.test(alias)) throw new Error(`alias "${alias}" is not a plain identifier`)
+        const fields = columns.map((c) => `'${c}', "${alias}"."${c}"${kindOf[c] === 'text' ? '::text' : ''}`)
+        select = sql.raw(`json_build_object(${fields.join(', ')})`)
+        selects.set(alias, select)
+      }
+      return select
+    },
     read(json) {
       for (const c of timestamps) {
         const value = json[c]
@@ -45,3 +56,5 @@ export function jsonRow<T>(kinds: ColumnKinds<T>): JsonRow<T> {
     },
   }
 }
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/

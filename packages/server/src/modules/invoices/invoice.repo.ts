@@ -1,6 +1,6 @@
 import type { Environment, InvoiceStatus } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
-import { prepared, type Executor } from '../../db/database.ts'
+import { compiledOnce, prepared, type Executor } from '../../db/database.ts'
 import { jsonRow } from '../../db/json-row.ts'
 import { pgArray } from '../../db/pg-array.ts'
 import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
@@ -353,16 +353,9 @@ const PAYMENT_JSON = jsonRow<Omit<InvoicePaymentTable, 'settlement_raw_tx'>>({
   updated_at: 'timestamp',
 })
 
-/**
- * Invoices by id, each with its latest payment, in one query (the status route's read, so each
- * row travels as json: two fields instead of seventy). Unknown ids are absent from the map; the
- * caller scopes by merchant.
- */
-export async function findInvoicesWithLatestPayment(
-  db: Executor,
-  ids: string[],
-): Promise<Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>> {
-  const query = sql<{ invoice: Record<string, unknown>; payment: Record<string, unknown> | null }>`
+const statusQuery = compiledOnce(
+  'pepay_invoice_status',
+  (ids: string[]) => sql<{ invoice: Record<string, unknown>; payment: Record<string, unknown> | null }>`
     SELECT ${INVOICE_JSON.select('i')} AS invoice,
            CASE WHEN lp.id IS NULL THEN NULL
                 ELSE json_build_object('row', ${PAYMENT_JSON.select('lp')}, 'symbol', lp.token_symbol, 'address', lp.token_address, 'decimals', lp.token_decimals)
@@ -375,8 +368,19 @@ export async function findInvoicesWithLatestPayment(
       ORDER BY p.detected_at DESC, p.id DESC
       LIMIT 1
     ) lp ON true
-    WHERE i.id = ANY(${ids}::uuid[])`
-  const result = await prepared('pepay_invoice_status', query).execute(db)
+    WHERE i.id = ANY(${ids}::uuid[])`,
+)
+
+/**
+ * Invoices by id, each with its latest payment, in one query (the status route's read, so each
+ * row travels as json: two fields instead of seventy). Unknown ids are absent from the map; the
+ * caller scopes by merchant.
+ */
+export async function findInvoicesWithLatestPayment(
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>> {
+  const result = await statusQuery(db, ids)
   const found = new Map<string, { invoice: Invoice; latestPayment: InvoicePaymentRecord | null }>()
   for (const row of result.rows) {
     const invoice = toInvoice(INVOICE_JSON.read(row.invoice))

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
-import { openDatabase, prepared, type Database } from '../../../src/db/database.ts'
+import { compiledOnce, openDatabase, prepared, type Database } from '../../../src/db/database.ts'
 import { createTestDatabase, type TestDatabase } from '../../helpers/server.ts'
 
 describe('prepared statements', () => {
@@ -120,6 +120,24 @@ describe('prepared statements', () => {
       counts,
       Array.from({ length: 200 }, (_, i) => i + 1),
     )
+  })
+
+  it('compiles a statement once and runs it with each call’s parameters', async () => {
+    let builds = 0
+    const between = compiledOnce('test_between', (low: number, high: number) => {
+      builds += 1
+      return sql<{ n: number }>`SELECT n FROM generate_series(${low}::int, ${high}::int) AS n`
+    })
+    assert.deepEqual((await between(database.db, 1, 3)).rows, [{ n: 1 }, { n: 2 }, { n: 3 }])
+    assert.deepEqual((await between(database.db, 7, 8)).rows, [{ n: 7 }, { n: 8 }])
+    assert.equal(builds, 1)
+  })
+
+  it('refuses to compile once a statement that uses a parameter twice or out of order', async () => {
+    const twice = compiledOnce('test_twice', (x: number) => sql`SELECT ${x}::int + ${x}::int`)
+    await assert.rejects(twice(database.db, 1), /each parameter once, in order/)
+    const swapped = compiledOnce('test_swapped', (a: number, b: number) => sql`SELECT ${b}::int - ${a}::int`)
+    await assert.rejects(swapped(database.db, 1, 2), /each parameter once, in order/)
   })
 
   it('refuses a name that is not a plain identifier', () => {
