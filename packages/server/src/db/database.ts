@@ -41,7 +41,7 @@ export function compiledOnce<P extends unknown[], R>(name: string, build: (...pa
       }
       text = compiled.sql
     }
-    return db.executeQuery(CompiledQuery.raw(text, params) as CompiledQuery<R>)
+    return db.executeQuery<R>(CompiledQuery.raw(text, params))
   }
 }
 

@@ -124,7 +124,8 @@ export class PgliteConnection extends EventEmitter {
   }
 
   #send(): void {
-    const messages = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending)
+    const [only, ...more] = this.#pending
+    const messages = only && more.length === 0 ? only : Buffer.concat(this.#pending)
     this.#pending = []
     this.#queue = this.#queue
       .then(() => this.#exchange(messages))
