@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '@pepay/core'
 import pg from 'pg'
 import { loadConfig, type Config } from '../../src/config.ts'
+import type { Database } from '../../src/db/database.ts'
 import { startServer, type RunningServer, type ServerExtension } from '../../src/server.ts'
 import { defaultExtensions } from '../../src/extensions.ts'
 import { onboardMerchant, type OnboardedMerchant } from '../../src/modules/merchants/merchant.service.ts'
@@ -73,6 +74,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await client.end()
       rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A fresh test database opened as a server opens it (pool of 2 on Postgres); `close` also drops it. */
+export async function openTestDatabase(): Promise<{ database: Database; close(): Promise<void> }> {
+  const testDb = await createTestDatabase()
+  const { openDatabase } = await import('../../src/db/database.ts')
+  const database = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir, poolSize: 2 })
+  return {
+    database,
+    async close() {
+      await database.close()
+      await testDb.drop()
     },
   }
 }

@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql, type Generated } from 'kysely'
-import { openDatabase, type Database } from '../../../src/db/database.ts'
+import type { Database } from '../../../src/db/database.ts'
 import { jsonRow } from '../../../src/db/json-row.ts'
 import type { Int8, Json, Numeric, Timestamp } from '../../../src/db/schema.ts'
-import { createTestDatabase, type TestDatabase } from '../../helpers/server.ts'
+import { openTestDatabase } from '../../helpers/server.ts'
 
 interface ProbeTable {
   id: string
@@ -31,19 +31,15 @@ const PROBE = jsonRow<ProbeTable>({
 })
 
 describe('jsonRow', () => {
-  let testDb: TestDatabase
   let database: Database
+  let close: () => Promise<void>
 
   before(async () => {
-    testDb = await createTestDatabase()
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir, poolSize: 2 })
+    ;({ database, close } = await openTestDatabase())
     await sql`CREATE TABLE json_probe (id uuid PRIMARY KEY, big int8 NOT NULL, units numeric(78,0) NOT NULL, at timestamptz NOT NULL,
       maybe_at timestamptz, meta jsonb NOT NULL, flag boolean NOT NULL DEFAULT true, small int NOT NULL, note text)`.execute(database.db)
   })
-  after(async () => {
-    await database.close()
-    await testDb.drop()
-  })
+  after(() => close())
 
   for (const [name, row] of [
     ['digits past 2^53 and a 78-digit amount', { big: '9007199254740993', units: '1'.repeat(78), at: '2026-11-25T14:38:10.123Z', maybe_at: '2026-11-25T23:59:59.999Z', note: 'ünïcode "quoted"' }],

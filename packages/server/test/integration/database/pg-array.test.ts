@@ -1,22 +1,18 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
-import { openDatabase, type Database } from '../../../src/db/database.ts'
+import type { Database } from '../../../src/db/database.ts'
 import { pgArray } from '../../../src/db/pg-array.ts'
-import { createTestDatabase, type TestDatabase } from '../../helpers/server.ts'
+import { openTestDatabase } from '../../helpers/server.ts'
 
 describe('pgArray against the database', () => {
-  let testDb: TestDatabase
   let database: Database
+  let close: () => Promise<void>
 
   before(async () => {
-    testDb = await createTestDatabase()
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir, poolSize: 2 })
+    ;({ database, close } = await openTestDatabase())
   })
-  after(async () => {
-    await database.close()
-    await testDb.drop()
-  })
+  after(() => close())
 
   for (const [name, values] of [
     ['plain tokens, NULL and the word null', ['0xAbC', 'devnet', null, 'NULL', 'null', '']],

@@ -1,21 +1,17 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
-import { compiledOnce, openDatabase, prepared, type Database } from '../../../src/db/database.ts'
-import { createTestDatabase, type TestDatabase } from '../../helpers/server.ts'
+import { compiledOnce, prepared, type Database } from '../../../src/db/database.ts'
+import { openTestDatabase } from '../../helpers/server.ts'
 
 describe('prepared statements', () => {
-  let testDb: TestDatabase
   let database: Database
+  let close: () => Promise<void>
 
   before(async () => {
-    testDb = await createTestDatabase()
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir, poolSize: 2 })
+    ;({ database, close } = await openTestDatabase())
   })
-  after(async () => {
-    await database.close()
-    await testDb.drop()
-  })
+  after(() => close())
 
   it('answers a marked statement like the plain one, with its parameters', async () => {
     const ids = [1, 2, 3]
