@@ -300,7 +300,13 @@ export async function recordPayments(
              'detected_at', ${detectedSeconds}::bigint, 'confirmed_at', NULL, 'created_at', ${detectedSeconds}::bigint)) AS data,
            NULL::json AS request, f.ord
     FROM fresh f
-    LEFT JOIN invoice i ON i.id = f.invoice_id
+    -- one primary-key probe per row: as a plain join, a batch of 1,000 estimated at 2,500 rows
+    -- made the planner hash the whole invoice table (27 ms of a 77 ms statement at 100,000
+    -- invoices); LIMIT keeps the subquery from being flattened back into that join
+    LEFT JOIN LATERAL (
+      SELECT i.invoice_type, i.customer_id, i.commerce_order_id, i.payer_wallet_address, i.payer_wallet_network
+      FROM invoice i WHERE i.id = f.invoice_id LIMIT 1
+    ) i ON true
     LEFT JOIN token t ON t.id = f.token_id
     WHERE f.emit AND NOT (SELECT revived FROM outcome)`
   const result = await sql<{ recorded: string; events: string; without_events: string[] | null }>`
