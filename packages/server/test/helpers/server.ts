@@ -79,13 +79,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /** A fresh test database opened as a server opens it (pool of 2 on Postgres); `close` also drops it. */
-export async function openTestDatabase(): Promise<{ database: Database; close(): Promise<void> }> {
+export async function openTestDatabase(): Promise<{ database: Database; close: () => Promise<void> }> {
   const testDb = await createTestDatabase()
   const { openDatabase } = await import('../../src/db/database.ts')
   const database = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir, poolSize: 2 })
   return {
     database,
-    async close() {
+    close: async () => {
       await database.close()
       await testDb.drop()
     },
