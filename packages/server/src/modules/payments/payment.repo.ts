@@ -195,44 +195,6 @@ export interface PaymentInvoiceContext {
   payerWalletNetwork: string | null
 }
 
-/** The payment a `NewPayment` becomes when inserted: a pending row with the table's defaults. */
-export function newPaymentRecord(p: NewPayment, token: { symbol: string; address: string | null; decimals: number } | undefined): InvoicePaymentRecord {
-  return {
-    id: p.id,
-    invoiceId: p.invoiceId,
-    merchantId: p.merchantId,
-    environment: p.environment,
-    network: p.network,
-    depositAddressId: p.depositAddressId,
-    tokenId: p.tokenId,
-    tokenSymbol: token?.symbol ?? null,
-    tokenAddress: token?.address ?? null,
-    tokenDecimals: token?.decimals ?? 0,
-    txHash: p.txHash,
-    logIndex: p.logIndex,
-    blockNumber: p.blockNumber,
-    blockHash: p.blockHash,
-    fromAddress: p.fromAddress,
-    toAddress: p.toAddress,
-    amountUnits: p.amountUnits,
-    usdMillis: p.usdMillis,
-    creditedUsdMillis: 0n,
-    status: 'pending',
-    confirmations: p.confirmations,
-    confirmationsRequired: p.confirmationsRequired,
-    isLate: false,
-    isUnmatched: p.isUnmatched,
-    settlementStatus: 'pending',
-    settlementTxHash: null,
-    settlementDestination: null,
-    settlementAttempts: 0,
-    settlementNextAttemptAt: null,
-    detectedAt: p.detectedAt,
-    confirmedAt: null,
-    settledAt: null,
-  }
-}
-
 /** A transfer to record, and whether it gets an `invoice_payment.created` event. */
 export interface PaymentToRecord {
   /**
@@ -275,8 +237,8 @@ export async function recordPayments(
   const col = (pick: (p: PaymentToRecord['payment']) => string | number | bigint | boolean | null) => pgArray(payments.map(({ payment }) => pick(payment)))
   const detectedSeconds = Math.floor(detectedAt.getTime() / 1000)
   // the events' input: rows inserted by this statement (a revived row keeps its old id), unless
-  // one was revived. `data` is serializePayment(newPaymentRecord(row)): amount_usd the exact
-  // decimal (parses to the same number as millisToUsdNumber), the decimal texts as formatUnits
+  // one was revived. `data` is serializePayment of the row as inserted (a pending row with the
+  // table's defaults): amount_usd the exact decimal (parses to the same number as millisToUsdNumber), the decimal texts as formatUnits
   // and formatUsdMillis write them
   const input = sql`
     SELECT f.merchant_id, f.environment, 'invoice_payment.created'::text AS type, coalesce(i.invoice_type = 'commerce', false) AS is_commerce,
