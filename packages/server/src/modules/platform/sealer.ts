@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 
-const PREFIX = 'sealed:v1:'
+/** What every sealed value starts with (a stored value without it predates sealing). */
+export const SEALED_PREFIX = 'sealed:v1:'
 const IV_BYTES = 12
 const TAG_BYTES = 16
 
@@ -25,11 +26,11 @@ export function createSealer(masterKey: Uint8Array): Sealer {
       const cipher = createCipheriv('aes-256-gcm', key, iv)
       cipher.setAAD(Buffer.from(context))
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-      return `${PREFIX}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`
+      return `${SEALED_PREFIX}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`
     },
     open(stored, context) {
-      if (!stored.startsWith(PREFIX)) return stored
-      const sealed = Buffer.from(stored.slice(PREFIX.length), 'base64')
+      if (!stored.startsWith(SEALED_PREFIX)) return stored
+      const sealed = Buffer.from(stored.slice(SEALED_PREFIX.length), 'base64')
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES))
       decipher.setAAD(Buffer.from(context))
       decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES))
@@ -38,6 +39,6 @@ export function createSealer(masterKey: Uint8Array): Sealer {
         decipher.final(),
       ]).toString('utf8')
     },
-    isSealed: (stored) => stored.startsWith(PREFIX),
+    isSealed: (stored) => stored.startsWith(SEALED_PREFIX),
   }
 }

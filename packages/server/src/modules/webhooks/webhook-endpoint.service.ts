@@ -10,6 +10,7 @@ import { fieldError, NotFoundError } from '../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../http/idempotency.ts'
 import { appendEvent } from '../events/event.repo.ts'
 import { findMerchant } from '../merchants/merchant.repo.ts'
+import { SEALED_PREFIX } from '../platform/sealer.ts'
 import {
   checkWebhookUrl,
   isStrict,
@@ -271,8 +272,8 @@ export async function sealStoredSecrets(deps: Deps): Promise<number> {
     .select(['id', 'secret', 'previous_secret'])
     .where((eb) =>
       eb.or([
-        eb('secret', 'not like', 'sealed:v1:%'),
-        eb.and([eb('previous_secret', 'is not', null), eb('previous_secret', 'not like', 'sealed:v1:%')]),
+        eb('secret', 'not like', `${SEALED_PREFIX}%`),
+        eb.and([eb('previous_secret', 'is not', null), eb('previous_secret', 'not like', `${SEALED_PREFIX}%`)]),
       ]),
     )
     .execute()
