@@ -51,8 +51,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /**
  * A random secret, base64url. Bytes come from a pool refilled from the CSPRNG 4 KiB at a time:
- * one call into the generator costs far more than copying 24 bytes, and an invoice takes two
- * secrets. Every byte is handed out once.
+ * one call into the generator costs far more than copying 24 bytes, and every invoice takes a
+ * session secret. Every byte is handed out once.
  */
 export function randomSecret(bytes = 24): string {
   if (bytes > RANDOM_POOL_SIZE) return randomBytes(bytes).toString('base64url')

@@ -192,7 +192,7 @@ async function attempt(
   const startedAt = deps.clock.now()
   let result: PostResult
   const started = monotonicMs()
-  const secrets = openSecrets(deps, claimed)
+  const secrets = event ? openSecrets(deps, claimed) : undefined
   if (!event) {
     result = {
       outcome: 'network_error',

@@ -26,7 +26,6 @@ export function serializeEndpoint(endpoint: WebhookEndpointRecord, now: Date): W
   }
 }
 
-/** Only on creation and rotation. */
 /** The endpoint with its signing secret in clear: only when the secret was just made (create, rotate). */
 export function serializeEndpointWithSecret(
   endpoint: WebhookEndpointRecord,
