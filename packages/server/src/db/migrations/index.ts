@@ -6,6 +6,7 @@ import * as m0004 from './0004-commerce.ts'
 import * as m0005 from './0005-ramps.ts'
 import * as m0006 from './0006-chain-watch.ts'
 import * as m0007 from './0007-payment-implied-keys.ts'
+import * as m0008 from './0008-hot-path-keys.ts'
 
 /** Forward-only migrations, applied in key order. Never edit one that has shipped; add a new one. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005-ramps': m0005,
   '0006-chain-watch': m0006,
   '0007-payment-implied-keys': m0007,
+  '0008-hot-path-keys': m0008,
 }
 
 export const migrationProvider: MigrationProvider = {
