@@ -5,7 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { CompiledQuery, Kysely, PostgresDialect, sql, type QueryResult, type RawBuilder, type Transaction } from 'kysely'
 import pg from 'pg'
-import { PgliteConnection } from './pglite-connection.ts'
+import { PgliteChannels, PgliteConnection } from './pglite-connection.ts'
 import type { DB } from './schema.ts'
 
 // int8 and numeric arrive as strings so that repos convert them to bigint exactly.
@@ -114,9 +114,12 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   // parsing and named prepared statements as on Postgres, through one connection at a time. A
   // statement issued outside a transaction while that transaction holds the connection waits for
   // it; the timeout turns such a self-deadlock into an error instead of a hang.
+  const channels = new PgliteChannels(async (statement) => {
+    await sql.raw(statement).execute(db)
+  })
   class PgliteClient extends PreparingClient {
     constructor(config: pg.ClientConfig) {
-      super({ ...config, stream: undefined, connection: new PgliteConnection(client) } as pg.ClientConfig)
+      super({ ...config, stream: undefined, connection: new PgliteConnection(client, channels.dispatch) } as pg.ClientConfig)
     }
   }
   const pool = new pg.Pool({ max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000, Client: PgliteClient as unknown as typeof pg.Client })
@@ -124,12 +127,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   return {
     db,
     kind: 'pglite',
-    async listen(channel, onNotify) {
-      const unsubscribe = await client.listen(channel, onNotify)
-      return async () => {
-        await unsubscribe()
-      }
-    },
+    listen: (channel, onNotify) => channels.listen(channel, onNotify),
     // one process owns the embedded database, so it is always the leader
     async tryAdvisoryLock() {
       return { release: async () => undefined, lost: new Promise<void>(() => undefined) }
