@@ -19,29 +19,42 @@ const PREPARE_MARKER = /^\/\* prepare:([a-z0-9_]+) \*\//
 /**
  * Marks a hot statement whose text never varies (lists travel as array parameters) to run as a
  * named prepared statement: each connection (PGlite's one, or each pooled Postgres connection)
- * parses and plans it once, then only binds and executes.
+ * parses it once. Postgres caches its plan too once the generic plan looks no dearer than the
+ * custom ones, which a list parameter prevents (the generic plan assumes ten elements): a
+ * statement for one key is worth its own plain-parameter form.
  */
 export function prepared<T>(name: string, query: RawBuilder<T>): RawBuilder<T> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`prepared statement name "${name}" must be [a-z0-9_]+`)
   return sql<T>`/* prepare:${sql.raw(name)} */ ${query}`
 }
 
+/** Stands for the build function's n-th parameter while `compiledOnce` compiles the query. */
+class Slot {
+  readonly index: number
+  constructor(index: number) {
+    this.index = index
+  }
+}
+
 /**
- * A prepared statement whose text is also compiled only once: `build` must use each of its
- * parameters exactly once, in order, so that later executions pass them as they are. For the
- * hottest reads, where building and compiling the query cost as much as running it.
+ * A prepared statement whose text is also built and compiled only once, for the hottest
+ * statements, where Kysely building and compiling the query cost as much as running it. `build`
+ * runs once, with placeholders for its parameters: it may use each of them any number of times,
+ * in any order, but only as values of the query (never look into them or compute from them), and
+ * every value of the query must be one of them. Later calls bind their parameters in its place.
  */
 export function compiledOnce<P extends unknown[], R>(name: string, build: (...params: P) => RawBuilder<R>) {
-  let text: string | undefined
+  let compiled: { text: string; slots: number[] } | undefined
   return async (db: Executor, ...params: P): Promise<QueryResult<R>> => {
-    if (text === undefined) {
-      const compiled = prepared(name, build(...params)).compile(db)
-      if (compiled.parameters.length !== params.length || compiled.parameters.some((p, i) => p !== params[i])) {
-        throw new Error(`compiledOnce(${name}): the query must use each parameter once, in order`)
-      }
-      text = compiled.sql
+    if (compiled === undefined) {
+      const query = prepared(name, build(...(params.map((_, i) => new Slot(i)) as P))).compile(db)
+      const slots = query.parameters.map((parameter) => {
+        if (!(parameter instanceof Slot)) throw new Error(`compiledOnce(${name}): every value of the query must be a parameter of its build function, as passed`)
+        return parameter.index
+      })
+      compiled = { text: query.sql, slots }
     }
-    return db.executeQuery<R>(CompiledQuery.raw(text, params))
+    return db.executeQuery<R>(CompiledQuery.raw(compiled.text, compiled.slots.map((index) => params[index])))
   }
 }
 

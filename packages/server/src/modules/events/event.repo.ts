@@ -50,12 +50,12 @@ export interface StoredEvent {
  * invoice_id, invoice_type, customer_id, order_id, wallet_address, wallet_network, data (json
  * text) and request (json text or null). `ev` returns seq, id, merchant_id, environment, type.
  */
-export function eventInsertCtes(now: Date): RawBuilder<unknown> {
+export function eventInsertCtes(now: Date, nowMs: string = String(now.getTime())): RawBuilder<unknown> {
   return sql`
     ev AS (
       INSERT INTO event (seq, id, merchant_id, environment, type, is_commerce, invoice_id, invoice_type,
                          customer_id, order_id, wallet_address, wallet_network, created_at, data, request)
-      SELECT s.seq, 'evt_' || ${now.getTime()}::text || '-' || s.seq::text, s.merchant_id, s.environment, s.type, s.is_commerce,
+      SELECT s.seq, 'evt_' || ${nowMs}::text || '-' || s.seq::text, s.merchant_id, s.environment, s.type, s.is_commerce,
              s.invoice_id, s.invoice_type, s.customer_id, s.order_id, s.wallet_address, s.wallet_network, ${now}::timestamptz,
              s.data::json, s.request::json
       FROM s
@@ -87,8 +87,11 @@ export function eventInsertCtes(now: Date): RawBuilder<unknown> {
  * - `n`: one NOTIFY carrying the highest seq, delivered at commit (listeners only take it as a
  *   wake-up), and no row when no event was written. A CTE that only reads runs only when the
  *   statement references it: select `(SELECT count(*) FROM n)`.
+ *
+ * `nowMs` is `now` in epoch milliseconds, as text: a statement compiled once passes it as a
+ * parameter of its own.
  */
-export function appendEventsFrom(input: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
+export function appendEventsFrom(input: RawBuilder<unknown>, now: Date, nowMs: string = String(now.getTime())): RawBuilder<unknown> {
   return sql`
     x AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
     -- the sequence's name resolved once (per row it cost more than nextval itself)
@@ -98,8 +101,8 @@ export function appendEventsFrom(input: RawBuilder<unknown>, now: Date): RawBuil
       SELECT i.*, nextval(q.seq_name) AS seq
       FROM x CROSS JOIN q CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
     ),
-    ${eventInsertCtes(now)},
-    n AS (SELECT pg_notify(${EVENTS_CHANNEL}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)`
+    ${eventInsertCtes(now, nowMs)},
+    n AS (SELECT pg_notify(${sql.lit(EVENTS_CHANNEL)}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)`
 }
 
 const isCommerceEvent = (event: NewEvent) => event.type.startsWith('commerce.') || event.invoiceType === 'commerce'

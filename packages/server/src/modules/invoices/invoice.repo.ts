@@ -1,6 +1,6 @@
 import type { Environment, InvoiceStatus } from '@pepay/contracts'
 import { sql, type RawBuilder, type Selectable } from 'kysely'
-import { compiledOnce, prepared, type Executor } from '../../db/database.ts'
+import { compiledOnce, type Executor } from '../../db/database.ts'
 import { jsonRow } from '../../db/json-row.ts'
 import { pgArray } from '../../db/pg-array.ts'
 import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
@@ -245,55 +245,47 @@ export interface CreateOnceInput {
   responseBody: string
 }
 
+type CreateColumn = [name: string, type: string, pick: (input: CreateOnceInput, now: Date) => string | boolean | null]
+
+const eventData = (e: NewEvent) =>
+  JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object })
+const eventRequest = (e: NewEvent) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null)
+
+/** What one create binds, column by column (`req` in the statement). */
+const CREATE_COLUMNS: CreateColumn[] = [
+  ['merchant_id', 'bigint', (i) => i.claim.merchantId.toString()],
+  ['environment', 'text', (i) => i.claim.environment],
+  ['key', 'text', (i) => i.claim.key],
+  ['method', 'text', (i) => i.claim.method],
+  ['path', 'text', (i) => i.claim.path],
+  ['hash', 'bytea', (i) => `\\x${Buffer.from(i.claim.requestHash).toString('hex')}`],
+  ['response', 'text', (i) => i.responseBody],
+  ['expires_at', 'timestamptz', (i, now) => new Date(now.getTime() + i.claim.ttlMs).toISOString()],
+  ['lock_key', 'text', (i) => `${i.claim.merchantId}:${i.claim.environment}:${i.claim.key}`],
+  ['invoice', 'text', (i) => invoiceRowJson(i.invoice, i.sessionTokenHash)],
+  ['invoice_id', 'uuid', (i) => i.invoice.id],
+  ['ev_merchant_id', 'bigint', (i) => i.event.merchantId.toString()],
+  ['ev_environment', 'text', (i) => i.event.environment],
+  ['ev_type', 'text', (i) => i.event.type],
+  ['ev_is_commerce', 'boolean', (i) => i.event.type.startsWith('commerce.') || i.event.invoiceType === 'commerce'],
+  ['ev_invoice_type', 'text', (i) => i.event.invoiceType ?? null],
+  ['ev_customer_id', 'text', (i) => i.event.customerId ?? null],
+  ['ev_order_id', 'uuid', (i) => i.event.orderId ?? null],
+  ['ev_wallet_address', 'text', (i) => i.event.walletAddress ?? null],
+  ['ev_wallet_network', 'text', (i) => i.event.walletNetwork ?? null],
+  ['ev_data', 'text', (i) => eventData(i.event)],
+  ['ev_request', 'text', (i) => eventRequest(i.event)],
+]
+
 /**
- * Creates invoices, their `invoice.created` events (with webhook fan-out) and the completed
- * idempotency records holding their responses, in one statement: one round trip and one commit
- * for a whole batch, atomic without an explicit transaction. Each key is claimed under a
- * transaction-scoped advisory lock, so a concurrent request with the same key learns that it is
- * in flight instead of waiting; a key already stored (and not expired) creates nothing. The
- * inputs must carry distinct keys. Answers one outcome per input, in order.
+ * The create statement around `req`, the creates to make (the columns of `CREATE_COLUMNS` and
+ * their `ord`).
  */
-export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[], now: Date): Promise<CreateOnceResult[]> {
-  const [only, ...more] = inputs
-  if (!only) return []
-  const eventData = (e: NewEvent) =>
-    JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object })
-  const eventRequest = (e: NewEvent) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null)
-  const columns: [name: string, type: string, pick: (input: CreateOnceInput) => string | boolean | null][] = [
-    ['merchant_id', 'bigint', (i) => i.claim.merchantId.toString()],
-    ['environment', 'text', (i) => i.claim.environment],
-    ['key', 'text', (i) => i.claim.key],
-    ['method', 'text', (i) => i.claim.method],
-    ['path', 'text', (i) => i.claim.path],
-    ['hash', 'bytea', (i) => `\\x${Buffer.from(i.claim.requestHash).toString('hex')}`],
-    ['response', 'text', (i) => i.responseBody],
-    ['expires_at', 'timestamptz', (i) => new Date(now.getTime() + i.claim.ttlMs).toISOString()],
-    ['lock_key', 'text', (i) => `${i.claim.merchantId}:${i.claim.environment}:${i.claim.key}`],
-    ['invoice', 'text', (i) => invoiceRowJson(i.invoice, i.sessionTokenHash)],
-    ['invoice_id', 'uuid', (i) => i.invoice.id],
-    ['ev_merchant_id', 'bigint', (i) => i.event.merchantId.toString()],
-    ['ev_environment', 'text', (i) => i.event.environment],
-    ['ev_type', 'text', (i) => i.event.type],
-    ['ev_is_commerce', 'boolean', (i) => i.event.type.startsWith('commerce.') || i.event.invoiceType === 'commerce'],
-    ['ev_invoice_type', 'text', (i) => i.event.invoiceType ?? null],
-    ['ev_customer_id', 'text', (i) => i.event.customerId ?? null],
-    ['ev_order_id', 'uuid', (i) => i.event.orderId ?? null],
-    ['ev_wallet_address', 'text', (i) => i.event.walletAddress ?? null],
-    ['ev_wallet_network', 'text', (i) => i.event.walletNetwork ?? null],
-    ['ev_data', 'text', (i) => eventData(i.event)],
-    ['ev_request', 'text', (i) => eventRequest(i.event)],
-  ]
-  // one create (the usual case) binds plain values: Postgres caches that statement's plan, where
-  // a batch's arrays (one literal per column) are planned anew for each call
-  const single = more.length === 0
-  const req = single
-    ? sql`SELECT ${sql.join(columns.map(([name, type, pick]) => sql`${pick(only)}::${sql.raw(type)} AS ${sql.ref(name)}`))}, 1::bigint AS ord`
-    : sql`SELECT * FROM unnest(${sql.join(columns.map(([, type, pick]) => sql`${pgArray(inputs.map(pick))}::${sql.raw(type)}[]`))})
-        WITH ORDINALITY AS u(${sql.join(columns.map(([name]) => sql.ref(name)))}, ord)`
-  const query = sql<{ ord: string; locked: boolean; created: boolean }>`
+function createStatement(req: RawBuilder<unknown>, now: Date, nowMs: string) {
+  return sql<{ ord: string; locked: boolean; created: boolean }>`
     WITH req AS (${req}),
     lk AS MATERIALIZED (
-      SELECT ord, pg_try_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(lock_key)) AS ok FROM req
+      SELECT ord, pg_try_advisory_xact_lock(${sql.lit(IDEMPOTENCY_LOCK_CLASS)}, hashtext(lock_key)) AS ok FROM req
     ),
     claim AS (
       INSERT INTO idempotency_key (merchant_id, environment, key, request_method, request_path, request_hash, state,
@@ -323,12 +315,49 @@ export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[]
                  i.ev_data::json AS data, i.ev_request::json AS request, i.ord
           FROM claimed i JOIN inv ON inv.id = i.invoice_id`,
       now,
+      nowMs,
     )}
     SELECT lk.ord::text AS ord, lk.ok AS locked, i.invoice_id IN (SELECT id FROM inv) AS created,
            (SELECT count(*) FROM n) AS notified
     FROM lk JOIN req i ON i.ord = lk.ord
     ORDER BY lk.ord`
-  const result = await prepared(single ? 'pepay_invoice_create_one' : 'pepay_invoice_create', query).execute(db)
+}
+
+// one create (the usual case) binds plain values: Postgres caches that statement's plan, where a
+// batch's arrays (one literal per column) are planned anew for each call
+const createOne = compiledOnce('pepay_invoice_create_one', (now: Date, nowMs: string, ...values: (string | boolean | null)[]) =>
+  createStatement(
+    sql`SELECT ${sql.join(CREATE_COLUMNS.map(([name, type], i) => sql`${values[i]}::${sql.raw(type)} AS ${sql.ref(name)}`))}, 1::bigint AS ord`,
+    now,
+    nowMs,
+  ),
+)
+
+const createBatch = compiledOnce('pepay_invoice_create', (now: Date, nowMs: string, ...arrays: string[]) =>
+  createStatement(
+    sql`SELECT * FROM unnest(${sql.join(CREATE_COLUMNS.map(([, type], i) => sql`${arrays[i]}::${sql.raw(type)}[]`))})
+        WITH ORDINALITY AS u(${sql.join(CREATE_COLUMNS.map(([name]) => sql.ref(name)))}, ord)`,
+    now,
+    nowMs,
+  ),
+)
+
+/**
+ * Creates invoices, their `invoice.created` events (with webhook fan-out) and the completed
+ * idempotency records holding their responses, in one statement: one round trip and one commit
+ * for a whole batch, atomic without an explicit transaction. Each key is claimed under a
+ * transaction-scoped advisory lock, so a concurrent request with the same key learns that it is
+ * in flight instead of waiting; a key already stored (and not expired) creates nothing. The
+ * inputs must carry distinct keys. Answers one outcome per input, in order.
+ */
+export async function createInvoicesOnce(db: Executor, inputs: CreateOnceInput[], now: Date): Promise<CreateOnceResult[]> {
+  const [only, ...more] = inputs
+  if (!only) return []
+  const nowMs = String(now.getTime())
+  const result =
+    more.length === 0
+      ? await createOne(db, now, nowMs, ...CREATE_COLUMNS.map(([, , pick]) => pick(only, now)))
+      : await createBatch(db, now, nowMs, ...CREATE_COLUMNS.map(([, , pick]) => pgArray(inputs.map((input) => pick(input, now)))))
   if (result.rows.length !== inputs.length) throw new Error(`invoice batch answered ${result.rows.length} rows for ${inputs.length} inputs`)
   return result.rows.map((row) => {
     if (!row.locked) return { outcome: 'in_flight' as const }

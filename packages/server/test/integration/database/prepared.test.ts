@@ -133,11 +133,21 @@ describe('prepared statements', () => {
     assert.equal(builds, 1)
   })
 
-  it('refuses to compile once a statement that uses a parameter twice or out of order', async () => {
-    const twice = compiledOnce('test_twice', (x: number) => sql`SELECT ${x}::int + ${x}::int`)
-    await assert.rejects(twice(database.db, 1), /each parameter once, in order/)
-    const swapped = compiledOnce('test_swapped', (a: number, b: number) => sql`SELECT ${b}::int - ${a}::int`)
-    await assert.rejects(swapped(database.db, 1, 2), /each parameter once, in order/)
+  it('binds a parameter used twice, or out of order, in every place it stands', async () => {
+    const twice = compiledOnce('test_twice', (x: number) => sql<{ n: number }>`SELECT ${x}::int + ${x}::int AS n`)
+    assert.deepEqual((await twice(database.db, 1)).rows, [{ n: 2 }])
+    assert.deepEqual((await twice(database.db, 5)).rows, [{ n: 10 }])
+    const swapped = compiledOnce('test_swapped', (a: number, b: number) => sql<{ n: number }>`SELECT ${b}::int - ${a}::int AS n`)
+    assert.deepEqual((await swapped(database.db, 1, 2)).rows, [{ n: 1 }])
+    assert.deepEqual((await swapped(database.db, 10, 3)).rows, [{ n: -7 }])
+  })
+
+  it('refuses to compile once a statement with a value that is not one of its parameters', async () => {
+    // a value computed from a parameter would be frozen at its first call's value
+    const derived = compiledOnce('test_derived', (x: Date) => sql`SELECT ${String(x)}::text`)
+    await assert.rejects(derived(database.db, new Date()), /every value of the query must be a parameter/)
+    const constant = compiledOnce('test_constant', (x: number) => sql`SELECT ${x}::int + ${7}::int`)
+    await assert.rejects(constant(database.db, 1), /every value of the query must be a parameter/)
   })
 
   it('refuses a name that is not a plain identifier', () => {
