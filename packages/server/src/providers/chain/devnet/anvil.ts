@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
+import { setTimeout as delay } from 'node:timers/promises'
 import { dirname, join } from 'node:path'
 
 export type AnvilOptions = {
@@ -87,10 +88,6 @@ export function resolveAnvilBinary(): string {
     'bin',
     'anvil',
   )
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** Resolves true after `ms` unless cancelled; never holds the process open. */

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import {
   createPublicClient,
   createWalletClient,
@@ -10,6 +11,7 @@ import {
   type Transport,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { mapWithConcurrency } from '../concurrency.ts'
 import type {
   BlockHeader,
   ChainAdapter,
@@ -280,28 +282,6 @@ function isRangeTooLarge(error: unknown): boolean {
     current = current.cause
   }
   return false
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next
-      next += 1
-      results[index] = await task(items[index] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
-  return results
 }
 
 export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {

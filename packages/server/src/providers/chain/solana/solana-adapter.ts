@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { mapWithConcurrency } from '../concurrency.ts'
 import type {
   BlockHeader,
   ChainAdapter,
@@ -101,28 +103,6 @@ export type SolanaAdapter = ChainAdapter & { kind: 'solana'; rpc: SolanaRpc }
 // Positions of inner instructions: 1000 × (top-level position + 1) + inner position, so that every
 // transfer of a transaction has its own index (a transaction holds far fewer than 1000 instructions).
 const INNER_INSTRUCTION_STRIDE = 1000
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next
-      next += 1
-      results[index] = await task(items[index] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
-  return results
-}
 
 type PositionedInstruction = { position: number; instruction: CompiledInstructionView }
 
