@@ -5,7 +5,7 @@ import { erc20Abi, type Hex } from 'viem'
 import { rampRuntimeFor } from '../../../src/modules/ramps/index.ts'
 import { chainLayer, devnetClient, devnetOf, eventually, payToken, tokenOf } from '../../helpers/chain.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
-import { approvedCustomer, drainWorkers, merchantApi, post, type Api, type Runtime } from './ramps-helpers.ts'
+import { drainWorkers, merchantApi, post, verifyKyc, type Api, type Runtime } from './ramps-helpers.ts'
 
 // End to end on the embedded devnet: real stablecoin deposits to the derived address, seen by the
 // chain watcher, paid out through the sandbox rail; refunds and on-ramp deliveries are real
@@ -42,11 +42,28 @@ export async function depositOnDevnet(to: string, amountUnits: bigint) {
   return payToken(t, { network: 'base', tokenAddress: usdc.address as string, to, amountUnits })
 }
 
+/** Drains the workers until `read` answers what `done` wants (the server's own workers run too). */
+async function drainedUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, label: string): Promise<T> {
+  return eventually(
+    async () => {
+      await drainWorkers(rt)
+      return read()
+    },
+    done,
+    20_000,
+    label,
+  )
+}
+
 async function kycCustomer() {
-  const customer = await approvedCustomer(t, api, rt, { level: 'standard' })
+  const customer = await post(api, '/api/v1/ramps/customers', { type: 'individual', first_name: 'Alice', last_name: 'Example', country: 'DE', email: 'alice@example.com' })
+  assert.equal(customer.status, 201, JSON.stringify(customer.body))
+  const verification = await verifyKyc(t, api, rt, customer.body.id, 'standard', '123456789')
+  // the review's delay counts from when it was scheduled: move the clock only after that
+  await drainedUntil(async () => (await api('GET', `/api/v1/ramps/kyc-verifications/${verification.id}`)).body, (v) => v.status === 'pending', 'review scheduled')
   clock.advance(6_000)
-  await drainWorkers(rt)
-  return customer.id
+  await drainedUntil(async () => (await api('GET', `/api/v1/ramps/customers/${customer.body.id}`)).body, (c) => c.kyc.status === 'approved', 'customer approved')
+  return customer.body.id as string
 }
 
 async function createOffRamp(holder: string, refundAddress: string) {
@@ -61,12 +78,17 @@ async function createOffRamp(holder: string, refundAddress: string) {
 
 const offRampOf = async (id: string) => (await api('GET', `/api/v1/ramps/off-ramps/${id}`)).body
 
+/**
+ * Waits for the deposit to be credited and the payout submitted: the test's clock moves on only
+ * once the submission has committed, so that the bank's settlement delay counts from it.
+ */
+const payoutSubmitted = (id: string) => drainedUntil(() => offRampOf(id), (x) => x.status === 'payout_submitted', 'deposit credited and payout submitted')
+
 describe('ramps on the devnet', () => {
   it('pays out a real stablecoin deposit: the watcher credits it and the payout ends paid', async () => {
     const o = await createOffRamp('Dana Devnet', '0x00000000000000000000000000000000000000d1')
     await depositOnDevnet(o.deposit.address, 25_000_000n)
-    await eventually(() => offRampOf(o.id), (x) => x.status !== 'awaiting_deposit', 20_000, 'deposit credited')
-    await drainWorkers(rt)
+    await payoutSubmitted(o.id)
     clock.advance(11_000)
     await drainWorkers(rt)
     const paid = await eventually(() => offRampOf(o.id), (x) => x.status === 'paid', 10_000, 'paid')
@@ -79,10 +101,10 @@ describe('ramps on the devnet', () => {
     const before = await balanceOf(refundAddress)
     const o = await createOffRamp('Dana Return', refundAddress)
     await depositOnDevnet(o.deposit.address, 25_000_000n)
-    await eventually(() => offRampOf(o.id), (x) => x.status !== 'awaiting_deposit', 20_000, 'deposit credited')
-    await drainWorkers(rt)
+    await payoutSubmitted(o.id)
     clock.advance(11_000)
-    await drainWorkers(rt)
+    // the recall window counts from the settlement: move the clock only after it
+    await drainedUntil(() => offRampOf(o.id), (x) => x.status === 'paid', 'payout settled')
     clock.advance(13 * 3600_000) // the sandbox returns it halfway through the one-day recall window
     await drainWorkers(rt)
     const returned = await eventually(() => offRampOf(o.id), (x) => x.status === 'returned' && x.refund.status === 'sent', 20_000, 'returned and refunded')
