@@ -122,8 +122,9 @@ export class PgliteConnection extends EventEmitter {
   }
 
   /**
-   * One call into the database, under PGlite's own query lock: its other callers (LISTEN, for
-   * one) would otherwise swap the reply collector of a call still in progress and its rows with it.
+   * One call into the database, under PGlite's own query lock: any other caller of the engine
+   * (PGlite's own `query()` or `listen()`) would otherwise take over the output of a call still in
+   * progress, and its rows with it.
    */
   async #exchange(messages: Uint8Array): Promise<BackendMessage[]> {
     const replies: BackendMessage[] = []
