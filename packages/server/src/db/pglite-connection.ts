@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
 import { serialize } from 'pg-protocol'
 import { NotificationResponseMessage, type BackendMessage } from 'pg-protocol/dist/messages'
 import { Parser } from 'pg-protocol/dist/parser'
@@ -191,7 +192,7 @@ export class PgliteChannels {
     if (!channel) {
       const created: Channel = {
         callbacks: new Set(),
-        ready: this.#run(`LISTEN ${escapeIdentifier(name)}`).catch((error: unknown) => {
+        ready: this.#run(`LISTEN ${pg.escapeIdentifier(name)}`).catch((error: unknown) => {
           if (this.#channels.get(name) === created) this.#channels.delete(name)
           throw error
         }),
@@ -211,9 +212,7 @@ export class PgliteChannels {
       if (!joined.callbacks.delete(onNotify) || joined.callbacks.size > 0) return
       if (this.#channels.get(name) !== joined) return
       this.#channels.delete(name)
-      await this.#run(`UNLISTEN ${escapeIdentifier(name)}`)
+      await this.#run(`UNLISTEN ${pg.escapeIdentifier(name)}`)
     }
   }
 }
-
-const escapeIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`
