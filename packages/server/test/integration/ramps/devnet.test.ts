@@ -5,7 +5,7 @@ import { erc20Abi, type Hex } from 'viem'
 import { rampRuntimeFor } from '../../../src/modules/ramps/index.ts'
 import { chainLayer, devnetClient, devnetOf, eventually, payToken, tokenOf } from '../../helpers/chain.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
-import { drainWorkers, merchantApi, post, verifyKyc, type Api, type Runtime } from './ramps-helpers.ts'
+import { approvedCustomer, drainWorkers, merchantApi, post, type Api, type Runtime } from './ramps-helpers.ts'
 
 // End to end on the embedded devnet: real stablecoin deposits to the derived address, seen by the
 // chain watcher, paid out through the sandbox rail; refunds and on-ramp deliveries are real
@@ -56,14 +56,12 @@ async function drainedUntil<T>(read: () => Promise<T>, done: (value: T) => boole
 }
 
 async function kycCustomer() {
-  const customer = await post(api, '/api/v1/ramps/customers', { type: 'individual', first_name: 'Alice', last_name: 'Example', country: 'DE', email: 'alice@example.com' })
-  assert.equal(customer.status, 201, JSON.stringify(customer.body))
-  const verification = await verifyKyc(t, api, rt, customer.body.id, 'standard', '123456789')
+  const customer = await approvedCustomer(t, api, rt, { level: 'standard' })
   // the review's delay counts from when it was scheduled: move the clock only after that
-  await drainedUntil(async () => (await api('GET', `/api/v1/ramps/kyc-verifications/${verification.id}`)).body, (v) => v.status === 'pending', 'review scheduled')
+  await drainedUntil(async () => (await api('GET', `/api/v1/ramps/kyc-verifications/${customer.verificationId}`)).body, (v) => v.status === 'pending', 'review scheduled')
   clock.advance(6_000)
-  await drainedUntil(async () => (await api('GET', `/api/v1/ramps/customers/${customer.body.id}`)).body, (c) => c.kyc.status === 'approved', 'customer approved')
-  return customer.body.id as string
+  await drainedUntil(async () => (await api('GET', `/api/v1/ramps/customers/${customer.id}`)).body, (c) => c.kyc.status === 'approved', 'customer approved')
+  return customer.id
 }
 
 async function createOffRamp(holder: string, refundAddress: string) {

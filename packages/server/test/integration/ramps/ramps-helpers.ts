@@ -46,8 +46,8 @@ export async function seedStablecoin(t: TestServer, network = 'base', symbol = '
 export async function approvedCustomer(t: TestServer, api: Api, rt: Runtime, input: { level?: 'basic' | 'standard' | 'enhanced'; country?: string; lastName?: string } = {}) {
   const customer = await post(api, '/api/v1/ramps/customers', { type: 'individual', first_name: 'Alice', last_name: input.lastName ?? 'Example', country: input.country ?? 'DE', email: 'alice@example.com' })
   assert.equal(customer.status, 201, JSON.stringify(customer.body))
-  await verifyKyc(t, api, rt, customer.body.id, input.level ?? 'standard', '123456789')
-  return customer.body as { id: string }
+  const verification = await verifyKyc(t, api, rt, customer.body.id, input.level ?? 'standard', '123456789')
+  return { id: customer.body.id as string, verificationId: verification.id }
 }
 
 /** Starts a verification, submits the hosted form with `documentNumber`, lets the sandbox decide. */
