@@ -7,6 +7,7 @@ import * as m0005 from './0005-ramps.ts'
 import * as m0006 from './0006-chain-watch.ts'
 import * as m0007 from './0007-payment-implied-keys.ts'
 import * as m0008 from './0008-hot-path-keys.ts'
+import * as m0009 from './0009-merchant-keys.ts'
 
 /** Forward-only migrations, applied in key order. Never edit one that has shipped; add a new one. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006-chain-watch': m0006,
   '0007-payment-implied-keys': m0007,
   '0008-hot-path-keys': m0008,
+  '0009-merchant-keys': m0009,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -5,8 +5,9 @@ import type { Database } from '../../../src/db/database.ts'
 import { migrateToLatest } from '../../../src/db/migrate.ts'
 import { openTestDatabase } from '../../helpers/server.ts'
 
-// events and payments reference these rows without a foreign key (migration 0008): the database
-// itself keeps the rows from going away
+// events and payments (migration 0008), invoices, idempotency records and webhook deliveries
+// (0009) reference these rows without a foreign key: the database itself keeps the rows from
+// going away
 describe('tables whose rows are never deleted', () => {
   let database: Database
   let close: () => Promise<void>
@@ -33,5 +34,20 @@ describe('tables whose rows are never deleted', () => {
       WHERE contype = 'f' AND conrelid IN ('event'::regclass, 'invoice_payment'::regclass)
       ORDER BY conname`.execute(database.db)
     assert.deepEqual(result.rows.map((r) => r.name), [])
+  })
+
+  it('leaves no per-row foreign key to merchant on invoices, idempotency records and webhook deliveries', async () => {
+    const result = await sql<{ name: string }>`
+      SELECT conname AS name FROM pg_constraint
+      WHERE contype = 'f' AND confrelid = 'merchant'::regclass
+        AND conrelid IN ('invoice'::regclass, 'idempotency_key'::regclass, 'webhook_delivery'::regclass)`.execute(database.db)
+    assert.deepEqual(result.rows.map((r) => r.name), [])
+  })
+
+  it('keeps the delivery-to-event key whose cascade prunes deliveries with their events', async () => {
+    const result = await sql<{ name: string }>`
+      SELECT conname AS name FROM pg_constraint
+      WHERE contype = 'f' AND conrelid = 'webhook_delivery'::regclass ORDER BY conname`.execute(database.db)
+    assert.deepEqual(result.rows.map((r) => r.name), ['webhook_delivery_endpoint_id_fkey', 'webhook_delivery_event_seq_fkey'])
   })
 })
