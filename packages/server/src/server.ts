@@ -8,6 +8,7 @@ import { migrateToLatest } from './db/migrate.ts'
 import type { Deps } from './deps.ts'
 import { createLogger } from './logger.ts'
 import { KeyUsageTracker } from './modules/merchants/api-key.service.ts'
+import { CREDENTIALS_CHANNEL, noteCredentialsChanged } from './modules/merchants/merchant.repo.ts'
 import { loadPlatformSecrets } from './modules/platform/secrets.ts'
 import { createSealer } from './modules/platform/sealer.ts'
 import { loadEncryptionKey } from './providers/chain/keys/encryption-key.ts'
@@ -65,6 +66,9 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
   const plugins: NonNullable<AppOptions['plugins']> = []
   const loops: Loop[] = []
   const stoppers: (() => Promise<void>)[] = []
+  // a key revoked or a merchant suspended by any process: drop this process's cached credentials
+  const unlistenCredentials = await database.listen(CREDENTIALS_CHANNEL, noteCredentialsChanged)
+  stoppers.push(unlistenCredentials)
   for (const extension of options.extensions ?? []) {
     const started = await extension.start(deps)
     plugins.push(...(started.plugins ?? []))

@@ -8,6 +8,7 @@ import * as m0006 from './0006-chain-watch.ts'
 import * as m0007 from './0007-payment-implied-keys.ts'
 import * as m0008 from './0008-hot-path-keys.ts'
 import * as m0009 from './0009-merchant-keys.ts'
+import * as m0010 from './0010-credential-notify.ts'
 
 /** Forward-only migrations, applied in key order. Never edit one that has shipped; add a new one. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-payment-implied-keys': m0007,
   '0008-hot-path-keys': m0008,
   '0009-merchant-keys': m0009,
+  '0010-credential-notify': m0010,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -80,8 +80,9 @@ export async function checkApiKey(db: Executor, plaintext: string, now: Date): P
 
 /**
  * How long request authentication reuses a key lookup and its merchant in this process. Writes
- * made here invalidate at once (see `noteCredentialsChanged`); a revocation or suspension made
- * by another process takes effect within this window.
+ * made here invalidate at once (see `noteCredentialsChanged`), writes made anywhere else as soon
+ * as their NOTIFY arrives; this window bounds the staleness only when that notification is lost
+ * (a dropped LISTEN connection).
  */
 export const CREDENTIAL_CACHE_TTL_MS = 5_000
 const CREDENTIAL_CACHE_MAX_ENTRIES = 10_000

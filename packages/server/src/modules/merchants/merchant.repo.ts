@@ -43,11 +43,15 @@ function toMerchant(row: Row): Merchant {
 }
 
 /**
- * Bumped after every write to a merchant or to one of its API keys in this process. Auth keeps
- * resolved keys for a few seconds and drops any entry loaded under an older version, so a
- * revocation or suspension made in this process takes effect on the very next request.
+ * Bumped after every write to a merchant or to one of its API keys in this process, and when the
+ * database announces such a write from anywhere (`CREDENTIALS_CHANNEL`, migration
+ * 0010-credential-notify). Auth keeps resolved keys for a few seconds and drops any entry loaded
+ * under an older version, so a revocation or suspension takes effect on the next request.
  */
 let credentialsVersion = 0
+
+/** NOTIFY channel of writes to API keys and merchants (a trigger sends it at commit). */
+export const CREDENTIALS_CHANNEL = 'pepay_credentials'
 
 export function currentCredentialsVersion(): number {
   return credentialsVersion

@@ -1,8 +1,10 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { FakeClock } from '@pepay/core'
+import { sql } from 'kysely'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
-import { updateMerchant } from '../../../src/modules/merchants/merchant.repo.ts'
+import { CREDENTIAL_CACHE_TTL_MS } from '../../../src/modules/merchants/api-key.service.ts'
+import { CREDENTIALS_CHANNEL, updateMerchant } from '../../../src/modules/merchants/merchant.repo.ts'
 
 /**
  * Auth keeps a resolved key and its merchant in memory for a few seconds; these cases use a key
@@ -61,5 +63,51 @@ describe('API key authentication cache', () => {
     const res = await api('GET', '/api/v1/invoices')
     assert.equal(res.status, 401)
     assert.equal(res.body.error.code, 'API_KEY_EXPIRED')
+  })
+
+  /**
+   * Writes another process makes (plain SQL here: nothing in this process learns of them) reach
+   * the cache through the database's NOTIFY, well inside the cache's lifetime.
+   */
+  async function untilStatus(api: ReturnType<typeof apiClient>, status: number) {
+    const deadline = Date.now() + CREDENTIAL_CACHE_TTL_MS / 2
+    for (;;) {
+      const res = await api('GET', '/api/v1/invoices')
+      if (res.status === status || Date.now() > deadline) return res
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  it('refuses a cached key soon after another process revokes it', async () => {
+    const { api, keyId } = await freshKey()
+    await sql`UPDATE api_key SET status = 'revoked', revoked_at = now() WHERE id = ${keyId}`.execute(t.server.deps.db)
+    const res = await untilStatus(api, 401)
+    assert.equal(res.status, 401, 'still accepted half a cache lifetime after the revocation')
+    assert.equal(res.body.error.code, 'API_KEY_REVOKED')
+  })
+
+  it('refuses a cached key soon after another process suspends its merchant', async () => {
+    const { merchant, api } = await freshKey()
+    await sql`UPDATE merchant SET status = 'suspended' WHERE id = ${merchant.merchant.id.toString()}`.execute(t.server.deps.db)
+    const res = await untilStatus(api, 403)
+    assert.equal(res.status, 403, 'still accepted half a cache lifetime after the suspension')
+    assert.equal(res.body.error.code, 'MERCHANT_SUSPENDED')
+  })
+
+  it('announces key and merchant writes but not usage flushes', async () => {
+    const { keyId } = await freshKey()
+    const heard: string[] = []
+    const unlisten = await t.server.deps.database.listen(CREDENTIALS_CHANNEL, (payload) => heard.push(payload))
+    try {
+      // the warm-up request's usage, written as the flusher does
+      await t.server.deps.keyUsage.flush()
+      await sql`UPDATE api_key SET last_used_at = now() WHERE id = ${keyId}`.execute(t.server.deps.db)
+      await sql`UPDATE api_key SET status = 'suspended' WHERE id = ${keyId}`.execute(t.server.deps.db)
+      for (let i = 0; i < 200 && heard.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      assert.deepEqual(heard, ['api_key'])
+    } finally {
+      await unlisten()
+    }
   })
 })
