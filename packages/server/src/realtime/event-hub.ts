@@ -170,7 +170,8 @@ export class EventHub {
   async #drain(): Promise<void> {
     const db = this.#deps.db
     for (let read = 0; read < MAX_READS_PER_DRAIN && !this.#stopped; read += 1) {
-      const rows = await readEventsAfter(db, this.#cursor, this.#options.batchSize)
+      // whole events only for the merchants subscribed here; the rest are only stepped over
+      const rows = await readEventsAfter(db, this.#cursor, this.#options.batchSize, [...this.#subscribers.keys()])
       if (rows.length === 0) return
       let restart = false
       for (const row of rows) {
@@ -198,7 +199,12 @@ export class EventHub {
           restart = true
           break
         }
-        this.#emit(row)
+        if (!row.event && this.#subscribers.has(row.merchantId)) {
+          // its merchant subscribed after the read: read again from here, whole
+          restart = true
+          break
+        }
+        if (row.event) this.#emit(row.event)
         this.#cursor = row.seq
         if (this.#resolvedThrough < this.#cursor) this.#resolvedThrough = this.#cursor
       }

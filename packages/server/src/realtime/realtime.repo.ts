@@ -1,26 +1,45 @@
 import { sql } from 'kysely'
 import type { Executor } from '../db/database.ts'
+import { pgArray } from '../db/pg-array.ts'
 import { toStoredEvent, type StoredEvent } from '../modules/events/event.repo.ts'
 
-/** Events after `afterSeq` in sequence order, all merchants (the hub filters per connection). */
+/** One event of the tail: the whole event, or only its place when nobody here receives it. */
+export interface TailEntry {
+  seq: bigint
+  merchantId: bigint
+  /** Undefined for a merchant outside the read's `withDataFor`. */
+  event: StoredEvent | undefined
+}
+
+type EventRow = Parameters<typeof toStoredEvent>[0]
+/** The left join's columns are all null for an event read only for its place. */
+type TailRow = { tail_seq: string; tail_merchant_id: string } & (EventRow | { [K in keyof EventRow]: null })
+
+/**
+ * Events after `afterSeq` in sequence order, all merchants. Only the events of the merchants in
+ * `withDataFor` (those with a subscriber in this process) come whole; the others come as their
+ * sequence number and merchant, enough to move the tail past them without reading, sending and
+ * parsing their data.
+ */
 export async function readEventsAfter(
   db: Executor,
   afterSeq: bigint,
   limit: number,
-): Promise<StoredEvent[]> {
-  const rows = await db
-    .selectFrom('event')
-    .selectAll()
-    .select(
-      sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`.as(
-        'pending_webhooks',
-      ),
-    )
-    .where('seq', '>', afterSeq.toString())
-    .orderBy('seq', 'asc')
-    .limit(limit)
-    .execute()
-  return rows.map(toStoredEvent)
+  withDataFor: readonly bigint[],
+): Promise<TailEntry[]> {
+  const result = await sql<TailRow>`
+    SELECT t.seq AS tail_seq, t.merchant_id AS tail_merchant_id, e.*
+    FROM (SELECT seq, merchant_id FROM event WHERE seq > ${afterSeq.toString()} ORDER BY seq LIMIT ${limit}) t
+    LEFT JOIN LATERAL (
+      SELECT event.*, (SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed')) AS pending_webhooks
+      FROM event WHERE event.seq = t.seq AND t.merchant_id = ANY(${pgArray(withDataFor.map(String))}::bigint[])
+    ) e ON true
+    ORDER BY t.seq`.execute(db)
+  return result.rows.map((row) => ({
+    seq: BigInt(row.tail_seq),
+    merchantId: BigInt(row.tail_merchant_id),
+    event: row.seq === null ? undefined : toStoredEvent(row),
+  }))
 }
 
 export async function maxEventSeq(db: Executor): Promise<bigint> {

@@ -1,0 +1,94 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { startTestServer, type TestServer } from '../../helpers/server.ts'
+import { appendEvents, type StoredEvent } from '../../../src/modules/events/event.repo.ts'
+import { EventHub, type HubEvent, type HubSubscriber } from '../../../src/realtime/event-hub.ts'
+import { readEventsAfter } from '../../../src/realtime/realtime.repo.ts'
+
+function subscriber(merchantId: bigint, onEvent?: (event: StoredEvent) => void): HubSubscriber & { seen: string[] } {
+  const seen: string[] = []
+  return {
+    merchantId,
+    seen,
+    deliver(event: HubEvent) {
+      seen.push((event.event.data.object as { name: string }).name)
+      onEvent?.(event.event)
+    },
+  }
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i += 1) {
+    if (condition()) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  assert.fail(`timed out waiting for ${what}`)
+}
+
+describe('realtime event hub', () => {
+  let t: TestServer
+  let a: bigint
+  let b: bigint
+
+  before(async () => {
+    t = await startTestServer({ runWorkers: false })
+    a = (await t.onboard('Hub A')).merchant.id
+    b = (await t.onboard('Hub B')).merchant.id
+  })
+  after(async () => t.close())
+
+  /** Events in one transaction, so one tail read sees them all. */
+  async function append(...events: [bigint, string][]) {
+    await t.server.deps.db.transaction().execute((trx) =>
+      appendEvents(trx, events.map(([merchantId, name]) => ({ merchantId, environment: 'devnet' as const, type: 'test.hub', object: { name } })), new Date()),
+    )
+  }
+
+  it('reads whole only the events of the merchants asked for, and the place of the others', async () => {
+    const from = (await t.server.deps.db.selectFrom('event').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst())?.m
+    await append([a, 'a1'], [b, 'b1'], [a, 'a2'])
+    const rows = await readEventsAfter(t.server.deps.db, BigInt(from ?? 0), 10, [a])
+    assert.deepEqual(rows.map((r) => [r.merchantId, r.event ? (r.event.data.object as { name: string }).name : null]), [[a, 'a1'], [b, null], [a, 'a2']])
+    assert.deepEqual(rows.map((r) => r.seq), [...rows.map((r) => r.seq)].sort((x, y) => (x < y ? -1 : 1)))
+    assert.equal(rows[0]?.event?.pendingWebhooks, 0)
+    assert.equal(rows[0]?.event?.merchantId, a)
+  })
+
+  it('hands each subscriber its merchant’s events in sequence order and no other merchant’s', async () => {
+    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
+    await hub.start()
+    try {
+      const toA = subscriber(a)
+      hub.add(toA)
+      await append([a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2'], [a, 'a3'])
+      hub.wake()
+      await until(() => toA.seen.length === 3, 'merchant A’s events')
+      assert.deepEqual(toA.seen, ['a1', 'a2', 'a3'])
+    } finally {
+      await hub.stop()
+    }
+  })
+
+  it('gives a merchant that subscribes in the middle of a batch every event after the cursor it saw', async () => {
+    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
+    await hub.start()
+    try {
+      const toB = subscriber(b)
+      let cursorSeenByB: bigint | undefined
+      // B subscribes while A's first event is being handed out: the batch was read without B's data
+      const toA = subscriber(a, () => {
+        if (cursorSeenByB !== undefined) return
+        hub.add(toB)
+        cursorSeenByB = hub.cursor
+      })
+      hub.add(toA)
+      await append([a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2'])
+      hub.wake()
+      await until(() => toA.seen.length === 2 && toB.seen.length === 2, 'both merchants’ events')
+      assert.deepEqual(toA.seen, ['a1', 'a2'])
+      assert.deepEqual(toB.seen, ['b1', 'b2'])
+    } finally {
+      await hub.stop()
+    }
+  })
+})
