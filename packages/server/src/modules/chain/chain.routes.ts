@@ -367,7 +367,7 @@ export function chainRoutes(deps: Deps, runtime: ChainRuntime) {
         success: true as const,
         data: {
           networks: runtime.networks.filter((n) => n.def.environment === 'devnet').map((n) => ({
-            // the Solana devnet runs in-process: no RPC URL (empty string)
+            // EVM: the anvil node; Solana: the devnet's Solana JSON-RPC endpoint (the same API as a Solana node)
             network: n.def.network, chain_id: n.def.chainId, rpc_url: n.def.rpcUrls[0] ?? '', native_symbol: n.def.nativeSymbol,
             tokens: n.tokens.map((t) => ({ id: t.id, symbol: t.symbol, address: t.address, decimals: t.decimals })),
           })),

@@ -9,6 +9,8 @@ import { deriveEvmAccount, deriveSolanaAccount } from '../../providers/chain/key
 import { openSeedVault, type SeedStore } from '../../providers/chain/keys/seed-vault.ts'
 import { mainnetNetworksFromEnv, type ChainKind, type NetworkDefinition } from '../../providers/chain/networks.ts'
 import { startSolanaDevnet, type SolanaDevnet } from '../../providers/chain/solana/devnet.ts'
+import { createHttpSolanaRpc } from '../../providers/chain/solana/http-rpc.ts'
+import { startSolanaRpcServer } from '../../providers/chain/solana/rpc-server.ts'
 import { createSolanaAdapter, type SolanaAdapter } from '../../providers/chain/solana/solana-adapter.ts'
 import { createAggregatorRateSource, type AggregatorFeed } from '../quotes/aggregator-rate-source.ts'
 import { createFixedRateSource, type RateSource } from '../quotes/rate-source.ts'
@@ -31,7 +33,7 @@ export interface ChainNetwork {
   /** Both satisfy `ChainAdapter`; `kind` narrows to chain-specific extras (EVM price feeds). */
   adapter: EvmAdapter | SolanaAdapter
   tokens: TokenRecord[]
-  /** Pays gas for sweeps and sends treasury transfers (devnet: dev account #0 / the Solana devnet treasury). */
+  /** Pays gas for sweeps and sends treasury transfers (devnet: dev account #0 / the Solana devnet treasury; mainnet: derived from the seed). */
   treasury: ChainAccountKey
   /** Present for networks of the embedded devnet. */
   devnet?: DevnetTools
@@ -58,7 +60,7 @@ export interface ChainRuntime {
   tokenById(id: number): TokenRecord | undefined
   seed: Uint8Array
   devnet: Devnet | undefined
-  /** The embedded Solana devnet, when the devnet runs. */
+  /** The embedded Solana devnet, when the devnet runs; stopping it also closes its JSON-RPC endpoint. */
   solanaDevnet?: SolanaDevnet
   rates: Record<'devnet' | 'mainnet', RateSource>
   /** Networks whose RPC is failing, with the reason (shown on /readyz and available-tokens). */
@@ -111,7 +113,19 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
       throw evm.status === 'rejected' ? evm.reason : (solana as PromiseRejectedResult).reason
     }
     devnet = evm.value
-    solanaDevnet = solana.value
+    const started = solana.value
+    // the Solana devnet's JSON-RPC endpoint (the URL in GET /api/v1/devnet); the platform itself reads the devnet in-process
+    const server = await startSolanaRpcServer({ rpc: started.rpc, tokens: started.tokens }).catch(async (error: unknown) => {
+      await Promise.all([evm.value.stop(), started.stop()])
+      throw error
+    })
+    solanaDevnet = {
+      ...started,
+      stop: async () => {
+        await server.close()
+        await started.stop()
+      },
+    }
     for (const n of devnet.networks) {
       definitions.push({
         network: n.network,
@@ -146,8 +160,7 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
       blockTimeMs: 400,
       confirmations: config.devnetConfirmations,
       nativeSymbol: 'SOL',
-      // in-process: no RPC endpoint
-      rpcUrls: [],
+      rpcUrls: [server.url],
       nativePriceFeed: null,
       tokens: [
         ...solanaDevnet.tokens.map((t) => ({
@@ -171,9 +184,22 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
   const evmAdapters = new Map<NetworkDefinition, EvmAdapter>()
   const networks: ChainNetwork[] = definitions.map((def) => {
     const tokens = allTokens.filter((t) => t.network === def.network && t.environment === def.environment && t.isActive)
+    if (def.kind === 'solana' && def.environment === 'mainnet') {
+      // Solana's JSON-RPC API at the configured endpoints (see docs/compat.md)
+      return {
+        def,
+        adapter: createSolanaAdapter({
+          network: def.network,
+          rpc: createHttpSolanaRpc({ urls: def.rpcUrls, requestTimeoutMs: 10_000 }),
+          requestTimeoutMs: 10_000,
+          pollingIntervalMs: 1_000,
+        }),
+        tokens,
+        treasury: depositAccount(vault.seed, 'solana', TREASURY_DERIVATION_INDEX),
+      }
+    }
     if (def.kind === 'solana') {
-      // only the embedded devnet has a Solana RPC (mainnet Solana is not wired: see docs/compat.md)
-      if (!solanaDevnet || def.environment !== 'devnet') throw new Error(`no Solana RPC for ${def.network} on ${def.environment}`)
+      if (!solanaDevnet) throw new Error(`no Solana devnet for ${def.network} on ${def.environment}`)
       const sol = solanaDevnet
       return {
         def,

@@ -99,12 +99,14 @@ export function mainnetNetworksFromEnv(env: Record<string, string | undefined>):
   for (const definition of MAINNET_NETWORKS) {
     const upper = definition.network.toUpperCase()
     const rpc = env[`PEPAY_RPC_${upper}_MAINNET`]
-    if (!rpc || definition.kind !== 'evm') continue
+    const rpcUrls = (rpc ?? '').split(',').map((u) => u.trim()).filter(Boolean)
+    if (rpcUrls.length === 0) continue
     const confirmations = env[`PEPAY_CONFIRMATIONS_${upper}_MAINNET`]
-    const feed = env[`PEPAY_PRICE_FEED_${upper}_MAINNET`]
+    // an AggregatorV3 feed is an EVM contract: Solana has none to configure
+    const feed = definition.kind === 'evm' ? env[`PEPAY_PRICE_FEED_${upper}_MAINNET`] : undefined
     result.push({
       ...definition,
-      rpcUrls: rpc.split(',').map((u) => u.trim()).filter(Boolean),
+      rpcUrls,
       confirmations: confirmations ? Math.max(1, Number.parseInt(confirmations, 10)) : definition.confirmations,
       nativePriceFeed: feed ?? definition.nativePriceFeed,
     })

@@ -1,14 +1,22 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { base58 } from '@scure/base'
 import { apiClient, createTestDatabase, keyHeaders, startTestServer, type TestDatabase, type TestServer } from '../../helpers/server.ts'
 import { allocateAddress, chainLayer, eventTypesOf, eventually, newInvoice, type Api } from '../../helpers/chain.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
 import { sendOnce } from '../../../src/modules/chain/sender.ts'
-import { MAX_BLOCKHASH_AGE } from '../../../src/providers/chain/solana/devnet.ts'
+import { MAX_BLOCKHASH_AGE, startSolanaDevnet, type SolanaDevnet } from '../../../src/providers/chain/solana/devnet.ts'
 import { deriveSolanaAccount } from '../../../src/providers/chain/keys/derive.ts'
 import { isValidSolanaAddress } from '../../../src/providers/chain/keys/address.ts'
+import { depositAccount, TREASURY_DERIVATION_INDEX } from '../../../src/modules/chain/chain.runtime.ts'
+import { createHttpSolanaRpc } from '../../../src/providers/chain/solana/http-rpc.ts'
+import { startSolanaRpcServer, type SolanaRpcServer } from '../../../src/providers/chain/solana/rpc-server.ts'
 
 // The Solana devnet runs in the server process (LiteSVM); payers are its funded accounts.
 
@@ -238,6 +246,16 @@ describe('paying an invoice on the solana devnet', () => {
     assert.equal(info.status, 200)
     const entry = info.body.data.networks.find((n: { network: string }) => n.network === 'solana')
     assert.deepEqual(entry.tokens.map((x: { symbol: string }) => x.symbol), ['DUSDC', 'DUSDT', 'SOL'])
+    // the devnet answers Solana's JSON-RPC at rpc_url, like a Solana node
+    assert.match(entry.rpc_url, /^http:\/\/127\.0\.0\.1:\d+$/)
+    const slot = await fetch(entry.rpc_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getSlot', params: [{ commitment: 'confirmed' }] }) })
+    assert.equal(slot.status, 200)
+    const answer = (await slot.json()) as { jsonrpc: string; id: number; result: number }
+    assert.equal(answer.jsonrpc, '2.0')
+    assert.equal(answer.id, 1)
+    assert.equal(BigInt(answer.result), (await network.adapter.getHead()).number)
+    const balance = await createHttpSolanaRpc({ urls: [entry.rpc_url], requestTimeoutMs: 5_000 }).getBalance(solanaOf(t).devnet.treasury.address)
+    assert.equal(balance, await network.adapter.getNativeBalance(solanaOf(t).devnet.treasury.address))
     const someone = deriveSolanaAccount(new Uint8Array(32).fill(5), 3).address
     const faucet = await api('POST', '/api/v1/devnet/faucet', { body: { network: 'solana', address: someone, token_id: dusdc.id, amount: '12.5' } })
     assert.equal(faucet.status, 200, JSON.stringify(faucet.body))
@@ -323,5 +341,51 @@ describe('the solana devnet across server restarts', () => {
     const payments = await server().server.deps.db.selectFrom('invoice_payment').select(['tx_hash']).where('network', '=', 'solana').execute()
     assert.deepEqual(payments.map((p) => p.tx_hash).sort(), [first.txHash, second.txHash].sort())
     assert.equal((await invoiceOf(before.id)).amount_paid, 4000)
+  })
+})
+
+describe('solana mainnet over JSON-RPC', () => {
+  // a Solana JSON-RPC node for the server to use as mainnet: a devnet of its own, served over HTTP
+  let node: SolanaDevnet
+  let endpoint: SolanaRpcServer
+  let nodeDir: string
+  let t: TestServer
+
+  before(async () => {
+    nodeDir = await mkdtemp(join(tmpdir(), 'pepay-solana-node-'))
+    node = await startSolanaDevnet({ dataDir: nodeDir, now: () => new Date(Date.parse('2026-03-01T00:00:00Z')) })
+    endpoint = await startSolanaRpcServer({ rpc: node.rpc, tokens: node.tokens })
+    await node.faucet(node.fundedAccounts()[0]?.address ?? '', { token: 'native', amountUnits: 1_000_000_000n })
+    // nothing listens on the first URL: the second one serves
+    const refused = createServer()
+    await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve))
+    const refusedUrl = `http://127.0.0.1:${(refused.address() as AddressInfo).port}`
+    await new Promise<void>((resolve) => refused.close(() => resolve()))
+    t = await startTestServer({ env: { PEPAY_RPC_SOLANA_MAINNET: `${refusedUrl},${endpoint.url}`, PEPAY_CONFIRMATIONS_SOLANA_MAINNET: '2' } })
+  })
+  after(async () => {
+    await t.close()
+    await endpoint.close()
+    await node.stop()
+    await rm(nodeDir, { recursive: true, force: true })
+  })
+
+  it('follows the chain at PEPAY_RPC_SOLANA_MAINNET, failing over between its URLs, with a treasury derived from the seed', async () => {
+    const layer = chainLayer(t)
+    const network = layer.runtime.get('mainnet', 'solana')
+    assert.ok(network, 'solana mainnet registered')
+    assert.equal(network.def.kind, 'solana')
+    assert.equal(network.def.confirmations, 2)
+    assert.equal(network.devnet, undefined)
+    assert.deepEqual(network.tokens.map((x) => x.symbol), ['USDC', 'USDT', 'SOL'])
+    assert.deepEqual(network.treasury, depositAccount(layer.runtime.seed, 'solana', TREASURY_DERIVATION_INDEX))
+    assert.ok(isValidSolanaAddress(network.treasury.address))
+    assert.deepEqual(await network.adapter.getHead(), { number: node.headSlot(), hash: await node.rpc.getLatestBlockhash() })
+    const watcher = layer.watchers.find((w) => w.network === network)
+    assert.ok(watcher)
+    await watcher.tick()
+    assert.equal(watcher.stats.lastError, null)
+    assert.equal(watcher.stats.lastHead, node.headSlot())
+    assert.equal(layer.runtime.degraded.get('mainnet:solana'), undefined)
   })
 })

@@ -7,7 +7,14 @@ import { after, before, describe, it } from 'node:test'
 import { deriveSolanaAccount } from '../keys/derive.ts'
 import { bytesToHex } from 'viem'
 import { MAX_BLOCKHASH_AGE, startSolanaDevnet, type SolanaDevnet } from './devnet.ts'
-import { createSolanaAdapter, SolanaRpcError, type SolanaAdapter } from './solana-adapter.ts'
+import { createHttpSolanaRpc } from './http-rpc.ts'
+import { startSolanaRpcServer } from './rpc-server.ts'
+import {
+  createSolanaAdapter,
+  SolanaRpcError,
+  type SolanaAdapter,
+  type SolanaRpc,
+} from './solana-adapter.ts'
 import { decodeWireTransaction, type SolanaKeypair } from './transactions.ts'
 
 const clock = { at: Date.parse('2026-03-01T12:00:00Z') }
@@ -19,32 +26,71 @@ function depositKey(index: number): SolanaKeypair {
   return { address: account.address, privateKey: bytesToHex(account.secretKey) }
 }
 
-describe('solana devnet and adapter', () => {
+/**
+ * How the adapter reaches the devnet: its rpc in this process, or Solana's JSON-RPC over HTTP
+ * (createHttpSolanaRpc against the devnet served by startSolanaRpcServer). Every scenario below
+ * runs once per transport.
+ */
+type Transport = {
+  name: string
+  connect: (devnet: SolanaDevnet) => Promise<{ rpc: SolanaRpc; close: () => Promise<void> }>
+}
+
+const transports: Transport[] = [
+  {
+    name: 'in process',
+    connect: (devnet) => Promise.resolve({ rpc: devnet.rpc, close: () => Promise.resolve() }),
+  },
+  {
+    name: 'over Solana JSON-RPC',
+    connect: async (devnet) => {
+      const server = await startSolanaRpcServer({ rpc: devnet.rpc, tokens: devnet.tokens })
+      return {
+        rpc: createHttpSolanaRpc({ urls: [server.url], requestTimeoutMs: 5_000 }),
+        close: server.close,
+      }
+    },
+  },
+]
+
+const scenarios = (transport: Transport) => () => {
   let dataDir: string
   let devnet: SolanaDevnet
   let adapter: SolanaAdapter
+  let disconnect: () => Promise<void> = () => Promise.resolve()
   let dusdc: { address: string; decimals: number }
   let dusdt: { address: string; decimals: number }
   const DUSDC_ID = 41
   const DUSDT_ID = 42
   const SOL_ID = 40
 
-  before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'pepay-solana-'))
+  /** (Re)starts the devnet on `dataDir` and connects a fresh adapter to it. */
+  const start = async () => {
     devnet = await startSolanaDevnet({ dataDir, now })
+    const connection = await transport.connect(devnet)
+    disconnect = connection.close
     adapter = createSolanaAdapter({
       network: 'solana',
-      rpc: devnet.rpc,
+      rpc: connection.rpc,
       requestTimeoutMs: 5_000,
       pollingIntervalMs: 5,
     })
+  }
+  const stop = async () => {
+    await disconnect()
+    await devnet.stop()
+  }
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pepay-solana-'))
+    await start()
     const [first, second] = devnet.tokens
     assert.ok(first && second)
     dusdc = first
     dusdt = second
   })
   after(async () => {
-    await devnet.stop()
+    await stop()
     await rm(dataDir, { recursive: true, force: true })
   })
 
@@ -257,15 +303,9 @@ describe('solana devnet and adapter', () => {
     await devnet.faucet(owner, { token: dusdc.address, amountUnits: 4_200_000n })
     const head = await adapter.getHead()
     const middle = await adapter.getBlockHeader(head.number / 2n)
-    await devnet.stop()
+    await stop()
     clock.at += 60_000
-    devnet = await startSolanaDevnet({ dataDir, now })
-    adapter = createSolanaAdapter({
-      network: 'solana',
-      rpc: devnet.rpc,
-      requestTimeoutMs: 5_000,
-      pollingIntervalMs: 5,
-    })
+    await start()
     assert.deepEqual(await adapter.getHead(), head)
     assert.deepEqual(await adapter.getBlockHeader(head.number / 2n), middle)
     assert.equal(await adapter.getTokenBalance(dusdc.address, owner), 4_200_000n)
@@ -276,19 +316,16 @@ describe('solana devnet and adapter', () => {
   it('starts a fresh chain with a new genesis hash when the ledger file is unreadable', async () => {
     const path = join(dataDir, 'devnet', 'solana.json')
     const genesis = await adapter.getBlockHash(0n)
-    await devnet.stop()
+    await stop()
     const text = await readFile(path, 'utf8')
     await writeFile(path, text.slice(0, text.length / 2))
-    devnet = await startSolanaDevnet({ dataDir, now })
-    adapter = createSolanaAdapter({
-      network: 'solana',
-      rpc: devnet.rpc,
-      requestTimeoutMs: 5_000,
-      pollingIntervalMs: 5,
-    })
+    await start()
     assert.equal((await adapter.getHead()).number, 0n)
     assert.notEqual(await adapter.getBlockHash(0n), genesis)
     assert.ok(existsSync(`${path}.unreadable`))
     assert.equal(await adapter.getTokenBalance(dusdc.address, depositKey(12).address), 0n)
   })
-})
+}
+
+for (const transport of transports)
+  describe(`solana devnet and adapter (${transport.name})`, scenarios(transport))
