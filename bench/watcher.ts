@@ -7,8 +7,9 @@
  * 2. Raw fetch: `eth_getLogs` over those blocks (HTTP + JSON parse), the ceiling a scan can reach.
  * 3. Direct path: the recorded logs fed through decode (`decodeTransferLogs`), match (the
  *    watcher's address map, loaded with `listDepositAddressesSince`) and credit
- *    (`recordTransfers`: pending payment rows and their `invoice_payment.created` events), one
- *    database transaction per block as the watcher does; then the same logs again, which must
+ *    (`recordRange`, as the watcher records a scanned range: pending payment rows and their
+ *    `invoice_payment.created` events, in one transaction or, for a large range on Postgres,
+ *    split by deposit address across concurrent ones), once per block; then the same logs again, which must
  *    record nothing (exactly once).
  * 4. Detection latency: the watcher loop runs as on a server (poll every 100 ms on devnet); single
  *    transfers are sent one at a time at random phases of the poll. Latency = from the moment
@@ -40,7 +41,6 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { loadConfig } from '../packages/server/src/config.ts'
 import { defaultExtensions } from '../packages/server/src/extensions.ts'
 import { chainLayers } from '../packages/server/src/modules/chain/chain.extension.ts'
-import { recordTransfers } from '../packages/server/src/modules/chain/credit.service.ts'
 import {
   listDepositAddressesSince,
   type DepositAddressRecord,
@@ -53,6 +53,7 @@ import {
   type RawEvmLog,
 } from '../packages/server/src/providers/chain/evm/evm-adapter.ts'
 import stablecoinArtifact from '../packages/server/src/providers/chain/devnet/artifacts/TestStablecoin.json' with { type: 'json' }
+import { recordRange } from '../packages/server/src/modules/chain/watcher.ts'
 import { startServer, type RunningServer } from '../packages/server/src/server.ts'
 import { LatencyHistogram } from './lib/histogram.ts'
 import { envInt } from './lib/measurement.ts'
@@ -457,9 +458,7 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
         })
         transfersSeen += groupLogs.length
         decodeMs += monotonicMs() - groupStarted
-        recorded += await deps.db
-          .transaction()
-          .execute((trx) => recordTransfers(deps, trx, runtime, network, matched, head))
+        recorded += await recordRange(deps, runtime, network, matched, head)
         perGroup.push(monotonicMs() - groupStarted)
       }
       return {
@@ -571,7 +570,7 @@ export async function run(): Promise<object> {
       latencyMethod:
         'from eth_sendRawTransaction returning (anvil automine: block mined) to the LISTEN notification of the invoice_payment.created event (sent at commit); watcher poll 100 ms; one confirmation',
       creditMethod:
-        'recorded eth_getLogs logs → decodeTransferLogs → address-map match → recordTransfers (pending rows + created events); first half of the blocks one transaction each, second half in one transaction; then all logs again (must record 0)',
+        'recorded eth_getLogs logs → decodeTransferLogs → address-map match → recordRange (pending rows + created events; on Postgres split by deposit address across PEPAY_WATCHER_WRITERS concurrent transactions of at least PEPAY_WATCHER_SPLIT_MIN transfers); first half of the blocks one range each, second half as one range; then all logs again (must record 0)',
     },
     results: passes,
     targets,

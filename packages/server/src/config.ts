@@ -29,6 +29,10 @@ const ConfigSchema = z.object({
   PEPAY_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Products in the generated sandbox commerce catalog (seeded once, in the background). */
   PEPAY_CATALOG_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(100_000),
+  /** Concurrent transactions a chain watcher records a large range with (Postgres only). */
+  PEPAY_WATCHER_WRITERS: z.coerce.number().int().min(1).max(8).default(2),
+  /** Transfers per writer below which a range is recorded in the cursor's own transaction. */
+  PEPAY_WATCHER_SPLIT_MIN: z.coerce.number().int().min(1).max(100_000).default(200),
 })
 
 export interface Config {
@@ -54,6 +58,8 @@ export interface Config {
   devnetConfirmations: number
   /** Underpayment forgiven as dust, in usd_millis (default 0). */
   paymentToleranceUsdMillis: bigint
+  /** How a chain watcher records a large range: up to `writers` transactions of at least `splitMin` transfers. */
+  watcherRecording: { writers: number; splitMin: number }
 }
 
 /** Parses the environment once; nothing else in the server reads process.env. */
@@ -84,5 +90,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     devnetConfirmations: parsed.PEPAY_DEVNET_CONFIRMATIONS,
     paymentToleranceUsdMillis: BigInt(parsed.PEPAY_PAYMENT_TOLERANCE_USD_MILLIS),
+    watcherRecording: { writers: parsed.PEPAY_WATCHER_WRITERS, splitMin: parsed.PEPAY_WATCHER_SPLIT_MIN },
   }
 }

@@ -1,7 +1,8 @@
+import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
 import { notifyCommitted } from '../invoices/invoice.service.ts'
-import { listOpenPayments, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
+import { listOpenPayments, listOpenPaymentsAbove, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
 import { runEvery, type Loop } from '../../workers/loop.ts'
 import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
 import { confirmPayment, orphanPayment, recordTransfers } from './credit.service.ts'
@@ -14,6 +15,54 @@ const MAX_OPEN_PAYMENTS_PER_ITERATION = 500
 /** Longer than any transaction that allocates a deposit address stays open. */
 const ADDRESS_COMMIT_WINDOW_MS = 30_000
 const MIN_UUID = '00000000-0000-0000-0000-000000000000'
+
+type Matched = { transfer: ObservedTransfer; deposit: DepositAddressRecord }
+
+/**
+ * Records a scanned range's transfers, then moves the cursor (`moveCursor`, in a transaction).
+ * A range with few transfers is recorded in the cursor's own transaction. A larger one (a busy
+ * block, a catch-up) is split by deposit address across up to `watcherRecording.writers`
+ * concurrent transactions of at least `splitMin` transfers each (an address's transfers stay in
+ * chain order, in one part), and the cursor moves once every part has committed. A part that
+ * fails leaves the cursor where it was: the next scan sees the whole range again, and what the
+ * other parts recorded is recorded nothing twice (the unique key). PGlite has one connection, so
+ * there a range is always one transaction.
+ */
+export async function recordRange(
+  deps: Deps,
+  runtime: ChainRuntime,
+  network: ChainNetwork,
+  matched: Matched[],
+  head: bigint,
+  moveCursor?: (trx: Executor) => Promise<void>,
+): Promise<number> {
+  const { writers, splitMin } = deps.config.watcherRecording
+  const partCount = deps.database.kind === 'postgres' ? Math.min(writers, Math.floor(matched.length / splitMin)) : 1
+  if (partCount <= 1) {
+    return deps.db.transaction().execute(async (trx) => {
+      const recorded = await recordTransfers(deps, trx, runtime, network, matched, head)
+      if (moveCursor) await moveCursor(trx)
+      return recorded
+    })
+  }
+  const parts: Matched[][] = Array.from({ length: partCount }, () => [])
+  for (const entry of matched) parts[partOf(entry.deposit.id, partCount)]?.push(entry)
+  const outcomes = await Promise.allSettled(
+    parts.map((part) => deps.db.transaction().execute((trx) => recordTransfers(deps, trx, runtime, network, part, head))),
+  )
+  let recorded = 0
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') throw outcome.reason
+    recorded += outcome.value
+  }
+  if (moveCursor) await deps.db.transaction().execute(moveCursor)
+  return recorded
+}
+
+/** A deposit address's part: from the random tail of its id (uuid). */
+function partOf(depositId: string, parts: number): number {
+  return Number.parseInt(depositId.slice(-8), 16) % parts
+}
 
 export interface WatcherStats {
   iterations: number
@@ -121,7 +170,8 @@ export class ChainWatcher {
       await this.#scan(head.number)
     } catch (error) {
       if (!(error instanceof CursorMovedError)) throw error
-      // rolled back whole: the next iteration starts from the cursor as it is now
+      // the cursor's transaction rolled back: the next iteration starts from the cursor as it is
+      // now (what a split range's parts recorded is recorded nothing twice)
       this.#deps.log.warn({ network: this.key }, 'chain cursor moved during a scan: starting again from it')
       return
     }
@@ -171,12 +221,39 @@ export class ChainWatcher {
       const deposit = this.#addresses.get(transfer.to)
       return deposit ? [{ transfer, deposit }] : []
     })
-    await deps.db.transaction().execute(async (trx) => {
-      await recordTransfers(deps, trx, this.#runtime, this.network, matched, headNumber)
+    await this.#orphanStaleAbove(from - 1n)
+    await recordRange(deps, this.#runtime, this.network, matched, headNumber, (trx) =>
       // the genesis read now: after a reset rewind the stored one is the old chain's
-      await saveCursor(trx, def.environment, def.network, cursor?.lastBlock ?? null, { lastBlock: to, genesisHash: genesisHash ?? cursor?.genesisHash ?? null, blockHash: header.hash, parentHash: header.parentHash }, deps.clock.now())
-    })
+      saveCursor(trx, def.environment, def.network, cursor?.lastBlock ?? null, { lastBlock: to, genesisHash: genesisHash ?? cursor?.genesisHash ?? null, blockHash: header.hash, parentHash: header.parentHash }, deps.clock.now()),
+    )
     if (matched.length > 0) notifyCommitted(deps)
+  }
+
+  /**
+   * Open payments above the cursor come from a range whose parts committed but whose cursor did
+   * not move, or from a manual verification ahead of the watcher. One whose block the chain now
+   * has with another hash is orphaned before the range is recorded again: the transfer, if mined
+   * again in another block, is then recorded there (its row revived) instead of being taken for
+   * the stale sighting. A block the node does not return (yet) is left to the confirmation check.
+   */
+  async #orphanStaleAbove(cursorBlock: bigint): Promise<void> {
+    const deps = this.#deps
+    const { adapter, def } = this.network
+    const ahead = await listOpenPaymentsAbove(deps.db, def.environment, def.network, cursorBlock, MAX_OPEN_PAYMENTS_PER_ITERATION)
+    if (ahead.length === 0) return
+    const hashes = new Map<bigint, string | undefined>()
+    const stale: string[] = []
+    for (const payment of ahead) {
+      if (!hashes.has(payment.blockNumber)) hashes.set(payment.blockNumber, await adapter.getBlockHash(payment.blockNumber))
+      const current = hashes.get(payment.blockNumber)
+      if (current !== undefined && current.toLowerCase() !== payment.blockHash.toLowerCase()) stale.push(payment.id)
+    }
+    if (stale.length === 0) return
+    deps.log.warn({ network: this.key, payments: stale.length }, 'payments above the cursor on replaced blocks: orphaning them')
+    await deps.db.transaction().execute(async (trx) => {
+      for (const id of stale) await orphanPayment(deps, trx, id)
+    })
+    notifyCommitted(deps)
   }
 
   /**

@@ -408,6 +408,20 @@ export async function listOpenPayments(db: Executor, environment: string, networ
   return rows.map(toPaymentRecord)
 }
 
+/** Open payments (awaiting confirmations or credit) in blocks above `blockNumber`, lowest block first. */
+export async function listOpenPaymentsAbove(db: Executor, environment: string, network: string, blockNumber: bigint, limit: number): Promise<InvoicePaymentRecord[]> {
+  const rows = await paymentSelect(db)
+    .where('p.environment', '=', environment as 'devnet')
+    .where('p.network', '=', network)
+    .where('p.block_number', '>', blockNumber.toString())
+    // the statuses of the partial index invoice_payment_open
+    .where('p.status', 'in', ['pending', 'underpaid', 'manual_retry'])
+    .orderBy('p.block_number')
+    .limit(limit)
+    .execute()
+  return rows.map(toPaymentRecord)
+}
+
 /** Payments in blocks above `blockNumber` (candidates to orphan after a reorg). */
 export async function listPaymentsAboveBlock(db: Executor, environment: string, network: string, blockNumber: bigint): Promise<InvoicePaymentRecord[]> {
   const rows = await paymentSelect(db)
