@@ -118,6 +118,10 @@ export interface Pass {
   detect_from_submit_p99_ms: number
 }
 
+function pick(env: Record<string, string | undefined>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])))
+}
+
 async function startApi(
   database: DatabaseKind,
   dataDir: string,
@@ -135,6 +139,8 @@ async function startApi(
     // no sandbox catalog: its background seed (100,000 products) would share the two cores with
     // the phases measured here, at whatever point of them it happened to run
     PEPAY_CATALOG_SIZE: '0',
+    // how the watcher splits a large range (server defaults unless set for this run)
+    ...pick(process.env, ['PEPAY_WATCHER_WRITERS', 'PEPAY_WATCHER_SPLIT_MIN']),
     ...(database === 'postgres' && scratch ? { DATABASE_URL: scratch.url } : {}),
   })
   return startServer(config, { extensions: defaultExtensions(config), runWorkers: false })
