@@ -66,6 +66,18 @@ describe(
         .map((e) => `${e.type.slice('invoice_payment.'.length)}:${e.data.object.status}`)
     }
 
+    /** One tick whose part holding a payment to `address` fails (its insert is refused). */
+    async function tickFailingFor(address: string) {
+      await sql`CREATE FUNCTION pepay_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.to_address = ${sql.lit(address)} THEN RAISE EXCEPTION 'simulated writer failure'; END IF; RETURN NEW; END $$`.execute(db())
+      await sql`CREATE TRIGGER pepay_test_refuse BEFORE INSERT ON invoice_payment FOR EACH ROW EXECUTE FUNCTION pepay_test_refuse()`.execute(db())
+      try {
+        await assert.rejects(base.tick(), /simulated writer failure/)
+      } finally {
+        await sql`DROP TRIGGER pepay_test_refuse ON invoice_payment`.execute(db())
+        await sql`DROP FUNCTION pepay_test_refuse()`.execute(db())
+      }
+    }
+
     it('records every transfer of the range exactly once, in several transactions, then moves the cursor', async () => {
       const { invoices, txHash } = await paidInOneTransaction(6)
       await base.tick()
@@ -85,14 +97,7 @@ describe(
       const before = await cursor()
       const { invoices, txHash } = await paidInOneTransaction(6)
       const refused = invoices[0]!.address
-      await sql`CREATE FUNCTION pepay_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.to_address = ${sql.lit(refused)} THEN RAISE EXCEPTION 'simulated writer failure'; END IF; RETURN NEW; END $$`.execute(db())
-      await sql`CREATE TRIGGER pepay_test_refuse BEFORE INSERT ON invoice_payment FOR EACH ROW EXECUTE FUNCTION pepay_test_refuse()`.execute(db())
-      try {
-        await assert.rejects(base.tick(), /simulated writer failure/)
-      } finally {
-        await sql`DROP TRIGGER pepay_test_refuse ON invoice_payment`.execute(db())
-        await sql`DROP FUNCTION pepay_test_refuse()`.execute(db())
-      }
+      await tickFailingFor(refused)
       assert.equal(await cursor(), before, 'the cursor stays')
       const partial = await rowsOf(txHash)
       assert.ok(partial.length > 0 && partial.length < 6, `the other part committed (${partial.length} rows)`)
@@ -111,14 +116,7 @@ describe(
     it('orphans an open payment above the cursor whose block was replaced, and records the transfer again from the chain', async () => {
       const { invoices, txHash } = await paidInOneTransaction(4)
       const refused = invoices[0]!.address
-      await sql`CREATE FUNCTION pepay_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.to_address = ${sql.lit(refused)} THEN RAISE EXCEPTION 'simulated writer failure'; END IF; RETURN NEW; END $$`.execute(db())
-      await sql`CREATE TRIGGER pepay_test_refuse BEFORE INSERT ON invoice_payment FOR EACH ROW EXECUTE FUNCTION pepay_test_refuse()`.execute(db())
-      try {
-        await assert.rejects(base.tick(), /simulated writer failure/)
-      } finally {
-        await sql`DROP TRIGGER pepay_test_refuse ON invoice_payment`.execute(db())
-        await sql`DROP FUNCTION pepay_test_refuse()`.execute(db())
-      }
+      await tickFailingFor(refused)
       // the committed part's rows, as if seen on a block the chain has since replaced
       const leftover = await rowsOf(txHash)
       assert.ok(leftover.length > 0)
