@@ -515,6 +515,10 @@ export async function startSolanaRpcServer(
     }
   }
 
+  /** A JSON-RPC error that answers no request id (the request could not be read). */
+  const requestFault = (code: number, message: string) =>
+    stringifyJson({ jsonrpc: '2.0', error: { code, message }, id: null })
+
   const respond = (
     response: ServerResponse,
     status: number,
@@ -532,56 +536,24 @@ export async function startSolanaRpcServer(
     }
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST')
-      respond(
-        response,
-        405,
-        stringifyJson({
-          jsonrpc: '2.0',
-          error: { code: JSON_RPC_INVALID_REQUEST, message: 'Invalid Request' },
-          id: null,
-        }),
-      )
+      respond(response, 405, requestFault(JSON_RPC_INVALID_REQUEST, 'Invalid Request'))
       return
     }
     const body = await readBody(request)
     if (body === undefined) {
-      respond(
-        response,
-        413,
-        stringifyJson({
-          jsonrpc: '2.0',
-          error: { code: JSON_RPC_INVALID_REQUEST, message: 'Invalid Request: too large' },
-          id: null,
-        }),
-      )
+      respond(response, 413, requestFault(JSON_RPC_INVALID_REQUEST, 'Invalid Request: too large'))
       return
     }
     let parsed: unknown
     try {
       parsed = parseJson(body)
     } catch {
-      respond(
-        response,
-        200,
-        stringifyJson({
-          jsonrpc: '2.0',
-          error: { code: JSON_RPC_PARSE_ERROR, message: 'Parse error' },
-          id: null,
-        }),
-      )
+      respond(response, 200, requestFault(JSON_RPC_PARSE_ERROR, 'Parse error'))
       return
     }
     if (Array.isArray(parsed)) {
       if (parsed.length === 0) {
-        respond(
-          response,
-          200,
-          stringifyJson({
-            jsonrpc: '2.0',
-            error: { code: JSON_RPC_INVALID_REQUEST, message: 'Invalid Request' },
-            id: null,
-          }),
-        )
+        respond(response, 200, requestFault(JSON_RPC_INVALID_REQUEST, 'Invalid Request'))
         return
       }
       respond(response, 200, stringifyJson(await Promise.all(parsed.map(answer))))
@@ -593,15 +565,7 @@ export async function startSolanaRpcServer(
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent)
-        respond(
-          response,
-          500,
-          stringifyJson({
-            jsonrpc: '2.0',
-            error: { code: SOLANA_RPC_ERRORS.internalError, message: 'Internal error' },
-            id: null,
-          }),
-        )
+        respond(response, 500, requestFault(SOLANA_RPC_ERRORS.internalError, 'Internal error'))
       else response.destroy()
     })
   })
