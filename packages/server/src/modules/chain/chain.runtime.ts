@@ -255,12 +255,20 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
     }
   })
 
-  const feeds = (environment: 'devnet' | 'mainnet') =>
-    new Map<string, AggregatorFeed>(
-      [...evmAdapters.entries()]
-        .filter(([def]) => def.environment === environment && def.nativePriceFeed)
-        .map(([def, adapter]) => [def.network, { read: () => adapter.readAggregator(def.nativePriceFeed as Hex) }]),
-    )
+  // each network's native-coin feed, read through the EVM network it lives on (its own, or the
+  // one its setting names: Solana's SOL / USD is an EVM contract)
+  const feeds = (environment: 'devnet' | 'mainnet') => {
+    const map = new Map<string, AggregatorFeed>()
+    for (const def of definitions) {
+      if (def.environment !== environment || !def.nativePriceFeed) continue
+      const on = def.nativePriceFeedNetwork ?? def.network
+      const reader = [...evmAdapters.entries()].find(([d]) => d.environment === environment && d.network === on)?.[1]
+      if (!reader) throw new Error(`the ${def.network} price feed is read on ${on}, which is not configured: set PEPAY_RPC_${on.toUpperCase()}_${environment.toUpperCase()}`)
+      const address = def.nativePriceFeed as Hex
+      map.set(def.network, { read: () => reader.readAggregator(address) })
+    }
+    return map
+  }
   const now = () => deps.clock.now()
   const rates = {
     // devnet prices come from the devnet's own mock aggregators (deployed by the devnet), with a fixed

@@ -30,14 +30,39 @@ describe('mainnetNetworksFromEnv', () => {
     )
   })
 
-  it('takes the confirmation depth override, and no EVM price feed, for Solana', () => {
+  it('takes the confirmation depth override for Solana', () => {
     const [solana] = mainnetNetworksFromEnv({
       PEPAY_RPC_SOLANA_MAINNET: 'https://rpc-a.example',
       PEPAY_CONFIRMATIONS_SOLANA_MAINNET: '64',
-      PEPAY_PRICE_FEED_SOLANA_MAINNET: '0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419',
     })
     assert.equal(solana?.confirmations, 64)
-    assert.equal(solana.nativePriceFeed, null)
+  })
+
+  it('reads Solana’s SOL / USD feed on the EVM network its setting names', () => {
+    const [solana] = mainnetNetworksFromEnv({
+      PEPAY_RPC_SOLANA_MAINNET: 'https://rpc-a.example',
+      PEPAY_PRICE_FEED_SOLANA_MAINNET: ' ethereum:0x4ffC43a60e009B551865A93d232E33Fce9f01507 ',
+    })
+    assert.equal(solana?.nativePriceFeed, '0x4ffC43a60e009B551865A93d232E33Fce9f01507')
+    assert.equal(solana.nativePriceFeedNetwork, 'ethereum')
+  })
+
+  const refused: [label: string, env: Record<string, string>, message: RegExp][] = [
+    ['a bare address for Solana (it has no feeds of its own)', { PEPAY_RPC_SOLANA_MAINNET: 'https://s.example', PEPAY_PRICE_FEED_SOLANA_MAINNET: '0x4ffC43a60e009B551865A93d232E33Fce9f01507' }, /solana has no price feeds of its own/],
+    ['a feed on a network that is not EVM', { PEPAY_RPC_SOLANA_MAINNET: 'https://s.example', PEPAY_PRICE_FEED_SOLANA_MAINNET: 'solana:0x4ffC43a60e009B551865A93d232E33Fce9f01507' }, /"solana" is not an EVM network/],
+    ['a feed on an unknown network', { PEPAY_RPC_SOLANA_MAINNET: 'https://s.example', PEPAY_PRICE_FEED_SOLANA_MAINNET: 'polygon:0x4ffC43a60e009B551865A93d232E33Fce9f01507' }, /"polygon" is not an EVM network/],
+    ['an address that is not one', { PEPAY_RPC_BASE_MAINNET: 'https://b.example', PEPAY_PRICE_FEED_BASE_MAINNET: '0x1234' }, /PEPAY_PRICE_FEED_BASE_MAINNET: "0x1234" is not an EVM contract address/],
+  ]
+  for (const [label, env, message] of refused) {
+    it(`refuses ${label}`, () => {
+      assert.throws(() => mainnetNetworksFromEnv(env), message)
+    })
+  }
+
+  it('reads an EVM network’s feed on the network itself, with or without its own name', () => {
+    const [base] = mainnetNetworksFromEnv({ PEPAY_RPC_BASE_MAINNET: 'https://b.example', PEPAY_PRICE_FEED_BASE_MAINNET: 'base:0x0000000000000000000000000000000000000002' })
+    assert.equal(base?.nativePriceFeed, '0x0000000000000000000000000000000000000002')
+    assert.equal(base.nativePriceFeedNetwork, undefined)
   })
 
   it('lists EVM and Solana networks together, in registry order', () => {

@@ -33,6 +33,8 @@ export interface NetworkDefinition {
   rpcUrls: string[]
   /** Chainlink-style USD feed for the native coin (AggregatorV3), if any. */
   nativePriceFeed: string | null
+  /** The EVM network whose RPC reads `nativePriceFeed`, when not this one (Solana has no AggregatorV3 of its own). */
+  nativePriceFeedNetwork?: string
 }
 
 const usdc = (address: string, decimals = 6, isDefaultSettlement = false): TokenDefinition => ({
@@ -102,16 +104,40 @@ export function mainnetNetworksFromEnv(env: Record<string, string | undefined>):
     const rpcUrls = (rpc ?? '').split(',').map((u) => u.trim()).filter(Boolean)
     if (rpcUrls.length === 0) continue
     const confirmations = env[`PEPAY_CONFIRMATIONS_${upper}_MAINNET`]
-    // an AggregatorV3 feed is an EVM contract: Solana has none to configure
-    const feed = definition.kind === 'evm' ? env[`PEPAY_PRICE_FEED_${upper}_MAINNET`] : undefined
+    const feed = priceFeedSetting(definition, env[`PEPAY_PRICE_FEED_${upper}_MAINNET`])
     result.push({
       ...definition,
       rpcUrls,
       confirmations: confirmations ? Math.max(1, Number.parseInt(confirmations, 10)) : definition.confirmations,
-      nativePriceFeed: feed ?? definition.nativePriceFeed,
+      nativePriceFeed: feed?.address ?? definition.nativePriceFeed,
+      ...(feed?.network !== undefined && { nativePriceFeedNetwork: feed.network }),
     })
   }
   return result
+}
+
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
+
+/**
+ * `PEPAY_PRICE_FEED_<NETWORK>_MAINNET`: an AggregatorV3 address, read on the network itself, or
+ * `<evm network>:<address>`, read on that network. An AggregatorV3 feed is an EVM contract, so
+ * Solana's SOL/USD feed is always read on an EVM network (e.g. Chainlink's SOL / USD on ethereum).
+ */
+function priceFeedSetting(definition: Pick<NetworkDefinition, 'network' | 'kind'>, value: string | undefined): { address: string; network?: string } | undefined {
+  const text = value?.trim()
+  if (!text) return undefined
+  const name = `PEPAY_PRICE_FEED_${definition.network.toUpperCase()}_MAINNET`
+  const colon = text.indexOf(':')
+  const network = colon < 0 ? undefined : text.slice(0, colon).trim()
+  const address = colon < 0 ? text : text.slice(colon + 1).trim()
+  if (!EVM_ADDRESS.test(address)) throw new Error(`${name}: "${address}" is not an EVM contract address`)
+  if (network === undefined) {
+    if (definition.kind !== 'evm') throw new Error(`${name}: ${definition.network} has no price feeds of its own; name the EVM network that has it, as <network>:<address>`)
+    return { address }
+  }
+  const reader = MAINNET_NETWORKS.find((n) => n.network === network)
+  if (!reader || reader.kind !== 'evm') throw new Error(`${name}: "${network}" is not an EVM network`)
+  return network === definition.network ? { address } : { address, network }
 }
 
 /** The address key that makes a token unique on its network (lowercase contract or 'native'). */

@@ -17,6 +17,10 @@ import { isValidSolanaAddress } from '../../../src/providers/chain/keys/address.
 import { depositAccount, TREASURY_DERIVATION_INDEX } from '../../../src/modules/chain/chain.runtime.ts'
 import { createHttpSolanaRpc } from '../../../src/providers/chain/solana/http-rpc.ts'
 import { startSolanaRpcServer, type SolanaRpcServer } from '../../../src/providers/chain/solana/rpc-server.ts'
+import { defaultAnvilMnemonic, startAnvil, type AnvilInstance } from '../../../src/providers/chain/devnet/anvil.ts'
+import aggregatorArtifact from '../../../src/providers/chain/devnet/artifacts/MockAggregator.json' with { type: 'json' }
+import { createPublicClient, createWalletClient, http as viemHttp, type Abi, type Hex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
 
 // The Solana devnet runs in the server process (LiteSVM); payers are its funded accounts.
 
@@ -345,29 +349,66 @@ describe('the solana devnet across server restarts', () => {
 })
 
 describe('solana mainnet over JSON-RPC', () => {
-  // a Solana JSON-RPC node for the server to use as mainnet: a devnet of its own, served over HTTP
+  // a Solana JSON-RPC node for the server to use as mainnet: a devnet of its own, served over HTTP;
+  // and an EVM node standing in for ethereum mainnet, holding the SOL / USD feed
   let node: SolanaDevnet
   let endpoint: SolanaRpcServer
   let nodeDir: string
+  let ethereum: AnvilInstance
+  let solUsdFeed: Hex
   let t: TestServer
+  const SOL_USD = 151_23456789n
 
   before(async () => {
     nodeDir = await mkdtemp(join(tmpdir(), 'pepay-solana-node-'))
     node = await startSolanaDevnet({ dataDir: nodeDir, now: () => new Date(Date.parse('2026-03-01T00:00:00Z')) })
     endpoint = await startSolanaRpcServer({ rpc: node.rpc, tokens: node.tokens })
     await node.faucet(node.fundedAccounts()[0]?.address ?? '', { token: 'native', amountUnits: 1_000_000_000n })
+    ethereum = await startAnvil({ chainId: 1 })
+    const chain = { id: 1, name: 'ethereum', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [ethereum.rpcUrl] } } }
+    const wallet = createWalletClient({ account: mnemonicToAccount(defaultAnvilMnemonic), chain, transport: viemHttp(ethereum.rpcUrl, { retryCount: 0 }) })
+    const deployed = await wallet.deployContract({ abi: aggregatorArtifact.abi as Abi, bytecode: aggregatorArtifact.bytecode as Hex, args: [8, 'SOL / USD', SOL_USD] })
+    const receipt = await createPublicClient({ chain, transport: viemHttp(ethereum.rpcUrl, { retryCount: 0 }) }).waitForTransactionReceipt({ hash: deployed, pollingInterval: 20, timeout: 20_000 })
+    assert.ok(receipt.contractAddress)
+    solUsdFeed = receipt.contractAddress
     // nothing listens on the first URL: the second one serves
     const refused = createServer()
     await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve))
     const refusedUrl = `http://127.0.0.1:${(refused.address() as AddressInfo).port}`
     await new Promise<void>((resolve) => refused.close(() => resolve()))
-    t = await startTestServer({ env: { PEPAY_RPC_SOLANA_MAINNET: `${refusedUrl},${endpoint.url}`, PEPAY_CONFIRMATIONS_SOLANA_MAINNET: '2' } })
+    t = await startTestServer({
+      env: {
+        PEPAY_RPC_SOLANA_MAINNET: `${refusedUrl},${endpoint.url}`,
+        PEPAY_CONFIRMATIONS_SOLANA_MAINNET: '2',
+        PEPAY_RPC_ETHEREUM_MAINNET: ethereum.rpcUrl,
+        PEPAY_PRICE_FEED_SOLANA_MAINNET: `ethereum:${solUsdFeed}`,
+      },
+    })
   })
   after(async () => {
     await t.close()
     await endpoint.close()
     await node.stop()
+    await ethereum.stop()
     await rm(nodeDir, { recursive: true, force: true })
+  })
+
+  it('prices SOL from the SOL / USD feed its setting names on ethereum', async () => {
+    const price = await chainLayer(t).runtime.rates.mainnet.getPrice({ network: 'solana', symbol: 'SOL', kind: 'native' })
+    assert.equal(price.answer, SOL_USD)
+    assert.equal(price.decimals, 8)
+  })
+
+  it('refuses to start with a feed on a network that has no RPC', async () => {
+    const db = await createTestDatabase()
+    try {
+      await assert.rejects(
+        startTestServer({ database: db, env: { PEPAY_RPC_SOLANA_MAINNET: endpoint.url, PEPAY_PRICE_FEED_SOLANA_MAINNET: `ethereum:${solUsdFeed}` } }),
+        /the solana price feed is read on ethereum, which is not configured: set PEPAY_RPC_ETHEREUM_MAINNET/,
+      )
+    } finally {
+      await db.drop()
+    }
   })
 
   it('follows the chain at PEPAY_RPC_SOLANA_MAINNET, failing over between its URLs, with a treasury derived from the seed', async () => {
