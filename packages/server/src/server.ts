@@ -69,11 +69,20 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
   // a key revoked or a merchant suspended by any process: drop this process's cached credentials
   const unlistenCredentials = await database.listen(CREDENTIALS_CHANNEL, noteCredentialsChanged)
   stoppers.push(unlistenCredentials)
-  for (const extension of options.extensions ?? []) {
-    const started = await extension.start(deps)
-    plugins.push(...(started.plugins ?? []))
-    loops.push(...(started.workers ?? []))
-    if (started.stop) stoppers.push(started.stop)
+  try {
+    for (const extension of options.extensions ?? []) {
+      const started = await extension.start(deps)
+      plugins.push(...(started.plugins ?? []))
+      loops.push(...(started.workers ?? []))
+      if (started.stop) stoppers.push(started.stop)
+    }
+  } catch (error) {
+    // a layer that cannot start (a bad setting, a node that will not come up): release what the
+    // others opened, so the failure leaves no connection or child process behind
+    await Promise.all(loops.map((l) => l.stop()))
+    for (const s of stoppers.reverse()) await s().catch(() => undefined)
+    await database.close()
+    throw error
   }
 
   const app = await buildApp(deps, { validateResponses: options.validateResponses ?? false, plugins })

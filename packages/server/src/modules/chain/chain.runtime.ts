@@ -94,12 +94,20 @@ function ratesByNetwork(fallback: RateSource, overrides: Record<string, RateSour
   return { getPrice: (ref) => (overrides[ref.network] ?? fallback).getPrice(ref) }
 }
 
+const unreadableFeed = (def: NetworkDefinition, on: string) =>
+  new Error(`the ${def.network} price feed is read on ${on}, which is not configured: set PEPAY_RPC_${on.toUpperCase()}_${def.environment.toUpperCase()}`)
+
 export async function startChainRuntime(deps: Deps, config: Config): Promise<ChainRuntime> {
   const key = deps.masterKey
   const vault = await openSeedVault({ store: seedStore(deps.db), encryptionKey: key.key })
   deps.log.info({ fingerprint: vault.fingerprint, created: vault.created, keySource: key.source }, 'master seed ready')
 
   const definitions: NetworkDefinition[] = mainnetNetworksFromEnv(config.chainEnv)
+  // a feed read on another network needs that network configured: checked before anything starts
+  for (const def of definitions) {
+    const on = def.nativePriceFeedNetwork
+    if (on !== undefined && !definitions.some((d) => d.kind === 'evm' && d.environment === def.environment && d.network === on)) throw unreadableFeed(def, on)
+  }
   let devnet: Devnet | undefined
   let solanaDevnet: SolanaDevnet | undefined
   if (config.devnet === 'embedded') {
@@ -263,7 +271,7 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
       if (def.environment !== environment || !def.nativePriceFeed) continue
       const on = def.nativePriceFeedNetwork ?? def.network
       const reader = [...evmAdapters.entries()].find(([d]) => d.environment === environment && d.network === on)?.[1]
-      if (!reader) throw new Error(`the ${def.network} price feed is read on ${on}, which is not configured: set PEPAY_RPC_${on.toUpperCase()}_${environment.toUpperCase()}`)
+      if (!reader) throw unreadableFeed(def, on)
       const address = def.nativePriceFeed as Hex
       map.set(def.network, { read: () => reader.readAggregator(address) })
     }

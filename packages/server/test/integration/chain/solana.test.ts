@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { base58 } from '@scure/base'
+import { sql } from 'kysely'
 import { apiClient, createTestDatabase, keyHeaders, startTestServer, type TestDatabase, type TestServer } from '../../helpers/server.ts'
 import { allocateAddress, chainLayer, eventTypesOf, eventually, newInvoice, type Api } from '../../helpers/chain.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
@@ -399,13 +400,18 @@ describe('solana mainnet over JSON-RPC', () => {
     assert.equal(price.decimals, 8)
   })
 
-  it('refuses to start with a feed on a network that has no RPC', async () => {
+  it('refuses to start with a feed on a network that has no RPC, leaving no connection open', async () => {
     const db = await createTestDatabase()
     try {
       await assert.rejects(
         startTestServer({ database: db, env: { PEPAY_RPC_SOLANA_MAINNET: endpoint.url, PEPAY_PRICE_FEED_SOLANA_MAINNET: `ethereum:${solUsdFeed}` } }),
         /the solana price feed is read on ethereum, which is not configured: set PEPAY_RPC_ETHEREUM_MAINNET/,
       )
+      if (db.url) {
+        const name = new URL(db.url).pathname.slice(1)
+        const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ${name}`.execute(t.server.deps.db)
+        assert.equal(open.rows[0]?.n, 0, 'the failed start closed its connections')
+      }
     } finally {
       await db.drop()
     }
