@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../db/database.ts'
 import { pgArray } from '../db/pg-array.ts'
-import { toStoredEvent, type StoredEvent } from '../modules/events/event.repo.ts'
+import { pendingWebhooksExpr, toStoredEvent, type StoredEvent } from '../modules/events/event.repo.ts'
 
 /** One event of the tail: the whole event, or only its place when nobody here receives it. */
 export interface TailEntry {
@@ -31,7 +31,7 @@ export async function readEventsAfter(
     SELECT t.seq AS tail_seq, t.merchant_id AS tail_merchant_id, e.*
     FROM (SELECT seq, merchant_id FROM event WHERE seq > ${afterSeq.toString()} ORDER BY seq LIMIT ${limit}) t
     LEFT JOIN LATERAL (
-      SELECT event.*, (SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed')) AS pending_webhooks
+      SELECT event.*, ${pendingWebhooksExpr()} AS pending_webhooks
       FROM event WHERE event.seq = t.seq AND t.merchant_id = ANY(${pgArray(withDataFor.map(String))}::bigint[])
     ) e ON true
     ORDER BY t.seq`.execute(db)

@@ -105,14 +105,16 @@ export function appendEventsFrom(input: RawBuilder<unknown>, now: Date, nowMs: s
     n AS (SELECT pg_notify(${sql.lit(EVENTS_CHANNEL)}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)`
 }
 
-const isCommerceEvent = (event: NewEvent) => event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
+/** Whether an event belongs to commerce (what a commerce key reads). */
+export const isCommerceEvent = (event: NewEvent) => event.type.startsWith('commerce.') || event.invoiceType === 'commerce'
 
 /** The `data` column of an event: its object, and the attributes it changed when it is an update. */
-function eventData(object: Record<string, unknown>, previousAttributes?: Record<string, unknown>): string {
+export function eventData(object: Record<string, unknown>, previousAttributes?: Record<string, unknown>): string {
   return JSON.stringify(previousAttributes ? { object, previous_attributes: previousAttributes } : { object })
 }
 
-const requestJson = (event: NewEvent) =>
+/** The `request` column of an event: the API request that caused it, if any. */
+export const requestJson = (event: NewEvent) =>
   event.request ? JSON.stringify({ id: event.request.id, idempotency_key: event.request.idempotencyKey }) : null
 
 /**
@@ -217,7 +219,7 @@ function typeCondition(patterns: string[]): Expression<SqlBool> {
 }
 
 /** Deliveries of the event not (yet) accepted by their endpoint: pending retries and given-up ones. */
-function pendingWebhooksExpr() {
+export function pendingWebhooksExpr() {
   return sql<string>`(SELECT count(*) FROM webhook_delivery d WHERE d.event_seq = event.seq AND d.status IN ('pending', 'failed'))`
 }
 

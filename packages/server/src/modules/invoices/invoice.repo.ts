@@ -5,7 +5,7 @@ import { jsonRow } from '../../db/json-row.ts'
 import { pgArray } from '../../db/pg-array.ts'
 import type { InvoicePaymentTable, InvoiceTable } from '../../db/schema.ts'
 import { toPaymentRecord, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
-import { appendEventsFrom, type NewEvent } from '../events/event.repo.ts'
+import { appendEventsFrom, eventData, isCommerceEvent, requestJson, type NewEvent } from '../events/event.repo.ts'
 
 export interface Question {
   id: string
@@ -247,10 +247,6 @@ export interface CreateOnceInput {
 
 type CreateColumn = [name: string, type: string, pick: (input: CreateOnceInput, now: Date) => string | boolean | null]
 
-const eventData = (e: NewEvent) =>
-  JSON.stringify(e.previousAttributes ? { object: e.object, previous_attributes: e.previousAttributes } : { object: e.object })
-const eventRequest = (e: NewEvent) => (e.request ? JSON.stringify({ id: e.request.id, idempotency_key: e.request.idempotencyKey }) : null)
-
 /** What one create binds, column by column (`req` in the statement). */
 const CREATE_COLUMNS: CreateColumn[] = [
   ['merchant_id', 'bigint', (i) => i.claim.merchantId.toString()],
@@ -267,14 +263,14 @@ const CREATE_COLUMNS: CreateColumn[] = [
   ['ev_merchant_id', 'bigint', (i) => i.event.merchantId.toString()],
   ['ev_environment', 'text', (i) => i.event.environment],
   ['ev_type', 'text', (i) => i.event.type],
-  ['ev_is_commerce', 'boolean', (i) => i.event.type.startsWith('commerce.') || i.event.invoiceType === 'commerce'],
+  ['ev_is_commerce', 'boolean', (i) => isCommerceEvent(i.event)],
   ['ev_invoice_type', 'text', (i) => i.event.invoiceType ?? null],
   ['ev_customer_id', 'text', (i) => i.event.customerId ?? null],
   ['ev_order_id', 'uuid', (i) => i.event.orderId ?? null],
   ['ev_wallet_address', 'text', (i) => i.event.walletAddress ?? null],
   ['ev_wallet_network', 'text', (i) => i.event.walletNetwork ?? null],
-  ['ev_data', 'text', (i) => eventData(i.event)],
-  ['ev_request', 'text', (i) => eventRequest(i.event)],
+  ['ev_data', 'text', (i) => eventData(i.event.object, i.event.previousAttributes)],
+  ['ev_request', 'text', (i) => requestJson(i.event)],
 ]
 
 /**
