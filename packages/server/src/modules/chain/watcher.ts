@@ -2,7 +2,7 @@ import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
 import { notifyCommitted } from '../invoices/invoice.service.ts'
-import { listOpenPayments, listOpenPaymentsAbove, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
+import { listOpenPayments, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
 import { runEvery, type Loop } from '../../workers/loop.ts'
 import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
 import { confirmPayment, orphanPayment, recordTransfers } from './credit.service.ts'
@@ -238,15 +238,14 @@ export class ChainWatcher {
    */
   async #orphanStaleAbove(cursorBlock: bigint): Promise<void> {
     const deps = this.#deps
-    const { adapter, def } = this.network
-    const ahead = await listOpenPaymentsAbove(deps.db, def.environment, def.network, cursorBlock, MAX_OPEN_PAYMENTS_PER_ITERATION)
+    const { def } = this.network
+    const ahead = await listOpenPayments(deps.db, def.environment, def.network, MAX_OPEN_PAYMENTS_PER_ITERATION, cursorBlock)
     if (ahead.length === 0) return
-    const hashes = new Map<bigint, string | undefined>()
+    const hashOf = this.#blockHashes()
     const stale: string[] = []
     for (const payment of ahead) {
-      if (!hashes.has(payment.blockNumber)) hashes.set(payment.blockNumber, await adapter.getBlockHash(payment.blockNumber))
-      const current = hashes.get(payment.blockNumber)
-      if (current !== undefined && current.toLowerCase() !== payment.blockHash.toLowerCase()) stale.push(payment.id)
+      const current = await hashOf(payment.blockNumber)
+      if (current !== undefined && current !== payment.blockHash.toLowerCase()) stale.push(payment.id)
     }
     if (stale.length === 0) return
     deps.log.warn({ network: this.key, payments: stale.length }, 'payments above the cursor on replaced blocks: orphaning them')
@@ -302,15 +301,14 @@ export class ChainWatcher {
 
   async #confirm(headNumber: bigint): Promise<void> {
     const deps = this.#deps
-    const { adapter, def } = this.network
+    const { def } = this.network
     const open = await listOpenPayments(deps.db, def.environment, def.network, MAX_OPEN_PAYMENTS_PER_ITERATION)
-    const hashes = new Map<bigint, string | undefined>()
+    const hashOf = this.#blockHashes()
     let changed = false
     for (const payment of open) {
       const confirmations = Number(headNumber - payment.blockNumber + 1n)
       if (confirmations < payment.confirmationsRequired) continue
-      if (!hashes.has(payment.blockNumber)) hashes.set(payment.blockNumber, await adapter.getBlockHash(payment.blockNumber))
-      const canonical = hashes.get(payment.blockNumber)?.toLowerCase() === payment.blockHash.toLowerCase()
+      const canonical = (await hashOf(payment.blockNumber)) === payment.blockHash.toLowerCase()
       await deps.db.transaction().execute(async (trx) => {
         if (canonical) await confirmPayment(deps, trx, payment.id, confirmations)
         else await orphanPayment(deps, trx, payment.id)
@@ -318,6 +316,19 @@ export class ChainWatcher {
       changed = true
     }
     if (changed) notifyCommitted(deps)
+  }
+
+  /** The node's hash of a block (lowercase; undefined when it has none), asked once per block per pass. */
+  #blockHashes(): (block: bigint) => Promise<string | undefined> {
+    const asked = new Map<bigint, Promise<string | undefined>>()
+    return (block) => {
+      let hash = asked.get(block)
+      if (!hash) {
+        hash = this.network.adapter.getBlockHash(block).then((h) => h?.toLowerCase())
+        asked.set(block, hash)
+      }
+      return hash
+    }
   }
 
   /** Deposit addresses this watcher knows (for tests and manual verification). */

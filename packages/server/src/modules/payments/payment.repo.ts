@@ -396,29 +396,14 @@ export async function updatePayment(
     .execute()
 }
 
-/** Open payments of a network (awaiting confirmations), oldest block first. */
-export async function listOpenPayments(db: Executor, environment: string, network: string, limit: number): Promise<InvoicePaymentRecord[]> {
-  const rows = await paymentSelect(db)
+/** Open payments of a network (awaiting confirmations), oldest block first; only above `aboveBlock` when given. */
+export async function listOpenPayments(db: Executor, environment: string, network: string, limit: number, aboveBlock?: bigint): Promise<InvoicePaymentRecord[]> {
+  let query = paymentSelect(db)
     .where('p.environment', '=', environment as 'devnet')
     .where('p.network', '=', network)
     .where('p.status', 'in', ['pending', 'manual_retry'])
-    .orderBy('p.block_number')
-    .limit(limit)
-    .execute()
-  return rows.map(toPaymentRecord)
-}
-
-/** Open payments (awaiting confirmations or credit) in blocks above `blockNumber`, lowest block first. */
-export async function listOpenPaymentsAbove(db: Executor, environment: string, network: string, blockNumber: bigint, limit: number): Promise<InvoicePaymentRecord[]> {
-  const rows = await paymentSelect(db)
-    .where('p.environment', '=', environment as 'devnet')
-    .where('p.network', '=', network)
-    .where('p.block_number', '>', blockNumber.toString())
-    // the statuses of the partial index invoice_payment_open
-    .where('p.status', 'in', ['pending', 'underpaid', 'manual_retry'])
-    .orderBy('p.block_number')
-    .limit(limit)
-    .execute()
+  if (aboveBlock !== undefined) query = query.where('p.block_number', '>', aboveBlock.toString())
+  const rows = await query.orderBy('p.block_number').limit(limit).execute()
   return rows.map(toPaymentRecord)
 }
 
