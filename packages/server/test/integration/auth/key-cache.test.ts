@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { FakeClock } from '@pepay/core'
 import { sql } from 'kysely'
+import { eventually } from '../../helpers/chain.ts'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
 import { CREDENTIAL_CACHE_TTL_MS } from '../../../src/modules/merchants/api-key.service.ts'
 import { CREDENTIALS_CHANNEL, updateMerchant } from '../../../src/modules/merchants/merchant.repo.ts'
@@ -69,14 +70,8 @@ describe('API key authentication cache', () => {
    * Writes another process makes (plain SQL here: nothing in this process learns of them) reach
    * the cache through the database's NOTIFY, well inside the cache's lifetime.
    */
-  async function untilStatus(api: ReturnType<typeof apiClient>, status: number) {
-    const deadline = Date.now() + CREDENTIAL_CACHE_TTL_MS / 2
-    for (;;) {
-      const res = await api('GET', '/api/v1/invoices')
-      if (res.status === status || Date.now() > deadline) return res
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
+  const untilStatus = (api: ReturnType<typeof apiClient>, status: number) =>
+    eventually(() => api('GET', '/api/v1/invoices'), (res) => res.status === status, CREDENTIAL_CACHE_TTL_MS / 2, `HTTP ${status}`)
 
   it('refuses a cached key soon after another process revokes it', async () => {
     const { api, keyId } = await freshKey()

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { eventually } from '../../helpers/chain.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { appendEvents, type StoredEvent } from '../../../src/modules/events/event.repo.ts'
 import { EventHub, type HubEvent, type HubSubscriber } from '../../../src/realtime/event-hub.ts'
@@ -15,14 +16,6 @@ function subscriber(merchantId: bigint, onEvent?: (event: StoredEvent) => void):
       onEvent?.(event.event)
     },
   }
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
-    if (condition()) return
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  assert.fail(`timed out waiting for ${what}`)
 }
 
 describe('realtime event hub', () => {
@@ -62,7 +55,7 @@ describe('realtime event hub', () => {
       hub.add(toA)
       await append([a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2'], [a, 'a3'])
       hub.wake()
-      await until(() => toA.seen.length === 3, 'merchant A’s events')
+      await eventually(async () => toA.seen.length, (n) => n === 3, 5_000, 'merchant A’s events')
       assert.deepEqual(toA.seen, ['a1', 'a2', 'a3'])
     } finally {
       await hub.stop()
@@ -84,7 +77,7 @@ describe('realtime event hub', () => {
       hub.add(toA)
       await append([a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2'])
       hub.wake()
-      await until(() => toA.seen.length === 2 && toB.seen.length === 2, 'both merchants’ events')
+      await eventually(async () => [toA.seen.length, toB.seen.length], ([na, nb]) => na === 2 && nb === 2, 5_000, 'both merchants’ events')
       assert.deepEqual(toA.seen, ['a1', 'a2'])
       assert.deepEqual(toB.seen, ['b1', 'b2'])
     } finally {
