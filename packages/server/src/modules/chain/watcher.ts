@@ -60,7 +60,7 @@ export async function recordRange(
 }
 
 /** A deposit address's part: from the random tail of its id (uuid). */
-function partOf(depositId: string, parts: number): number {
+export function partOf(depositId: string, parts: number): number {
   return Number.parseInt(depositId.slice(-8), 16) % parts
 }
 
