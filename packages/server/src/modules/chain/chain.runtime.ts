@@ -144,6 +144,8 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
         confirmations: config.devnetConfirmations ?? DEVNET_CONFIRMATIONS_DEFAULT,
         nativeSymbol: n.nativeSymbol,
         rpcUrls: [n.rpcUrl],
+        // anvil answers JSON-RPC over WebSocket on the same port
+        newHeadsUrl: n.rpcUrl.replace(/^http/, 'ws'),
         nativePriceFeed: n.aggregatorAddress,
         tokens: [
           ...n.tokens.map((t) => ({

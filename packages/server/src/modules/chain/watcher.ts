@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
+import { subscribeNewHeads } from '../../providers/chain/evm/new-heads.ts'
 import { notifyCommitted } from '../invoices/invoice.service.ts'
 import { listOpenPayments, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
 import { runEvery, type Loop } from '../../workers/loop.ts'
@@ -96,12 +97,29 @@ export class ChainWatcher {
     return `${this.network.def.environment}:${this.network.def.network}`
   }
 
+  /**
+   * Runs `tick` every `pollMs`, and at once when the network's node announces a new block (its
+   * `newHeadsUrl`, if any): the leader scans a block as soon as it exists. A standby process
+   * keeps to the poll, which is how it takes over.
+   */
   start(pollMs: number): Loop {
     this.#loop = runEvery(`chain-watch:${this.key}`, pollMs, () => this.tick(), this.#deps.log)
     const loop = this.#loop
+    const { newHeadsUrl, kind } = this.network.def
+    const heads =
+      newHeadsUrl && kind === 'evm'
+        ? subscribeNewHeads({
+            url: newHeadsUrl,
+            onHead: () => {
+              if (this.isLeader) loop.kick()
+            },
+            onError: (error) => this.#deps.log.warn({ network: this.key, err: error.message }, 'new-block notifications unavailable: polling'),
+          })
+        : undefined
     return {
       kick: () => loop.kick(),
       stop: async () => {
+        heads?.close()
         await loop.stop()
         await this.#lock?.release()
         this.#lock = undefined

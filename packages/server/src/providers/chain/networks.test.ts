@@ -52,12 +52,26 @@ describe('mainnetNetworksFromEnv', () => {
     ['a feed on a network that is not EVM', { PEPAY_RPC_SOLANA_MAINNET: 'https://s.example', PEPAY_PRICE_FEED_SOLANA_MAINNET: 'solana:0x4ffC43a60e009B551865A93d232E33Fce9f01507' }, /"solana" is not an EVM network/],
     ['a feed on an unknown network', { PEPAY_RPC_SOLANA_MAINNET: 'https://s.example', PEPAY_PRICE_FEED_SOLANA_MAINNET: 'polygon:0x4ffC43a60e009B551865A93d232E33Fce9f01507' }, /"polygon" is not an EVM network/],
     ['an address that is not one', { PEPAY_RPC_BASE_MAINNET: 'https://b.example', PEPAY_PRICE_FEED_BASE_MAINNET: '0x1234' }, /PEPAY_PRICE_FEED_BASE_MAINNET: "0x1234" is not an EVM contract address/],
+    ['a new-block endpoint over HTTP', { PEPAY_RPC_BASE_MAINNET: 'https://b.example', PEPAY_WS_RPC_BASE_MAINNET: 'https://b.example' }, /PEPAY_WS_RPC_BASE_MAINNET: "https:\/\/b.example" is not a ws:\/\/ or wss:\/\/ URL/],
+    ['a new-block endpoint that is not a URL', { PEPAY_RPC_BASE_MAINNET: 'https://b.example', PEPAY_WS_RPC_BASE_MAINNET: 'node-1:8546' }, /PEPAY_WS_RPC_BASE_MAINNET: "node-1:8546" is not a ws:\/\/ or wss:\/\/ URL/],
+    ['a new-block endpoint for Solana', { PEPAY_RPC_SOLANA_MAINNET: 'https://s.example', PEPAY_WS_RPC_SOLANA_MAINNET: 'wss://s.example' }, /PEPAY_WS_RPC_SOLANA_MAINNET: new-block notifications are read from EVM nodes only/],
   ]
   for (const [label, env, message] of refused) {
     it(`refuses ${label}`, () => {
       assert.throws(() => mainnetNetworksFromEnv(env), message)
     })
   }
+
+  it('takes an EVM network’s new-block endpoint, and none without the setting', () => {
+    const [base, bsc] = mainnetNetworksFromEnv({
+      PEPAY_RPC_BASE_MAINNET: 'https://b.example',
+      PEPAY_WS_RPC_BASE_MAINNET: ' wss://b.example/ws/key ',
+      PEPAY_RPC_BSC_MAINNET: 'https://bsc.example',
+    })
+    assert.equal(base?.newHeadsUrl, 'wss://b.example/ws/key')
+    assert.equal(bsc?.network, 'bsc')
+    assert.equal(bsc.newHeadsUrl, undefined)
+  })
 
   it('reads an EVM network’s feed on the network itself, with or without its own name', () => {
     const [base] = mainnetNetworksFromEnv({ PEPAY_RPC_BASE_MAINNET: 'https://b.example', PEPAY_PRICE_FEED_BASE_MAINNET: 'base:0x0000000000000000000000000000000000000002' })

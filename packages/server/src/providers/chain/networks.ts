@@ -31,6 +31,11 @@ export interface NetworkDefinition {
   nativeSymbol: string
   tokens: TokenDefinition[]
   rpcUrls: string[]
+  /**
+   * WebSocket JSON-RPC endpoint announcing new blocks (`eth_subscribe` newHeads, EVM only): the
+   * watcher scans as soon as a block exists instead of at its next poll.
+   */
+  newHeadsUrl?: string
   /** Chainlink-style USD feed for the native coin (AggregatorV3), if any. */
   nativePriceFeed: string | null
   /** The EVM network whose RPC reads `nativePriceFeed`, when not this one (Solana has no AggregatorV3 of its own). */
@@ -105,15 +110,33 @@ export function mainnetNetworksFromEnv(env: Record<string, string | undefined>):
     if (rpcUrls.length === 0) continue
     const confirmations = env[`PEPAY_CONFIRMATIONS_${upper}_MAINNET`]
     const feed = priceFeedSetting(definition, env[`PEPAY_PRICE_FEED_${upper}_MAINNET`])
+    const newHeadsUrl = newHeadsSetting(definition, env[`PEPAY_WS_RPC_${upper}_MAINNET`])
     result.push({
       ...definition,
       rpcUrls,
       confirmations: confirmations ? Math.max(1, Number.parseInt(confirmations, 10)) : definition.confirmations,
       nativePriceFeed: feed?.address ?? definition.nativePriceFeed,
       ...(feed?.network !== undefined && { nativePriceFeedNetwork: feed.network }),
+      ...(newHeadsUrl !== undefined && { newHeadsUrl }),
     })
   }
   return result
+}
+
+/** `PEPAY_WS_RPC_<NETWORK>_MAINNET`: a ws:// or wss:// endpoint of an EVM network's node. */
+function newHeadsSetting(definition: Pick<NetworkDefinition, 'network' | 'kind'>, value: string | undefined): string | undefined {
+  const text = value?.trim()
+  if (!text) return undefined
+  const name = `PEPAY_WS_RPC_${definition.network.toUpperCase()}_MAINNET`
+  if (definition.kind !== 'evm') throw new Error(`${name}: new-block notifications are read from EVM nodes only`)
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new Error(`${name}: "${text}" is not a URL`)
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`${name}: "${text}" is not a ws:// or wss:// URL`)
+  return text
 }
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/

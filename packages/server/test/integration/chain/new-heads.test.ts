@@ -1,0 +1,51 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
+import { allocateAddress, chainLayer, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import type { ChainWatcher } from '../../../src/modules/chain/watcher.ts'
+import type { Loop } from '../../../src/workers/loop.ts'
+
+// The watcher loop started by hand with a poll far longer than the test: after its first
+// iteration, only the devnet node's new-block notifications (eth_subscribe newHeads on anvil's
+// WebSocket) can make it scan again.
+const POLL_MS = 120_000
+
+describe('chain watcher woken by new-block notifications', () => {
+  let t: TestServer
+  let merchantKey: string
+  let api: Api
+  let watcher: ChainWatcher
+  let loop: Loop | undefined
+
+  before(async () => {
+    t = await startTestServer({ devnet: true, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true' } })
+    merchantKey = (await t.onboard('Heads Shop')).merchantKey
+    api = apiClient(t.url, keyHeaders(merchantKey))
+    const base = chainLayer(t).watchers.find((w) => w.network.def.network === 'base')
+    assert.ok(base)
+    watcher = base
+  })
+  after(async () => {
+    await loop?.stop()
+    await t.close()
+  })
+
+  it('gives each devnet EVM network the WebSocket of its node', () => {
+    for (const network of chainLayer(t).runtime.networks.filter((n) => n.def.environment === 'devnet' && n.def.kind === 'evm')) {
+      assert.match(network.def.newHeadsUrl ?? '', /^ws:\/\/127\.0\.0\.1:\d+$/)
+    }
+  })
+
+  it('records a payment within seconds although the next poll is minutes away', async () => {
+    loop = watcher.start(POLL_MS)
+    await eventually(async () => watcher.stats.iterations, (n) => n >= 1, 10_000, 'first iteration')
+    const usdc = tokenOf(t, 'base', 'USDC')
+    const { id, session } = await newInvoice(t, merchantKey, { amount_usd: 3 })
+    const address = (await allocateAddress(session, 'base', usdc.id)).temp_address
+    const sent = performance.now()
+    await payToken(t, { network: 'base', tokenAddress: usdc.address as string, to: address, amountUnits: 3_000_000n })
+    await eventually(async () => (await api('GET', `/api/v1/invoices/${id}`)).body.status as string, (status) => status === 'paid', 10_000, 'invoice paid')
+    assert.ok(performance.now() - sent < POLL_MS / 10)
+    assert.ok(watcher.stats.iterations >= 2, 'woken again after its first iteration')
+  })
+})
