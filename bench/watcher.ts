@@ -55,6 +55,7 @@ import {
 import stablecoinArtifact from '../packages/server/src/providers/chain/devnet/artifacts/TestStablecoin.json' with { type: 'json' }
 import { recordRange } from '../packages/server/src/modules/chain/watcher.ts'
 import { startServer, type RunningServer } from '../packages/server/src/server.ts'
+import { cpuPerUnit, readCpu } from './lib/cpu.ts'
 import { LatencyHistogram } from './lib/histogram.ts'
 import { envInt } from './lib/measurement.ts'
 import { createScratchDatabase, postgresVersion, type ScratchDatabase } from './lib/postgres.ts'
@@ -104,6 +105,10 @@ export interface Pass {
   credit_ms_per_block_p50: number
   credit_ms_per_block_max: number
   credited_per_s_catch_up: number
+  /** CPU per credited transfer over both direct phases: this process (decode, match, statements built, pg client). */
+  process_cpu_us_per_credit: number
+  /** The same for the Postgres server's processes (null on PGlite, whose engine runs in this process). */
+  postgres_cpu_us_per_credit: number | null
   replay_recorded: number
   replay_per_s: number
   payment_rows: number
@@ -475,11 +480,13 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
         perGroup: perGroup.sort((a, b) => a - b),
       }
     }
+    const cpuBefore = readCpu()
     const following = await credit(blocks.slice(0, half))
     log(
       `${database}: one transaction per block: ${following.recorded} credited in ${round(following.ms)} ms (${perSecond(following.recorded, following.ms)}/s)`,
     )
     const catchingUp = await credit([blocks.slice(half).flat()])
+    const cpu = cpuPerUnit(cpuBefore, readCpu(), following.recorded + catchingUp.recorded)
     log(
       `${database}: one transaction for ${blocks.length - half} blocks: ${catchingUp.recorded} credited in ${round(catchingUp.ms)} ms (${perSecond(catchingUp.recorded, catchingUp.ms)}/s)`,
     )
@@ -514,6 +521,8 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
       credit_ms_per_block_p50: round(percentile(following.perGroup, 50)),
       credit_ms_per_block_max: round(following.perGroup.at(-1) ?? 0),
       credited_per_s_catch_up: perSecond(catchingUp.recorded, catchingUp.ms),
+      process_cpu_us_per_credit: cpu.processUs,
+      postgres_cpu_us_per_credit: database === 'postgres' ? cpu.postgresUs : null,
       replay_recorded: replay.recorded,
       replay_per_s: perSecond(replay.transfersSeen, replay.ms),
       payment_rows: paymentRows,
@@ -574,9 +583,11 @@ export async function run(): Promise<object> {
       databases: databases.join(','),
       postgres: databases.includes('postgres') ? await postgresVersion() : null,
       latencyMethod:
-        'from eth_sendRawTransaction returning (anvil automine: block mined) to the LISTEN notification of the invoice_payment.created event (sent at commit); watcher poll 100 ms; one confirmation',
+        'from eth_sendRawTransaction returning (anvil automine: block mined) to the LISTEN notification of the invoice_payment.created event (sent at commit); watcher poll 100 ms and woken by the node’s newHeads notifications, as on a server; one confirmation',
       creditMethod:
         'recorded eth_getLogs logs → decodeTransferLogs → address-map match → recordRange (pending rows + created events; on Postgres split by deposit address across PEPAY_WATCHER_WRITERS concurrent transactions of at least PEPAY_WATCHER_SPLIT_MIN transfers); first half of the blocks one range each, second half as one range; then all logs again (must record 0)',
+      cpuMethod:
+        'process CPU (process.cpuUsage, every thread) and the CPU of every postgres process on the machine (/proc utime + stime), over both direct phases, divided by the transfers they credited',
     },
     results: passes,
     targets,
