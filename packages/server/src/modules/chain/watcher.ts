@@ -183,6 +183,7 @@ export class ChainWatcher {
     }
     this.stats.iterations += 1
     this.stats.lastHead = head.number
+    // after the head: an address paid in a block up to that head was committed before the block
     await this.#refreshAddresses()
     try {
       await this.#scan(head.number)
@@ -199,8 +200,10 @@ export class ChainWatcher {
   async #scan(headNumber: bigint): Promise<void> {
     const deps = this.#deps
     const { adapter, def } = this.network
-    const cursor = await findCursor(deps.db, def.environment, def.network)
-    const genesisHash = (await adapter.getBlockHash(0n)) ?? null
+    const [cursor, genesisHash] = await Promise.all([
+      findCursor(deps.db, def.environment, def.network),
+      adapter.getBlockHash(0n).then((hash) => hash ?? null),
+    ])
     let from: bigint
     if (!cursor) {
       from = headNumber
@@ -221,17 +224,18 @@ export class ChainWatcher {
     const to = headNumber < from + MAX_BLOCKS_PER_ITERATION - 1n ? headNumber : from + MAX_BLOCKS_PER_ITERATION - 1n
     const isWatched = (address: string) => this.#addresses.has(address)
     const erc20 = this.network.tokens.filter((t) => t.tokenType !== 'native' && t.address).map((t) => ({ address: t.address as `0x${string}`, tokenId: t.id }))
-    const transfers: ObservedTransfer[] = erc20.length > 0 ? await adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched }) : []
     const nativeToken = this.network.tokens.find((t) => t.tokenType === 'native')
-    // any watched address may receive the native coin: a payer can switch an address's token to it
-    // after the address was loaded, and the cached record keeps the token it was allocated for
-    if (nativeToken && this.#addresses.size > 0) {
-      const native = await adapter.scanNativeTransfers({ fromBlock: from, toBlock: to, tokenId: nativeToken.id, isWatched })
-      // the treasury's own gas top-ups before a sweep are not payments
-      const treasury = this.network.treasury.address.toLowerCase()
-      transfers.push(...native.filter((x) => x.from !== treasury))
-    }
-    const header = await adapter.getBlockHeader(to)
+    // the range's token logs, native transfers and last header are independent reads: sent together
+    const [tokenTransfers, native, header] = await Promise.all([
+      erc20.length > 0 ? adapter.scanTransfers({ fromBlock: from, toBlock: to, tokens: erc20, isWatched }) : [],
+      // any watched address may receive the native coin: a payer can switch an address's token to
+      // it after the address was loaded, and the cached record keeps the token it was allocated for
+      nativeToken && this.#addresses.size > 0 ? adapter.scanNativeTransfers({ fromBlock: from, toBlock: to, tokenId: nativeToken.id, isWatched }) : [],
+      adapter.getBlockHeader(to),
+    ])
+    // the treasury's own gas top-ups before a sweep are not payments
+    const treasury = this.network.treasury.address.toLowerCase()
+    const transfers: ObservedTransfer[] = [...tokenTransfers, ...native.filter((x) => x.from !== treasury)]
     // a node behind its own head report (load-balanced RPC): a cursor saved without the block's hash
     // would read as a reorg next time, so this range waits for the next iteration
     if (!header) return
