@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
-import { subscribeNewHeads } from '../../providers/chain/evm/new-heads.ts'
+import { subscribeNewHeads, type NewHeadsSubscription } from '../../providers/chain/evm/new-heads.ts'
 import { notifyCommitted } from '../invoices/invoice.service.ts'
 import { listOpenPayments, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
 import { runEvery, type Loop } from '../../workers/loop.ts'
@@ -85,6 +85,7 @@ export class ChainWatcher {
   #loadedUpTo: { createdAt: Date; id: string } | undefined
   #lock: { release(): Promise<void>; lost: Promise<void> } | undefined
   #loop: Loop | undefined
+  #heads: NewHeadsSubscription | undefined
   #failures = 0
 
   constructor(deps: Deps, runtime: ChainRuntime, network: ChainNetwork) {
@@ -99,27 +100,19 @@ export class ChainWatcher {
 
   /**
    * Runs `tick` every `pollMs`, and at once when the network's node announces a new block (its
-   * `newHeadsUrl`, if any): the leader scans a block as soon as it exists. A standby process
-   * keeps to the poll, which is how it takes over.
+   * `newHeadsUrl`, if any): the leader scans a block as soon as it exists. Only the leader
+   * subscribes; a standby process keeps to the poll, which is how it takes over.
    */
   start(pollMs: number): Loop {
     this.#loop = runEvery(`chain-watch:${this.key}`, pollMs, () => this.tick(), this.#deps.log)
     const loop = this.#loop
-    const { newHeadsUrl, kind } = this.network.def
-    const heads =
-      newHeadsUrl && kind === 'evm'
-        ? subscribeNewHeads({
-            url: newHeadsUrl,
-            onHead: () => {
-              if (this.isLeader) loop.kick()
-            },
-            onError: (error) => this.#deps.log.warn({ network: this.key, err: error.message }, 'new-block notifications unavailable: polling'),
-          })
-        : undefined
+    // leader already (iterations driven by hand before the loop started)
+    if (this.#lock) this.#openHeads()
     return {
       kick: () => loop.kick(),
       stop: async () => {
-        heads?.close()
+        this.#loop = undefined
+        this.#closeHeads()
         await loop.stop()
         await this.#lock?.release()
         this.#lock = undefined
@@ -131,16 +124,41 @@ export class ChainWatcher {
     this.#loop?.kick()
   }
 
+  /** Whether this watcher is subscribed to its node's new blocks right now. */
+  get notifiedOfBlocks(): boolean {
+    return this.#heads?.active ?? false
+  }
+
   async #ensureLeader(): Promise<boolean> {
     if (this.#lock) return true
     const lock = await this.#deps.database.tryAdvisoryLock(`pepay-watcher:${this.key}`)
     if (!lock) return false
     this.#lock = lock
     void lock.lost.then(() => {
-      if (this.#lock === lock) this.#lock = undefined
+      if (this.#lock !== lock) return
+      this.#lock = undefined
+      this.#closeHeads()
     })
     this.#deps.log.info({ network: this.key }, 'chain watcher is leader')
+    this.#openHeads()
     return true
+  }
+
+  /** New-block notifications for the running loop of the leader (a tick driven by hand has none). */
+  #openHeads(): void {
+    const loop = this.#loop
+    const { newHeadsUrl, kind } = this.network.def
+    if (!loop || this.#heads || !newHeadsUrl || kind !== 'evm') return
+    this.#heads = subscribeNewHeads({
+      url: newHeadsUrl,
+      onHead: () => loop.kick(),
+      onError: (error) => this.#deps.log.warn({ network: this.key, err: error.message }, 'new-block notifications unavailable: polling'),
+    })
+  }
+
+  #closeHeads(): void {
+    this.#heads?.close()
+    this.#heads = undefined
   }
 
   get isLeader(): boolean {

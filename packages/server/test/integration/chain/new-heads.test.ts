@@ -36,9 +36,18 @@ describe('chain watcher woken by new-block notifications', () => {
     }
   })
 
+  it('subscribes only once its loop runs and it leads', async () => {
+    await watcher.tick()
+    assert.equal(watcher.isLeader, true)
+    assert.equal(watcher.notifiedOfBlocks, false, 'an iteration driven by hand has no loop to wake')
+  })
+
   it('records a payment within seconds although the next poll is minutes away', async () => {
     loop = watcher.start(POLL_MS)
-    await eventually(async () => watcher.stats.iterations, (n) => n >= 1, 10_000, 'first iteration')
+    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'subscribed')
+    // the loop's own first iteration (the one driven by hand above was the first of all)
+    await eventually(async () => watcher.stats.iterations, (n) => n >= 2, 10_000, 'first loop iteration')
+    const iterations = watcher.stats.iterations
     const usdc = tokenOf(t, 'base', 'USDC')
     const { id, session } = await newInvoice(t, merchantKey, { amount_usd: 3 })
     const address = (await allocateAddress(session, 'base', usdc.id)).temp_address
@@ -46,6 +55,12 @@ describe('chain watcher woken by new-block notifications', () => {
     await payToken(t, { network: 'base', tokenAddress: usdc.address as string, to: address, amountUnits: 3_000_000n })
     await eventually(async () => (await api('GET', `/api/v1/invoices/${id}`)).body.status as string, (status) => status === 'paid', 10_000, 'invoice paid')
     assert.ok(performance.now() - sent < POLL_MS / 10)
-    assert.ok(watcher.stats.iterations >= 2, 'woken again after its first iteration')
+    assert.ok(watcher.stats.iterations > iterations, 'woken again after its first iteration')
+  })
+
+  it('closes the subscription when its loop stops', async () => {
+    await loop?.stop()
+    loop = undefined
+    assert.equal(watcher.notifiedOfBlocks, false)
   })
 })
