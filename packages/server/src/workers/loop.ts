@@ -8,9 +8,11 @@ export interface Loop {
 
 /**
  * Runs `body` every `intervalMs` (never overlapping itself) until stopped. A failing run is
- * logged and retried on the next tick: a worker never dies from one bad iteration.
+ * logged and retried on the next tick: a worker never dies from one bad iteration. A function
+ * for `intervalMs` is asked after each run how long to wait before the next.
  */
-export function runEvery(name: string, intervalMs: number, body: () => Promise<void>, log: Logger): Loop {
+export function runEvery(name: string, intervalMs: number | (() => number), body: () => Promise<void>, log: Logger): Loop {
+  const interval = typeof intervalMs === 'function' ? intervalMs : () => intervalMs
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let stopped = false
@@ -31,7 +33,7 @@ export function runEvery(name: string, intervalMs: number, body: () => Promise<v
           again = false
           timer = setTimeout(tick, 0)
         } else {
-          timer = setTimeout(tick, intervalMs)
+          timer = setTimeout(tick, interval())
         }
       })
   }

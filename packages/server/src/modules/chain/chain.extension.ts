@@ -87,8 +87,10 @@ export function chainExtension(config: Config): ServerExtension {
       const workers: Loop[] = []
       if (deps.config.runWorkers) {
         for (const watcher of watchers) {
-          const pollMs = watcher.network.def.environment === 'devnet' ? 100 : Math.max(500, Math.floor(watcher.network.def.blockTimeMs / 2))
-          workers.push(watcher.start(pollMs))
+          const { environment, blockTimeMs } = watcher.network.def
+          // devnet mines on demand (no pace to go by): its poll never relaxes
+          const pollMs = environment === 'devnet' ? 100 : Math.max(500, Math.floor(blockTimeMs / 2))
+          workers.push(watcher.start(pollMs, environment === 'devnet' ? {} : { notifiedPollMs: 2 * blockTimeMs }))
           workers.push(
             runEvery(`settlement:${watcher.key}`, 1_000, async () => {
               if (watcher.isLeader) await settleDuePayments(deps, runtime, watcher.network)

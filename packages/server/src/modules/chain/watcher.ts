@@ -1,3 +1,4 @@
+import { monotonicMs } from '@pepay/core'
 import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
@@ -102,9 +103,16 @@ export class ChainWatcher {
    * Runs `tick` every `pollMs`, and at once when the network's node announces a new block (its
    * `newHeadsUrl`, if any): the leader scans a block as soon as it exists. Only the leader
    * subscribes; a standby process keeps to the poll, which is how it takes over.
+   *
+   * With `notifiedPollMs`, the poll waits that long instead while announcements arrive at the
+   * pace of the chain (the last one within three block times): it is then only the safety net,
+   * and every iteration it skips is a handful of RPC calls a hosted node bills for. When they
+   * stop, the slow wait in progress is the last one.
    */
-  start(pollMs: number): Loop {
-    this.#loop = runEvery(`chain-watch:${this.key}`, pollMs, () => this.tick(), this.#deps.log)
+  start(pollMs: number, options: { notifiedPollMs?: number } = {}): Loop {
+    const { notifiedPollMs } = options
+    const interval = notifiedPollMs === undefined ? pollMs : () => (this.#headsFresh() ? notifiedPollMs : pollMs)
+    this.#loop = runEvery(`chain-watch:${this.key}`, interval, () => this.tick(), this.#deps.log)
     const loop = this.#loop
     // leader already (iterations driven by hand before the loop started)
     if (this.#lock) this.#openHeads()
@@ -154,6 +162,12 @@ export class ChainWatcher {
       onHead: () => loop.kick(),
       onError: (error) => this.#deps.log.warn({ network: this.key, err: error.message }, 'new-block notifications unavailable: polling'),
     })
+  }
+
+  /** Whether the node's announcements keep up with its blocks (the last within three block times). */
+  #headsFresh(): boolean {
+    const last = this.#heads?.active ? this.#heads.lastHeadAt : undefined
+    return last !== undefined && monotonicMs() - last <= 3 * this.network.def.blockTimeMs
   }
 
   #closeHeads(): void {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, chainLayer, devnetOf, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
 import type { ChainWatcher } from '../../../src/modules/chain/watcher.ts'
 import type { Loop } from '../../../src/workers/loop.ts'
 
@@ -62,5 +62,25 @@ describe('chain watcher woken by new-block notifications', () => {
     await loop?.stop()
     loop = undefined
     assert.equal(watcher.notifiedOfBlocks, false)
+  })
+
+  it('polls at the slower notified pace while blocks are announced, and at its own pace once they stop', async () => {
+    // devnet blocks are declared a second apart: announcements count as keeping up for 3 s
+    const blockTimeMs = watcher.network.def.blockTimeMs
+    const notifiedPollMs = 1_500
+    loop = watcher.start(50, { notifiedPollMs })
+    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'subscribed')
+    await devnetOf(t).anvil('base').mine(1)
+    const announced = performance.now()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const relaxed = watcher.stats.iterations
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // at 50 ms, 500 ms of polling would be some ten iterations
+    if (performance.now() - announced < 3 * blockTimeMs) assert.ok(watcher.stats.iterations - relaxed <= 1, `${watcher.stats.iterations - relaxed} iterations while relaxed`)
+    // once announcements are older than three block times, the poll in progress (at most
+    // notifiedPollMs) is the last slow one
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, announced + 3 * blockTimeMs + notifiedPollMs + 200 - performance.now())))
+    const resumed = watcher.stats.iterations
+    await eventually(async () => watcher.stats.iterations - resumed, (n) => n >= 5, 5_000, 'polling at 50 ms again')
   })
 })

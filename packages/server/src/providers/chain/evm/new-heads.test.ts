@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monotonicMs } from '@pepay/core'
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws'
 import { startAnvil, type AnvilInstance } from '../devnet/anvil.ts'
 import { subscribeNewHeads, type NewHeadsSubscription } from './new-heads.ts'
@@ -67,9 +68,12 @@ describe('subscribeNewHeads', () => {
     open.push(subscription)
     await until(() => subscription.active, 2_000, 'subscription')
     assert.deepEqual(node.requests, [{ method: 'eth_subscribe', params: ['newHeads'] }])
+    assert.equal(subscription.lastHeadAt, undefined)
+    const before = monotonicMs()
     node.push(10)
     node.push(11)
     await until(() => heads === 2, 2_000, 'two heads')
+    assert.ok((subscription.lastHeadAt ?? 0) >= before)
     subscription.close()
     await node.close()
   })

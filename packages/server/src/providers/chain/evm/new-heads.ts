@@ -1,3 +1,5 @@
+import { monotonicMs } from '@pepay/core'
+
 /**
  * New-block notifications from an EVM node: `eth_subscribe("newHeads")` over its WebSocket
  * JSON-RPC endpoint. The chain watcher polls on a timer; a notification lets it scan as soon as a
@@ -21,6 +23,8 @@ export interface NewHeadsOptions {
 export interface NewHeadsSubscription {
   /** Whether a subscription is currently active. */
   readonly active: boolean
+  /** When the last new head arrived (`monotonicMs()`), if one has. */
+  readonly lastHeadAt: number | undefined
   /** Closes the connection and stops reconnecting. */
   close(): void
 }
@@ -33,6 +37,7 @@ export function subscribeNewHeads(options: NewHeadsOptions): NewHeadsSubscriptio
   let socket: WebSocket | undefined
   let closed = false
   let active = false
+  let lastHeadAt: number | undefined
   let delay = retryMs
   let timer: NodeJS.Timeout | undefined
 
@@ -68,7 +73,9 @@ export function subscribeNewHeads(options: NewHeadsOptions): NewHeadsSubscriptio
         delay = retryMs
         return
       }
-      if (message.method === 'eth_subscription') options.onHead()
+      if (message.method !== 'eth_subscription') return
+      lastHeadAt = monotonicMs()
+      options.onHead()
     })
     ws.addEventListener('error', () => {
       // the close event follows with the outcome
@@ -96,6 +103,9 @@ export function subscribeNewHeads(options: NewHeadsOptions): NewHeadsSubscriptio
   return {
     get active() {
       return active
+    },
+    get lastHeadAt() {
+      return lastHeadAt
     },
     close() {
       closed = true
