@@ -45,9 +45,18 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
   const log = createLogger(config.logLevel)
   const clock = options.clock ?? systemClock
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize })
-  await migrateToLatest(database)
-  const secrets = await loadPlatformSecrets(database.db)
-  const masterKey = await loadEncryptionKey({ envValue: config.masterKey, keyFilePath: join(config.dataDir, 'master.key') })
+  let secrets: Awaited<ReturnType<typeof loadPlatformSecrets>>
+  let masterKey: Awaited<ReturnType<typeof loadEncryptionKey>>
+  try {
+    await migrateToLatest(database)
+    secrets = await loadPlatformSecrets(database.db)
+    masterKey = await loadEncryptionKey({ envValue: config.masterKey, keyFilePath: join(config.dataDir, 'master.key') })
+  } catch (error) {
+    // a migration that fails or a master key that cannot be read: the pool must not keep the
+    // process alive (or an embedded database's directory locked) after the error
+    await database.close()
+    throw error
+  }
   const deps: Deps = {
     config,
     database,
@@ -69,6 +78,8 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
   // a key revoked or a merchant suspended by any process: drop this process's cached credentials
   const unlistenCredentials = await database.listen(CREDENTIALS_CHANNEL, noteCredentialsChanged)
   stoppers.push(unlistenCredentials)
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined
+  let url = ''
   try {
     for (const extension of options.extensions ?? []) {
       const started = await extension.start(deps)
@@ -76,23 +87,23 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
       loops.push(...(started.workers ?? []))
       if (started.stop) stoppers.push(started.stop)
     }
+    app = await buildApp(deps, { validateResponses: options.validateResponses ?? false, plugins })
+    if (options.serveHttp ?? true) {
+      url = await app.listen({ port: config.port, host: config.host })
+      if (!config.publicUrl) deps.urls.publicBase = url
+    } else {
+      await app.ready()
+    }
   } catch (error) {
-    // a layer that cannot start (a bad setting, a node that will not come up): release what the
-    // others opened, so the failure leaves no connection or child process behind
+    // a layer that cannot start (a bad setting, a node that will not come up) or a port already
+    // taken: release what was opened, so the failure leaves no connection or child process behind
+    await app?.close().catch(() => undefined)
     await Promise.all(loops.map((l) => l.stop()))
     for (const s of stoppers.reverse()) await s().catch(() => undefined)
     await database.close()
     throw error
   }
-
-  const app = await buildApp(deps, { validateResponses: options.validateResponses ?? false, plugins })
-  let url = ''
-  if (options.serveHttp ?? true) {
-    url = await app.listen({ port: config.port, host: config.host })
-    if (!config.publicUrl) deps.urls.publicBase = url
-  } else {
-    await app.ready()
-  }
+  const running = app
 
   if (config.runWorkers) {
     loops.push(startInvoiceExpiryWorker(deps), startIdempotencyPurger(deps))
@@ -102,7 +113,7 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      await app.close()
+      await running.close()
       await Promise.all(loops.map((l) => l.stop()))
       for (const s of stoppers.reverse()) await s()
       await deps.keyUsage.flush().catch(() => undefined)
@@ -110,5 +121,5 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
     })()
     return stopping
   }
-  return { app, deps, url, stop }
+  return { app: running, deps, url, stop }
 }

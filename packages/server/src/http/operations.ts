@@ -16,7 +16,14 @@ export const httpRequestDuration = new client.Histogram({
 
 /** Health hooks other layers register: a name and a check that says why it is degraded. */
 export type ReadinessCheck = () => Promise<{ name: string; ok: boolean; detail?: string }[]>
-export const readinessChecks: ReadinessCheck[] = []
+const readinessChecks = new WeakMap<Deps, ReadinessCheck[]>()
+
+/** Adds a check to the server's `/readyz` (one list per server: a process may run several). */
+export function addReadinessCheck(deps: Deps, check: ReadinessCheck): void {
+  const checks = readinessChecks.get(deps)
+  if (checks) checks.push(check)
+  else readinessChecks.set(deps, [check])
+}
 
 export function operationsRoutes(deps: Deps) {
   const plugin = async (app: FastifyInstance): Promise<void> => {
@@ -38,7 +45,7 @@ export function operationsRoutes(deps: Deps) {
       } catch (error) {
         checks.push({ name: 'database', ok: false, detail: (error as Error).message })
       }
-      for (const check of readinessChecks) {
+      for (const check of readinessChecks.get(deps) ?? []) {
         try {
           checks.push(...(await check()))
         } catch (error) {

@@ -1,7 +1,7 @@
 import { uuidv7 } from '@pepay/core'
 import type { Config } from '../../config.ts'
 import type { ChainServices, Deps } from '../../deps.ts'
-import { readinessChecks } from '../../http/operations.ts'
+import { addReadinessCheck } from '../../http/operations.ts'
 import type { ServerExtension } from '../../server.ts'
 import { runEvery, type Loop } from '../../workers/loop.ts'
 import { chainRoutes } from './chain.routes.ts'
@@ -74,39 +74,46 @@ export function chainExtension(config: Config): ServerExtension {
   return {
     async start(deps) {
       const runtime = await startChainRuntime(deps, config)
-      deps.chain = chainServices(deps, runtime)
-      const watchers = runtime.networks.map((network) => new ChainWatcher(deps, runtime, network))
-      chainLayers.set(deps, { runtime, watchers })
-      readinessChecks.push(async () =>
-        runtime.networks.map((n) => {
-          const key = `${n.def.environment}:${n.def.network}`
-          const reason = runtime.degraded.get(key)
-          return reason ? { name: `chain:${key}`, ok: false, detail: reason } : { name: `chain:${key}`, ok: true }
-        }),
-      )
+      const stopDevnets = async () => {
+        await Promise.all([runtime.devnet?.stop(), runtime.solanaDevnet?.stop()])
+      }
       const workers: Loop[] = []
-      if (deps.config.runWorkers) {
-        for (const watcher of watchers) {
-          const { environment, blockTimeMs } = watcher.network.def
-          // devnet mines on demand (no pace to go by): its poll never relaxes
-          const pollMs = environment === 'devnet' ? 100 : Math.max(500, Math.floor(blockTimeMs / 2))
-          workers.push(watcher.start(pollMs, environment === 'devnet' ? {} : { notifiedPollMs: 2 * blockTimeMs }))
-          workers.push(
-            runEvery(`settlement:${watcher.key}`, 1_000, async () => {
-              if (watcher.isLeader) await settleDuePayments(deps, runtime, watcher.network)
-            }, deps.log),
-          )
+      try {
+        deps.chain = chainServices(deps, runtime)
+        const watchers = runtime.networks.map((network) => new ChainWatcher(deps, runtime, network))
+        chainLayers.set(deps, { runtime, watchers })
+        addReadinessCheck(deps, async () =>
+          runtime.networks.map((n) => {
+            const key = `${n.def.environment}:${n.def.network}`
+            const reason = runtime.degraded.get(key)
+            return reason ? { name: `chain:${key}`, ok: false, detail: reason } : { name: `chain:${key}`, ok: true }
+          }),
+        )
+        if (deps.config.runWorkers) {
+          for (const watcher of watchers) {
+            const { environment, blockTimeMs } = watcher.network.def
+            // devnet mines on demand (no pace to go by): its poll never relaxes
+            const pollMs = environment === 'devnet' ? 100 : Math.max(500, Math.floor(blockTimeMs / 2))
+            workers.push(watcher.start(pollMs, environment === 'devnet' ? {} : { notifiedPollMs: 2 * blockTimeMs }))
+            workers.push(
+              runEvery(`settlement:${watcher.key}`, 1_000, async () => {
+                if (watcher.isLeader) await settleDuePayments(deps, runtime, watcher.network)
+              }, deps.log),
+            )
+          }
+          workers.push(runEvery('manual-verification', 1_000, async () => {
+            await runDueVerifications(deps, runtime)
+          }, deps.log))
         }
-        workers.push(runEvery('manual-verification', 1_000, async () => {
-          await runDueVerifications(deps, runtime)
-        }, deps.log))
+      } catch (error) {
+        await Promise.all(workers.map((w) => w.stop()))
+        await stopDevnets()
+        throw error
       }
       return {
         plugins: [chainRoutes(deps, runtime)],
         workers,
-        stop: async () => {
-          await Promise.all([runtime.devnet?.stop(), runtime.solanaDevnet?.stop()])
-        },
+        stop: stopDevnets,
       }
     },
   }

@@ -187,119 +187,126 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
       ],
     })
   }
-  await upsertTokens(deps.db, definitions)
-  const allTokens = await listAllTokens(deps.db)
-  const tokensById = new Map(allTokens.map((t) => [t.id, t]))
+  try {
+    await upsertTokens(deps.db, definitions)
+    const allTokens = await listAllTokens(deps.db)
+    const tokensById = new Map(allTokens.map((t) => [t.id, t]))
 
-  const evmAdapters = new Map<NetworkDefinition, EvmAdapter>()
-  const networks: ChainNetwork[] = definitions.map((def) => {
-    const tokens = allTokens.filter((t) => t.network === def.network && t.environment === def.environment && t.isActive)
-    if (def.kind === 'solana' && def.environment === 'mainnet') {
-      // Solana's JSON-RPC API at the configured endpoints (see docs/compat.md)
+    const evmAdapters = new Map<NetworkDefinition, EvmAdapter>()
+    const networks: ChainNetwork[] = definitions.map((def) => {
+      const tokens = allTokens.filter((t) => t.network === def.network && t.environment === def.environment && t.isActive)
+      if (def.kind === 'solana' && def.environment === 'mainnet') {
+        // Solana's JSON-RPC API at the configured endpoints (see docs/compat.md)
+        return {
+          def,
+          adapter: createSolanaAdapter({
+            network: def.network,
+            rpc: createHttpSolanaRpc({ urls: def.rpcUrls, requestTimeoutMs: 10_000 }),
+            requestTimeoutMs: 10_000,
+            pollingIntervalMs: 1_000,
+          }),
+          tokens,
+          treasury: depositAccount(vault.seed, 'solana', TREASURY_DERIVATION_INDEX),
+        }
+      }
+      if (def.kind === 'solana') {
+        if (!solanaDevnet) throw new Error(`no Solana devnet for ${def.network} on ${def.environment}`)
+        const sol = solanaDevnet
+        return {
+          def,
+          adapter: createSolanaAdapter({ network: def.network, rpc: sol.rpc, requestTimeoutMs: 5_000, pollingIntervalMs: 20 }),
+          tokens,
+          treasury: sol.treasury,
+          devnet: {
+            gasUnits: 1_000_000_000n,
+            faucet: (address, token, amountUnits) => sol.faucet(address, { token: token.address ?? 'native', amountUnits }),
+            payFromFundedAccount: async (token, to, amountUnits) => {
+              const payer = sol.fundedAccounts().at(-1)
+              if (!payer) throw new Error('no funded solana devnet account')
+              await sol.faucet(payer.address, { token: token.address, amountUnits })
+              const sent = await sol.transfer(payer, { token: token.address, to, amountUnits })
+              return { txHash: sent.txHash, from: payer.address }
+            },
+          },
+        }
+      }
+      const adapter = createEvmAdapter({
+        network: def.network,
+        chainId: def.chainId,
+        rpcUrls: def.rpcUrls,
+        requestTimeoutMs: def.environment === 'devnet' ? 5_000 : 10_000,
+        pollingIntervalMs: def.environment === 'devnet' ? 50 : 1_000,
+      })
+      evmAdapters.set(def, adapter)
+      const treasury =
+        def.environment === 'devnet' && devnet
+          ? { address: devnet.platformAccount.address.toLowerCase(), privateKey: devnet.platformAccount.privateKey }
+          : depositAccount(vault.seed, 'evm', TREASURY_DERIVATION_INDEX)
+      const evmDevnet = def.environment === 'devnet' ? devnet : undefined
       return {
         def,
-        adapter: createSolanaAdapter({
-          network: def.network,
-          rpc: createHttpSolanaRpc({ urls: def.rpcUrls, requestTimeoutMs: 10_000 }),
-          requestTimeoutMs: 10_000,
-          pollingIntervalMs: 1_000,
+        adapter,
+        treasury,
+        tokens,
+        ...(evmDevnet && {
+          devnet: {
+            gasUnits: 10n ** 17n,
+            faucet: (address: string, token: { address: string | null }, amountUnits: bigint) =>
+              evmDevnet.faucet(def.network, address as Hex, { tokenAddress: (token.address ?? 'native') as Hex | 'native', amountUnits }),
+            payFromFundedAccount: async (token: { address: string }, to: string, amountUnits: bigint) => {
+              const payer = evmDevnet.fundedAccounts(def.network).at(-1)
+              if (!payer) throw new Error('no funded devnet account')
+              await evmDevnet.faucet(def.network, payer.address, { tokenAddress: token.address as Hex, amountUnits })
+              const sent = await adapter.sendToken({ privateKey: payer.privateKey, tokenAddress: token.address as Hex, to: to as Hex, amountUnits })
+              await adapter.waitForReceipt(sent.txHash, 30_000)
+              return { txHash: sent.txHash, from: payer.address.toLowerCase() }
+            },
+          },
         }),
-        tokens,
-        treasury: depositAccount(vault.seed, 'solana', TREASURY_DERIVATION_INDEX),
       }
-    }
-    if (def.kind === 'solana') {
-      if (!solanaDevnet) throw new Error(`no Solana devnet for ${def.network} on ${def.environment}`)
-      const sol = solanaDevnet
-      return {
-        def,
-        adapter: createSolanaAdapter({ network: def.network, rpc: sol.rpc, requestTimeoutMs: 5_000, pollingIntervalMs: 20 }),
-        tokens,
-        treasury: sol.treasury,
-        devnet: {
-          gasUnits: 1_000_000_000n,
-          faucet: (address, token, amountUnits) => sol.faucet(address, { token: token.address ?? 'native', amountUnits }),
-          payFromFundedAccount: async (token, to, amountUnits) => {
-            const payer = sol.fundedAccounts().at(-1)
-            if (!payer) throw new Error('no funded solana devnet account')
-            await sol.faucet(payer.address, { token: token.address, amountUnits })
-            const sent = await sol.transfer(payer, { token: token.address, to, amountUnits })
-            return { txHash: sent.txHash, from: payer.address }
-          },
-        },
-      }
-    }
-    const adapter = createEvmAdapter({
-      network: def.network,
-      chainId: def.chainId,
-      rpcUrls: def.rpcUrls,
-      requestTimeoutMs: def.environment === 'devnet' ? 5_000 : 10_000,
-      pollingIntervalMs: def.environment === 'devnet' ? 50 : 1_000,
     })
-    evmAdapters.set(def, adapter)
-    const treasury =
-      def.environment === 'devnet' && devnet
-        ? { address: devnet.platformAccount.address.toLowerCase(), privateKey: devnet.platformAccount.privateKey }
-        : depositAccount(vault.seed, 'evm', TREASURY_DERIVATION_INDEX)
-    const evmDevnet = def.environment === 'devnet' ? devnet : undefined
+
+    // each network's native-coin feed, read through the EVM network it lives on (its own, or the
+    // one its setting names: Solana's SOL / USD is an EVM contract)
+    const feeds = (environment: 'devnet' | 'mainnet') => {
+      const map = new Map<string, AggregatorFeed>()
+      for (const def of definitions) {
+        if (def.environment !== environment || !def.nativePriceFeed) continue
+        const on = def.nativePriceFeedNetwork ?? def.network
+        const reader = [...evmAdapters.entries()].find(([d]) => d.environment === environment && d.network === on)?.[1]
+        if (!reader) throw unreadableFeed(def, on)
+        const address = def.nativePriceFeed as Hex
+        map.set(def.network, { read: () => reader.readAggregator(address) })
+      }
+      return map
+    }
+    const now = () => deps.clock.now()
+    const rates = {
+      // devnet prices come from the devnet's own mock aggregators (deployed by the devnet), with a fixed
+      // fallback; SOL has no devnet aggregator and a fixed price
+      devnet: ratesByNetwork(
+        devnet
+          ? createAggregatorRateSource({ feeds: feeds('devnet'), now, maxAgeMs: Number.MAX_SAFE_INTEGER })
+          : createFixedRateSource({ ETH: { answer: 3000_00000000n, decimals: 8 }, BNB: { answer: 600_00000000n, decimals: 8 } }, { clock: now }),
+        { solana: createFixedRateSource({ SOL: DEVNET_SOL_USD }, { clock: now }) },
+      ),
+      mainnet: createAggregatorRateSource({ feeds: feeds('mainnet'), now, maxAgeMs: 5 * 60_000 }),
+    }
+
     return {
-      def,
-      adapter,
-      treasury,
-      tokens,
-      ...(evmDevnet && {
-        devnet: {
-          gasUnits: 10n ** 17n,
-          faucet: (address: string, token: { address: string | null }, amountUnits: bigint) =>
-            evmDevnet.faucet(def.network, address as Hex, { tokenAddress: (token.address ?? 'native') as Hex | 'native', amountUnits }),
-          payFromFundedAccount: async (token: { address: string }, to: string, amountUnits: bigint) => {
-            const payer = evmDevnet.fundedAccounts(def.network).at(-1)
-            if (!payer) throw new Error('no funded devnet account')
-            await evmDevnet.faucet(def.network, payer.address, { tokenAddress: token.address as Hex, amountUnits })
-            const sent = await adapter.sendToken({ privateKey: payer.privateKey, tokenAddress: token.address as Hex, to: to as Hex, amountUnits })
-            await adapter.waitForReceipt(sent.txHash, 30_000)
-            return { txHash: sent.txHash, from: payer.address.toLowerCase() }
-          },
-        },
-      }),
+      networks,
+      get: (environment, network) => networks.find((n) => n.def.environment === environment && n.def.network === network),
+      tokenById: (id) => tokensById.get(id),
+      seed: vault.seed,
+      devnet,
+      ...(solanaDevnet && { solanaDevnet }),
+      rates,
+      degraded: new Map(),
     }
-  })
-
-  // each network's native-coin feed, read through the EVM network it lives on (its own, or the
-  // one its setting names: Solana's SOL / USD is an EVM contract)
-  const feeds = (environment: 'devnet' | 'mainnet') => {
-    const map = new Map<string, AggregatorFeed>()
-    for (const def of definitions) {
-      if (def.environment !== environment || !def.nativePriceFeed) continue
-      const on = def.nativePriceFeedNetwork ?? def.network
-      const reader = [...evmAdapters.entries()].find(([d]) => d.environment === environment && d.network === on)?.[1]
-      if (!reader) throw unreadableFeed(def, on)
-      const address = def.nativePriceFeed as Hex
-      map.set(def.network, { read: () => reader.readAggregator(address) })
-    }
-    return map
-  }
-  const now = () => deps.clock.now()
-  const rates = {
-    // devnet prices come from the devnet's own mock aggregators (deployed by the devnet), with a fixed
-    // fallback; SOL has no devnet aggregator and a fixed price
-    devnet: ratesByNetwork(
-      devnet
-        ? createAggregatorRateSource({ feeds: feeds('devnet'), now, maxAgeMs: Number.MAX_SAFE_INTEGER })
-        : createFixedRateSource({ ETH: { answer: 3000_00000000n, decimals: 8 }, BNB: { answer: 600_00000000n, decimals: 8 } }, { clock: now }),
-      { solana: createFixedRateSource({ SOL: DEVNET_SOL_USD }, { clock: now }) },
-    ),
-    mainnet: createAggregatorRateSource({ feeds: feeds('mainnet'), now, maxAgeMs: 5 * 60_000 }),
-  }
-
-  return {
-    networks,
-    get: (environment, network) => networks.find((n) => n.def.environment === environment && n.def.network === network),
-    tokenById: (id) => tokensById.get(id),
-    seed: vault.seed,
-    devnet,
-    ...(solanaDevnet && { solanaDevnet }),
-    rates,
-    degraded: new Map(),
+  } catch (error) {
+    // the devnets are child processes and servers of this process: a start that fails after them
+    // (the database refusing the token registry, say) stops them before it reports
+    await Promise.all([devnet?.stop(), solanaDevnet?.stop()])
+    throw error
   }
 }
