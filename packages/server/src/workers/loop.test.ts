@@ -1,30 +1,23 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import pino from 'pino'
+import { until } from '../../test/helpers/wait.ts'
 import { runEvery } from './loop.ts'
 
 const silent = pino({ level: 'silent' })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Waits for `check` (timers on a loaded machine run late, never early: only lower bounds are timed). */
-async function until(check: () => boolean, label: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`${label} not reached within ${timeoutMs} ms`)
-    await sleep(2)
-  }
-}
-
+// timers on a loaded machine run late, never early: only lower bounds are timed
 describe('runEvery', () => {
   it('runs the body at once, then again after the interval', async () => {
     let runs = 0
     const loop = runEvery('t', 150, async () => {
       runs += 1
     }, silent)
-    await until(() => runs === 1, 'first run')
+    await until(() => runs === 1, 5_000, 'first run', 2)
     await sleep(50)
     assert.equal(runs, 1, 'not before the interval')
-    await until(() => runs === 2, 'second run')
+    await until(() => runs === 2, 5_000, 'second run', 2)
     await loop.stop()
   })
 
@@ -36,7 +29,7 @@ describe('runEvery', () => {
       runs += 1
     }, silent)
     // at once, 20 ms later, then not for a minute
-    await until(() => runs === 2 && asked === 2, 'two runs, two waits asked')
+    await until(() => runs === 2 && asked === 2, 5_000, 'two runs, two waits asked', 2)
     await sleep(100)
     assert.equal(runs, 2)
     await loop.stop()
@@ -49,15 +42,15 @@ describe('runEvery', () => {
       runs += 1
       if (runs === 2) await new Promise<void>((resolve) => (release = resolve))
     }, silent)
-    await until(() => runs === 1, 'first run')
+    await until(() => runs === 1, 5_000, 'first run', 2)
     loop.kick()
-    await until(() => runs === 2 && release !== undefined, 'run on the kick')
+    await until(() => runs === 2 && release !== undefined, 5_000, 'run on the kick', 2)
     loop.kick()
     loop.kick()
     await sleep(20)
     assert.equal(runs, 2, 'never overlapping itself')
     release?.()
-    await until(() => runs === 3, 'the run the kicks asked for')
+    await until(() => runs === 3, 5_000, 'the run the kicks asked for', 2)
     await sleep(20)
     assert.equal(runs, 3, 'two kicks during one run make one more run')
     await loop.stop()
@@ -69,7 +62,7 @@ describe('runEvery', () => {
       runs += 1
       if (runs === 1) throw new Error('boom')
     }, silent)
-    await until(() => runs >= 2, 'a run after the failing one')
+    await until(() => runs >= 2, 5_000, 'a run after the failing one', 2)
     await loop.stop()
   })
 
@@ -81,7 +74,7 @@ describe('runEvery', () => {
       await sleep(30)
       finished = true
     }, silent)
-    await until(() => runs === 1, 'first run')
+    await until(() => runs === 1, 5_000, 'first run', 2)
     await loop.stop()
     assert.equal(finished, true)
     const after = runs

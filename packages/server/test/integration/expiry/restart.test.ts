@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { setTimeout as delay } from 'node:timers/promises'
-import { FakeClock, monotonicMs } from '@pepay/core'
+import { FakeClock } from '@pepay/core'
 import {
   TEST_DB,
   apiClient,
@@ -12,6 +11,7 @@ import {
   type TestDatabase,
   type TestServer,
 } from '../../helpers/server.ts'
+import { until } from '../../helpers/wait.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 
 interface WireEvent {
@@ -20,17 +20,6 @@ interface WireEvent {
 }
 
 /** Bounded poll: every 25 ms for at most `timeoutMs`. */
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const started = monotonicMs()
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (monotonicMs() - started > timeoutMs)
-      throw new Error(`condition not met within ${timeoutMs} ms`)
-    await delay(25)
-  }
-}
-
 describe('invoice expiry across a restart', () => {
   const clock = new FakeClock(Date.UTC(2026, 8, 1))
   let db: TestDatabase
@@ -67,10 +56,14 @@ describe('invoice expiry across a restart', () => {
     clock.advance(3_600_000)
     const second = await start()
     const api2 = apiClient(second.url, keyHeaders(merchant.merchantKey))
-    const events = await waitFor(async () => {
-      const res = await api2('GET', `/api/v1/events?invoice_id=${id}&type=invoice.updated`)
-      return res.body.data.data.length > 0 ? (res.body.data.data as WireEvent[]) : undefined
-    }, 2_000)
+    const events = await until(
+      async () => {
+        const res = await api2('GET', `/api/v1/events?invoice_id=${id}&type=invoice.updated`)
+        return res.body.data.data.length > 0 ? (res.body.data.data as WireEvent[]) : undefined
+      },
+      2_000,
+      'invoice.updated after the restart',
+    )
     assert.equal(events.length, 1)
     assert.equal(events[0]?.data.object.status, 'expired')
     assert.equal(events[0]?.data.previous_attributes?.['status'], 'unpaid')
@@ -93,13 +86,17 @@ describe('invoice expiry across a restart', () => {
     })
     clock.advance(60_000)
     // once the worker has expired the sentinel it has swept past the old invoice as well
-    await waitFor(async () => {
-      const res = await api3(
-        'GET',
-        `/api/v1/events?invoice_id=${sentinel.body.invoice_id}&type=invoice.updated`,
-      )
-      return res.body.data.data.length > 0 ? true : undefined
-    }, 2_000)
+    await until(
+      async () => {
+        const res = await api3(
+          'GET',
+          `/api/v1/events?invoice_id=${sentinel.body.invoice_id}&type=invoice.updated`,
+        )
+        return res.body.data.data.length > 0 ? true : undefined
+      },
+      2_000,
+      'the sentinel expired',
+    )
     const after = await api3('GET', `/api/v1/events?invoice_id=${id}&type=invoice.updated`)
     assert.equal(after.body.data.data.length, 1)
     await third.stopServer()
@@ -121,10 +118,14 @@ describe('invoice expiry across a restart', () => {
         ids.push(res.body.invoice_id)
       }
       clock.advance(60_000)
-      await waitFor(async () => {
-        const totals = await api('GET', '/api/v1/invoices/totals?customer_id=shared-schedule')
-        return totals.body.totals.expired.count === 40 ? true : undefined
-      }, 3_000)
+      await until(
+        async () => {
+          const totals = await api('GET', '/api/v1/invoices/totals?customer_id=shared-schedule')
+          return totals.body.totals.expired.count === 40 ? true : undefined
+        },
+        3_000,
+        'forty expired invoices',
+      )
       const events = await apiClient(b.url, keyHeaders(merchant.merchantKey))(
         'GET',
         '/api/v1/events?type=invoice.updated&limit=100',

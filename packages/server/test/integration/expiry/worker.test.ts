@@ -1,27 +1,13 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { setTimeout as delay } from 'node:timers/promises'
-import { FakeClock, monotonicMs } from '@pepay/core'
+import { FakeClock } from '@pepay/core'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
+import { until } from '../../helpers/wait.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { expireDueInvoices } from '../../../src/modules/invoices/invoice.service.ts'
 
 /** Polls `probe` every 25 ms until it returns a value, for at most `timeoutMs`. */
-async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<{ value: T; elapsedMs: number }> {
-  const started = monotonicMs()
-  for (;;) {
-    const value = await probe()
-    const elapsedMs = monotonicMs() - started
-    if (value !== undefined) return { value, elapsedMs }
-    if (elapsedMs > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await delay(25)
-  }
-}
-
 interface WireEvent {
   id: string
   type: string
@@ -63,11 +49,14 @@ describe('invoice expiry worker', () => {
     const deadlineSeconds = Math.floor(clock.now().getTime() / 1000) + 60
     clock.advance(60_000)
     // only the events table is polled: the invoice itself is never read before it expires
-    const { value: events, elapsedMs } = await waitFor(async () => {
-      const found = await updatedEvents(id)
-      return found.length > 0 ? found : undefined
-    }, 2_000)
-    assert.ok(elapsedMs < 2_000, `took ${elapsedMs} ms`)
+    const events = await until(
+      async () => {
+        const found = await updatedEvents(id)
+        return found.length > 0 ? found : undefined
+      },
+      2_000,
+      'invoice.updated within 2 s of the deadline',
+    )
     assert.equal(events.length, 1)
     const event = events[0]
     assert.ok(event)
@@ -89,10 +78,14 @@ describe('invoice expiry worker', () => {
     assert.equal(invoice.body.status, 'unpaid')
     assert.deepEqual(await updatedEvents(id), [])
     clock.advance(1)
-    const { value } = await waitFor(async () => {
-      const found = await updatedEvents(id)
-      return found.length > 0 ? found : undefined
-    }, 2_000)
+    const value = await until(
+      async () => {
+        const found = await updatedEvents(id)
+        return found.length > 0 ? found : undefined
+      },
+      2_000,
+      'invoice.updated',
+    )
     assert.equal(value.length, 1)
   })
 
@@ -103,10 +96,14 @@ describe('invoice expiry worker', () => {
     const before = await api('GET', '/api/v1/invoices/totals?customer_id=bulk')
     assert.equal(before.body.totals.unpaid.count, 30)
     clock.advance(60_000)
-    await waitFor(async () => {
-      const totals = await api('GET', '/api/v1/invoices/totals?customer_id=bulk')
-      return totals.body.totals.expired.count === 30 ? totals : undefined
-    }, 2_000)
+    await until(
+      async () => {
+        const totals = await api('GET', '/api/v1/invoices/totals?customer_id=bulk')
+        return totals.body.totals.expired.count === 30 ? totals : undefined
+      },
+      2_000,
+      'thirty expired invoices',
+    )
     const events = await api('GET', '/api/v1/events?type=invoice.updated&limit=100')
     const perInvoice = new Map<string, number>()
     for (const event of events.body.data.data as WireEvent[]) {
@@ -143,10 +140,14 @@ describe('invoice expiry worker', () => {
     })
     const session = apiClient(t.url, res.body.payment_session_headers)
     clock.advance(60_000)
-    await waitFor(async () => {
-      const found = await updatedEvents(res.body.invoice_id)
-      return found.length > 0 ? found : undefined
-    }, 2_000)
+    await until(
+      async () => {
+        const found = await updatedEvents(res.body.invoice_id)
+        return found.length > 0 ? found : undefined
+      },
+      2_000,
+      'invoice.updated',
+    )
     const status = await session('GET', '/api/v1/payments/payment-status')
     assert.deepEqual(status.body, { status: 'expired', paid_at: null })
     const email = await session('POST', '/api/v1/payments/customer-email', {

@@ -11,19 +11,12 @@ import {
 } from 'pepay'
 import { WsTokenResponse } from '@pepay/contracts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
+import { until } from '../../helpers/wait.ts'
 import { mintPaymentSessionToken, realtimeExtension } from '../../../src/realtime/index.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { recordingFetch } from './helpers.ts'
 
 /** Resolves when `check` passes, polling; fails after the deadline. */
-async function until(check: () => boolean, timeoutMs: number, label: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  while (!check()) {
-    if (performance.now() > deadline) assert.fail(`${label} not reached within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 function once<T extends unknown[]>(
   stream: { on(type: string, fn: (...args: T) => void): unknown },
   type: string,

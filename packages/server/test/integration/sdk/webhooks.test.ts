@@ -11,6 +11,7 @@ import {
 } from 'pepay'
 import { WebhookDeliveryResponse, WebhookEndpointSecretResponse } from '@pepay/contracts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
+import { until } from '../../helpers/wait.ts'
 import { webhooksExtension } from '../../../src/modules/webhooks/index.ts'
 
 interface Received {
@@ -38,16 +39,6 @@ async function startReceiver() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
-  }
-}
-
-async function until<T>(read: () => T | undefined, timeoutMs: number, label: string): Promise<T> {
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    const value = read()
-    if (value !== undefined) return value
-    if (performance.now() > deadline) assert.fail(`${label} not seen within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
 

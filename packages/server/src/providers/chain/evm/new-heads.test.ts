@@ -6,15 +6,8 @@ import { join } from 'node:path'
 import { monotonicMs } from '@pepay/core'
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws'
 import { startAnvil, type AnvilInstance } from '../devnet/anvil.ts'
+import { until } from '../../../../test/helpers/wait.ts'
 import { subscribeNewHeads, type NewHeadsSubscription } from './new-heads.ts'
-
-async function until(check: () => boolean, timeoutMs: number, label: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  while (!check()) {
-    if (performance.now() > deadline) assert.fail(`${label} not reached within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** A node stand-in: answers eth_subscribe (or refuses it) and pushes heads on demand. */
 async function fakeNode(options: { refuse?: boolean; port?: number } = {}) {
