@@ -1,6 +1,6 @@
 import type { PaymentRowStatus, SettlementRowStatus } from '../../db/schema.ts'
 import { sql } from 'kysely'
-import type { Executor } from '../../db/database.ts'
+import { compiledOnce, type Executor } from '../../db/database.ts'
 import { pgArray } from '../../db/pg-array.ts'
 import { appendEventsFrom } from '../events/event.repo.ts'
 
@@ -208,6 +208,92 @@ export interface PaymentToRecord {
 }
 
 /**
+ * The statement of `recordPayments`, compiled once and prepared once per connection: a watcher
+ * sends it for every few hundred transfers, and parsing and planning it anew cost about 4 µs per
+ * transfer. Its generic plan (which takes each array for ten elements) is the plan a batch of
+ * hundreds gets anyway: a primary-key probe per row.
+ */
+const recordStatement = compiledOnce(
+  'pepay_payment_record',
+  (network: string, detectedAt: Date, networkJson: string, pendingTail: string, now: Date, nowMs: string, ...arrays: string[]) => {
+    // the events' input: rows inserted by this statement (a revived row keeps its old id), unless
+    // one was revived. `data` is serializePayment of the row as inserted (a pending row with the
+    // table's defaults): amount_usd the exact decimal (parses to the same number as
+    // millisToUsdNumber), the decimal texts as formatUnits and formatUsdMillis write them
+    const input = sql`
+      SELECT f.merchant_id, f.environment, 'invoice_payment.created'::text AS type, coalesce(i.invoice_type = 'commerce', false) AS is_commerce,
+             f.invoice_id, i.invoice_type, i.customer_id, i.commerce_order_id AS order_id,
+             coalesce(i.payer_wallet_address, f.from_address) AS wallet_address, coalesce(i.payer_wallet_network, ${network}::text) AS wallet_network,
+             -- written out as text (json_build_object looks up every argument's type output on every row)
+             '{"object":{"object":"invoice_payment","id":"' || f.id::text || '","invoice_id":"' || coalesce(f.invoice_id::text, '')
+               || '","merchant_id":' || coalesce(f.merchant_id::text, 'null') || ',"status":"pending","environment":"' || f.environment
+               || '","network":' || ${networkJson}::text || ',"token_id":' || f.token_id::text
+               || ',"token_symbol":' || coalesce(to_json(t.symbol)::text, 'null') || ',"token_address":' || coalesce(to_json(t.address)::text, 'null')
+               || ',"token_decimals":' || coalesce(t.decimals, 0)::text || ',"token_amount":"' || f.amount_units::text
+               || '","token_amount_decimal":"' || trim_scale(f.amount_units * ('1e-' || coalesce(t.decimals, 0))::numeric)::text
+               || '","amount_usd":' || trim_scale(f.usd_millis::numeric / 1000)::text || ',"amount":' || f.usd_millis::text
+               || ',"amount_decimal":"' || round(f.usd_millis::numeric / 1000, 3)::text || '","amount_unit":"usd_millis"'
+               -- what the chain reported goes through the JSON encoder
+               || ',"tx_hash":' || to_json(f.tx_hash)::text || ',"log_index":' || f.log_index::text
+               || ',"block_number":"' || f.block_number::text || '","from_address":' || to_json(f.from_address)::text
+               || ',"to_address":' || to_json(f.to_address)::text || ',"confirmations":' || f.confirmations::text
+               || ',"confirmations_required":' || f.confirmations_required::text || ',"is_late":false,"is_unmatched":' || f.is_unmatched::text
+               || ${pendingTail}::text AS data,
+             NULL::json AS request, f.ord
+      FROM fresh f
+      -- one primary-key probe per row: as a plain join, a batch of 1,000 estimated at 2,500 rows
+      -- made the planner hash the whole invoice table (27 ms of a 77 ms statement at 100,000
+      -- invoices); LIMIT keeps the subquery from being flattened back into that join
+      LEFT JOIN LATERAL (
+        SELECT i.invoice_type, i.customer_id, i.commerce_order_id, i.payer_wallet_address, i.payer_wallet_network
+        FROM invoice i WHERE i.id = f.invoice_id LIMIT 1
+      ) i ON true
+      LEFT JOIN token t ON t.id = f.token_id
+      WHERE f.emit AND NOT (SELECT revived FROM outcome)`
+    return sql<{ recorded: string; events: string; without_events: string[] | null }>`
+      WITH u AS (
+        SELECT u.id, u.invoice_id, u.merchant_id, u.environment, u.deposit_address_id, u.token_id, u.tx_hash, u.log_index,
+               u.block_number, u.block_hash, u.from_address, u.to_address, u.amount_units, u.usd_millis, u.confirmations,
+               u.confirmations_required,
+               -- a probe of payment_quote_invoice per row that asks (an anti-join would scan every quote)
+               coalesce(u.is_unmatched, (SELECT false FROM payment_quote q
+                                         WHERE q.invoice_id = u.invoice_id AND q.network = ${network}::text AND q.token_id = u.token_id LIMIT 1), true) AS is_unmatched,
+               u.emit, u.ord
+        FROM unnest(${arrays[0]}::uuid[], ${arrays[1]}::uuid[], ${arrays[2]}::bigint[],
+                    ${arrays[3]}::text[], ${arrays[4]}::uuid[], ${arrays[5]}::int[],
+                    ${arrays[6]}::text[], ${arrays[7]}::int[], ${arrays[8]}::bigint[],
+                    ${arrays[9]}::text[], ${arrays[10]}::text[], ${arrays[11]}::text[],
+                    ${arrays[12]}::numeric[], ${arrays[13]}::bigint[], ${arrays[14]}::int[],
+                    ${arrays[15]}::int[], ${arrays[16]}::boolean[],
+                    ${arrays[17]}::boolean[])
+          WITH ORDINALITY AS u(id, invoice_id, merchant_id, environment, deposit_address_id, token_id, tx_hash, log_index, block_number,
+                               block_hash, from_address, to_address, amount_units, usd_millis, confirmations, confirmations_required,
+                               is_unmatched, emit, ord)
+      ),
+      ins AS (
+        INSERT INTO invoice_payment (id, invoice_id, merchant_id, environment, network, deposit_address_id, token_id, tx_hash,
+                                     log_index, block_number, block_hash, from_address, to_address, amount_units, usd_millis,
+                                     status, confirmations, confirmations_required, is_unmatched, detected_at, updated_at)
+        SELECT u.id, u.invoice_id, u.merchant_id, u.environment, ${network}, u.deposit_address_id, u.token_id, u.tx_hash,
+               u.log_index, u.block_number, u.block_hash, u.from_address, u.to_address, u.amount_units, u.usd_millis,
+               'pending', u.confirmations, u.confirmations_required, u.is_unmatched, ${detectedAt}::timestamptz, ${detectedAt}::timestamptz
+        FROM u
+        ON CONFLICT (network, environment, tx_hash, log_index) DO UPDATE
+          SET status = 'pending', block_number = excluded.block_number, block_hash = excluded.block_hash,
+              confirmations = excluded.confirmations, updated_at = excluded.updated_at
+          WHERE invoice_payment.status = 'orphaned'
+        RETURNING id
+      ),
+      fresh AS MATERIALIZED (SELECT u.* FROM ins JOIN u ON u.id = ins.id),
+      outcome AS MATERIALIZED (SELECT (SELECT count(*) FROM ins) AS recorded, (SELECT count(*) FROM ins) > (SELECT count(*) FROM fresh) AS revived),
+      ${appendEventsFrom(input, now, nowMs)}
+      SELECT o.recorded, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM n) AS notified,
+             CASE WHEN o.revived THEN (SELECT array_agg(ins.id::text) FROM ins) END AS without_events
+      FROM outcome o`
+  },
+)
+
+/**
  * `recordPayment` for many transfers, with their `invoice_payment.created` events, in one
  * statement (the watcher's hot path): the same unique key and the same revival of an orphaned
  * row. Each event's data is built in the statement from the row as inserted: `serializePayment`
@@ -235,82 +321,36 @@ export async function recordPayments(
     if (payment.usdMillis > MAX_SAFE_MILLIS || payment.usdMillis < -MAX_SAFE_MILLIS) throw new Error('usd_millis beyond 2^53')
   }
   const col = (pick: (p: PaymentToRecord['payment']) => string | number | bigint | boolean | null) => pgArray(payments.map(({ payment }) => pick(payment)))
+  const arrays = [
+    col((p) => p.id),
+    col((p) => p.invoiceId),
+    col((p) => p.merchantId),
+    col((p) => p.environment),
+    col((p) => p.depositAddressId),
+    col((p) => p.tokenId),
+    col((p) => p.txHash),
+    col((p) => p.logIndex),
+    col((p) => p.blockNumber),
+    col((p) => p.blockHash),
+    col((p) => p.fromAddress),
+    col((p) => p.toAddress),
+    col((p) => p.amountUnits),
+    col((p) => p.usdMillis),
+    col((p) => p.confirmations),
+    col((p) => p.confirmationsRequired),
+    col((p) => p.isUnmatched),
+    pgArray(payments.map(({ emitsEvent }) => emitsEvent)),
+  ]
   const detectedSeconds = Math.floor(detectedAt.getTime() / 1000)
-  // the events' input: rows inserted by this statement (a revived row keeps its old id), unless
-  // one was revived. `data` is serializePayment of the row as inserted (a pending row with the
-  // table's defaults): amount_usd the exact decimal (parses to the same number as millisToUsdNumber), the decimal texts as formatUnits
-  // and formatUsdMillis write them
-  const input = sql`
-    SELECT f.merchant_id, f.environment, 'invoice_payment.created'::text AS type, coalesce(i.invoice_type = 'commerce', false) AS is_commerce,
-           f.invoice_id, i.invoice_type, i.customer_id, i.commerce_order_id AS order_id,
-           coalesce(i.payer_wallet_address, f.from_address) AS wallet_address, coalesce(i.payer_wallet_network, ${network}::text) AS wallet_network,
-           json_build_object('object', json_build_object(
-             'object', 'invoice_payment', 'id', f.id, 'invoice_id', coalesce(f.invoice_id::text, ''), 'merchant_id', f.merchant_id,
-             'status', 'pending', 'environment', f.environment, 'network', ${network}::text, 'token_id', f.token_id,
-             'token_symbol', t.symbol, 'token_address', t.address, 'token_decimals', coalesce(t.decimals, 0),
-             'token_amount', f.amount_units::text,
-             'token_amount_decimal', trim_scale(f.amount_units * ('1e-' || coalesce(t.decimals, 0))::numeric)::text,
-             'amount_usd', trim_scale(f.usd_millis::numeric / 1000), 'amount', f.usd_millis,
-             'amount_decimal', round(f.usd_millis::numeric / 1000, 3)::text, 'amount_unit', 'usd_millis',
-             'tx_hash', f.tx_hash, 'log_index', f.log_index, 'block_number', f.block_number::text,
-             'from_address', f.from_address, 'to_address', f.to_address, 'confirmations', f.confirmations,
-             'confirmations_required', f.confirmations_required, 'is_late', false, 'is_unmatched', f.is_unmatched,
-             'settlement_status', 'pending',
-             'settlement', json_build_object('summary_status', 'pending', 'stage', 'pending', 'merchant_settlement_id', NULL,
-                                             'settlement_tx_hash', NULL, 'network', ${network}::text, 'status', 'pending',
-                                             'destination_address', NULL),
-             'detected_at', ${detectedSeconds}::bigint, 'confirmed_at', NULL, 'created_at', ${detectedSeconds}::bigint)) AS data,
-           NULL::json AS request, f.ord
-    FROM fresh f
-    -- one primary-key probe per row: as a plain join, a batch of 1,000 estimated at 2,500 rows
-    -- made the planner hash the whole invoice table (27 ms of a 77 ms statement at 100,000
-    -- invoices); LIMIT keeps the subquery from being flattened back into that join
-    LEFT JOIN LATERAL (
-      SELECT i.invoice_type, i.customer_id, i.commerce_order_id, i.payer_wallet_address, i.payer_wallet_network
-      FROM invoice i WHERE i.id = f.invoice_id LIMIT 1
-    ) i ON true
-    LEFT JOIN token t ON t.id = f.token_id
-    WHERE f.emit AND NOT (SELECT revived FROM outcome)`
-  const result = await sql<{ recorded: string; events: string; without_events: string[] | null }>`
-    WITH u AS (
-      SELECT u.id, u.invoice_id, u.merchant_id, u.environment, u.deposit_address_id, u.token_id, u.tx_hash, u.log_index,
-             u.block_number, u.block_hash, u.from_address, u.to_address, u.amount_units, u.usd_millis, u.confirmations,
-             u.confirmations_required,
-             -- a probe of payment_quote_invoice per row that asks (an anti-join would scan every quote)
-             coalesce(u.is_unmatched, (SELECT false FROM payment_quote q
-                                       WHERE q.invoice_id = u.invoice_id AND q.network = ${network}::text AND q.token_id = u.token_id LIMIT 1), true) AS is_unmatched,
-             u.emit, u.ord
-      FROM unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.invoiceId)}::uuid[], ${col((p) => p.merchantId)}::bigint[],
-                  ${col((p) => p.environment)}::text[], ${col((p) => p.depositAddressId)}::uuid[], ${col((p) => p.tokenId)}::int[],
-                  ${col((p) => p.txHash)}::text[], ${col((p) => p.logIndex)}::int[], ${col((p) => p.blockNumber)}::bigint[],
-                  ${col((p) => p.blockHash)}::text[], ${col((p) => p.fromAddress)}::text[], ${col((p) => p.toAddress)}::text[],
-                  ${col((p) => p.amountUnits)}::numeric[], ${col((p) => p.usdMillis)}::bigint[], ${col((p) => p.confirmations)}::int[],
-                  ${col((p) => p.confirmationsRequired)}::int[], ${col((p) => p.isUnmatched)}::boolean[],
-                  ${pgArray(payments.map(({ emitsEvent }) => emitsEvent))}::boolean[])
-        WITH ORDINALITY AS u(id, invoice_id, merchant_id, environment, deposit_address_id, token_id, tx_hash, log_index, block_number,
-                             block_hash, from_address, to_address, amount_units, usd_millis, confirmations, confirmations_required,
-                             is_unmatched, emit, ord)
-    ),
-    ins AS (
-      INSERT INTO invoice_payment (id, invoice_id, merchant_id, environment, network, deposit_address_id, token_id, tx_hash,
-                                   log_index, block_number, block_hash, from_address, to_address, amount_units, usd_millis,
-                                   status, confirmations, confirmations_required, is_unmatched, detected_at, updated_at)
-      SELECT u.id, u.invoice_id, u.merchant_id, u.environment, ${network}, u.deposit_address_id, u.token_id, u.tx_hash,
-             u.log_index, u.block_number, u.block_hash, u.from_address, u.to_address, u.amount_units, u.usd_millis,
-             'pending', u.confirmations, u.confirmations_required, u.is_unmatched, ${detectedAt}::timestamptz, ${detectedAt}::timestamptz
-      FROM u
-      ON CONFLICT (network, environment, tx_hash, log_index) DO UPDATE
-        SET status = 'pending', block_number = excluded.block_number, block_hash = excluded.block_hash,
-            confirmations = excluded.confirmations, updated_at = excluded.updated_at
-        WHERE invoice_payment.status = 'orphaned'
-      RETURNING id
-    ),
-    fresh AS MATERIALIZED (SELECT u.* FROM ins JOIN u ON u.id = ins.id),
-    outcome AS MATERIALIZED (SELECT (SELECT count(*) FROM ins) AS recorded, (SELECT count(*) FROM ins) > (SELECT count(*) FROM fresh) AS revived),
-    ${appendEventsFrom(input, now)}
-    SELECT o.recorded, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM n) AS notified,
-           CASE WHEN o.revived THEN (SELECT array_agg(ins.id::text) FROM ins) END AS without_events
-    FROM outcome o`.execute(db)
+  // the end of every created event's document: what a pending payment's settlement and times say
+  const pendingTail = JSON.stringify({
+    settlement_status: 'pending',
+    settlement: { summary_status: 'pending', stage: 'pending', merchant_settlement_id: null, settlement_tx_hash: null, network, status: 'pending', destination_address: null },
+    detected_at: detectedSeconds,
+    confirmed_at: null,
+    created_at: detectedSeconds,
+  }).replace(/^\{/, ',') + '}'
+  const result = await recordStatement(db, network, detectedAt, JSON.stringify(network), pendingTail, now, String(now.getTime()), ...arrays)
   const row = result.rows[0]
   if (!row) throw new Error('payment insert returned no row')
   return { recorded: Number(row.recorded), eventsWritten: Number(row.events), withoutEvents: row.without_events }
