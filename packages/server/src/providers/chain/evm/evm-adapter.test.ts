@@ -19,6 +19,7 @@ import {
   type EvmAddress,
 } from '../devnet/devnet.ts'
 import {
+  ChainMismatchError,
   createEvmAdapter,
   decodeTransferLogs,
   transferEventTopic,
@@ -431,6 +432,54 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
   it('fails over to the next RPC URL when the first one is unreachable', async () => {
     const failover = adapterFor({ rpcUrls: ['http://127.0.0.1:1', base.rpcUrl] })
     assert.deepEqual(await failover.getHead(), await adapter.getHead())
+  })
+
+  describe('a node that serves another chain', () => {
+    let other: Server
+    let otherUrl = ''
+    const methods: string[] = []
+
+    before(async () => {
+      // a node of chain 1 (Ethereum): answers eth_chainId, and would answer anything else
+      other = createServer((req, res) => {
+        let body = ''
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        req.on('end', () => {
+          const call = JSON.parse(body) as { id: number; method: string }
+          methods.push(call.method)
+          res.setHeader('content-type', 'application/json')
+          res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: call.method === 'eth_chainId' ? '0x1' : '0x10' }))
+        })
+      })
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+      otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+    })
+    after(() => {
+      other.close()
+    })
+
+    it('is refused with an error naming both chains and only the origin of its URL', async () => {
+      methods.length = 0
+      const wrong = adapterFor({ rpcUrls: [`${otherUrl}/v2/secret-api-key`] })
+      const error = await wrong.getHead().then(
+        () => assert.fail('a head was read from another chain'),
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof Error)
+      assert.match(error.message, new RegExp(`the node at ${otherUrl} serves chain 1, not base's chain ${base.chainId}`))
+      assert.doesNotMatch(error.message, /secret-api-key/)
+      let cause: unknown = error
+      while (cause instanceof Error && !(cause instanceof ChainMismatchError)) cause = cause.cause
+      assert.ok(cause instanceof ChainMismatchError)
+      // asked which chain it serves, and nothing else
+      await assert.rejects(wrong.getBlockHash(1n))
+      assert.deepEqual(methods, ['eth_chainId'])
+    })
+
+    it('is passed over for the next URL, which serves the right chain', async () => {
+      const failover = adapterFor({ rpcUrls: [otherUrl, base.rpcUrl] })
+      assert.deepEqual(await failover.getHead(), await adapter.getHead())
+    })
   })
 
   it('gives up waiting for a transaction that is never mined', async () => {

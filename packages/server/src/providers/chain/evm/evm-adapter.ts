@@ -11,6 +11,7 @@ import {
   type Transport,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { monotonicMs } from '@pepay/core'
 import { mapWithConcurrency } from '../concurrency.ts'
 import type {
   BlockHeader,
@@ -284,6 +285,67 @@ function isRangeTooLarge(error: unknown): boolean {
   return false
 }
 
+/** Asked again this long after a node was found serving another chain (a fixed endpoint, or a balancer that changed). */
+const CHAIN_MISMATCH_RECHECK_MS = 60_000
+
+/** A configured RPC endpoint that serves another chain than its network's. */
+export class ChainMismatchError extends Error {
+  constructor(network: string, origin: string, expected: number, served: number) {
+    super(`the node at ${origin} serves chain ${served}, not ${network}'s chain ${expected}`)
+    this.name = 'ChainMismatchError'
+  }
+}
+
+/** Where a URL points, without its path or query (a hosted node's API key lives there). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'a configured RPC URL'
+  }
+}
+
+/**
+ * `transport`, whose node is first asked which chain it serves (`eth_chainId`, once, by the
+ * first request; concurrent ones wait for that answer). Every EVM chain has the same deposit
+ * addresses, so a URL of another chain would let the watcher credit a payment made there: its
+ * requests fail instead, with an error that names the chain, and `fallback` moves on to the next
+ * URL. A node that cannot be reached is asked again by the next request; one that served another
+ * chain, after a minute.
+ */
+function chainChecked(transport: Transport, url: string, network: string, chainId: number): Transport {
+  return (config) => {
+    const inner = transport(config)
+    let verified: Promise<void> | undefined
+    let mismatchAt: number | undefined
+    const verify = async () => {
+      const answer: unknown = await inner.request({ method: 'eth_chainId', params: [] })
+      if (typeof answer !== 'string' || !/^0x[0-9a-f]+$/i.test(answer)) throw new Error(`${network}: eth_chainId answered ${JSON.stringify(answer)}`)
+      const served = Number(BigInt(answer))
+      if (served !== chainId) throw new ChainMismatchError(network, originOf(url), chainId, served)
+    }
+    const request: typeof inner.request = async (args, options) => {
+      if (mismatchAt !== undefined && monotonicMs() - mismatchAt >= CHAIN_MISMATCH_RECHECK_MS) verified = undefined
+      if (!verified) {
+        const attempt = verify()
+        verified = attempt
+        attempt.then(
+          () => {
+            mismatchAt = undefined
+          },
+          (error: unknown) => {
+            if (error instanceof ChainMismatchError) mismatchAt = monotonicMs()
+            else if (verified === attempt) verified = undefined
+          },
+        )
+      }
+      await verified
+      return inner.request(args, options)
+    }
+    return { ...inner, request }
+  }
+}
+
 export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
   const { network, chainId } = options
   if (options.rpcUrls.length === 0) throw new Error(`no RPC URL configured for ${network}`)
@@ -294,7 +356,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
   if (maxBlocksPerLogQuery < 1n) throw new RangeError('maxBlocksPerLogQuery must be at least 1')
 
   const transports = options.rpcUrls.map((url) =>
-    http(url, { retryCount, timeout: options.requestTimeoutMs }),
+    chainChecked(http(url, { retryCount, timeout: options.requestTimeoutMs }), url, network, chainId),
   )
   const transport: Transport =
     transports.length === 1 && transports[0] !== undefined

@@ -1,0 +1,59 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { startAnvil, type AnvilInstance } from '../../../src/providers/chain/devnet/anvil.ts'
+import { startTestServer, type TestServer } from '../../helpers/server.ts'
+import { chainLayer } from '../../helpers/chain.ts'
+
+/** Base mainnet's chain id, as the network registry has it. */
+const BASE_CHAIN_ID = 8453
+
+async function readiness(t: TestServer): Promise<{ name: string; ok: boolean; detail?: string }[]> {
+  const response = await fetch(`${t.url}/readyz`)
+  assert.equal(response.status, 200)
+  return ((await response.json()) as { checks: { name: string; ok: boolean; detail?: string }[] }).checks
+}
+
+describe('PEPAY_RPC_<NETWORK>_MAINNET pointing at a node of another chain', () => {
+  let ethereumNode: AnvilInstance
+  let baseNode: AnvilInstance
+  let t: TestServer
+
+  before(async () => {
+    // two real nodes: one serves chain 1 (Ethereum's id), the other Base's
+    ;[ethereumNode, baseNode] = await Promise.all([startAnvil({ chainId: 1 }), startAnvil({ chainId: BASE_CHAIN_ID })])
+    t = await startTestServer({ env: { PEPAY_RPC_BASE_MAINNET: ethereumNode.rpcUrl } })
+  })
+  after(async () => {
+    await t?.close()
+    await Promise.all([ethereumNode?.stop(), baseNode?.stop()])
+  })
+
+  it('leaves the network degraded, naming both chains, and reads nothing from it', async () => {
+    const layer = chainLayer(t)
+    const watcher = layer.watchers.find((w) => w.key === 'mainnet:base')
+    assert.ok(watcher, 'base mainnet is configured')
+    await watcher.tick()
+    const reason = layer.runtime.degraded.get('mainnet:base')
+    assert.match(reason ?? '', new RegExp(`serves chain 1, not base's chain ${BASE_CHAIN_ID}`))
+    assert.equal(watcher.stats.lastHead, 0n, 'no head was taken from the other chain')
+    const check = (await readiness(t)).find((c) => c.name === 'chain:mainnet:base')
+    assert.deepEqual(check, { name: 'chain:mainnet:base', ok: false, detail: reason })
+  })
+
+  it('follows the chain once the URL serves the right one', async () => {
+    const right = await startTestServer({ env: { PEPAY_RPC_BASE_MAINNET: baseNode.rpcUrl } })
+    try {
+      const layer = chainLayer(right)
+      const watcher = layer.watchers.find((w) => w.key === 'mainnet:base')
+      assert.ok(watcher)
+      await baseNode.mine(3)
+      await watcher.tick()
+      assert.equal(layer.runtime.degraded.get('mainnet:base'), undefined)
+      assert.equal(watcher.stats.lastError, null)
+      assert.ok(watcher.stats.lastHead >= 3n)
+      assert.deepEqual((await readiness(right)).find((c) => c.name === 'chain:mainnet:base'), { name: 'chain:mainnet:base', ok: true })
+    } finally {
+      await right.close()
+    }
+  })
+})
