@@ -88,6 +88,7 @@ export class ChainWatcher {
   #loop: Loop | undefined
   #heads: NewHeadsSubscription | undefined
   #failures = 0
+  #mainnetGenesis: string | undefined
 
   constructor(deps: Deps, runtime: ChainRuntime, network: ChainNetwork) {
     this.#deps = deps
@@ -232,10 +233,7 @@ export class ChainWatcher {
   async #scan(headNumber: bigint): Promise<void> {
     const deps = this.#deps
     const { adapter, def } = this.network
-    const [cursor, genesisHash] = await Promise.all([
-      findCursor(deps.db, def.environment, def.network),
-      adapter.getBlockHash(0n).then((hash) => hash ?? null),
-    ])
+    const [cursor, genesisHash] = await Promise.all([findCursor(deps.db, def.environment, def.network), this.#genesisHash()])
     let from: bigint
     if (!cursor) {
       from = headNumber
@@ -281,6 +279,18 @@ export class ChainWatcher {
       saveCursor(trx, def.environment, def.network, cursor?.lastBlock ?? null, { lastBlock: to, genesisHash: genesisHash ?? cursor?.genesisHash ?? null, blockHash: header.hash, parentHash: header.parentHash }, deps.clock.now()),
     )
     if (matched.length > 0) notifyCommitted(deps)
+  }
+
+  /**
+   * The chain's block 0, which tells a recreated chain from a reorg. A public chain's never
+   * changes (and its node's chain id was checked with its first request), so on mainnet it is
+   * read once, saving a call per iteration; a devnet is recreated at will and asked every time.
+   */
+  async #genesisHash(): Promise<string | null> {
+    if (this.#mainnetGenesis !== undefined) return this.#mainnetGenesis
+    const hash = (await this.network.adapter.getBlockHash(0n)) ?? null
+    if (this.network.def.environment === 'mainnet' && hash !== null) this.#mainnetGenesis = hash
+    return hash
   }
 
   /**
@@ -342,9 +352,9 @@ export class ChainWatcher {
 
   async #rewindTo(cursorBlock: bigint, ancestor: bigint): Promise<void> {
     const deps = this.#deps
-    const { def, adapter } = this.network
+    const { def } = this.network
     const affected = await listPaymentsAboveBlock(deps.db, def.environment, def.network, ancestor)
-    const genesisHash = (await adapter.getBlockHash(0n)) ?? null
+    const genesisHash = await this.#genesisHash()
     await deps.db.transaction().execute(async (trx) => {
       for (const payment of affected) await orphanPayment(deps, trx, payment.id)
       await deleteBlocksAbove(trx, def.environment, def.network, ancestor)

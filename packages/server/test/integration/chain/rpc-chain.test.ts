@@ -1,11 +1,32 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { startAnvil, type AnvilInstance } from '../../../src/providers/chain/devnet/anvil.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { chainLayer } from '../../helpers/chain.ts'
 
 /** Base mainnet's chain id, as the network registry has it. */
 const BASE_CHAIN_ID = 8453
+
+/** A JSON-RPC relay to `upstream` that keeps every call it passed on. */
+async function recordingRelay(upstream: string): Promise<{ url: string; calls: { method: string; params: unknown[] }[]; server: Server }> {
+  const calls: { method: string; params: unknown[] }[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    req.on('end', () => {
+      const call = JSON.parse(body) as { method: string; params?: unknown[] }
+      calls.push({ method: call.method, params: call.params ?? [] })
+      void fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (answer) => {
+        res.setHeader('content-type', 'application/json')
+        res.end(await answer.text())
+      })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server }
+}
 
 async function readiness(t: TestServer): Promise<{ name: string; ok: boolean; detail?: string }[]> {
   const response = await fetch(`${t.url}/readyz`)
@@ -21,7 +42,7 @@ describe('PEPAY_RPC_<NETWORK>_MAINNET pointing at a node of another chain', () =
   before(async () => {
     // two real nodes: one serves chain 1 (Ethereum's id), the other Base's
     ;[ethereumNode, baseNode] = await Promise.all([startAnvil({ chainId: 1 }), startAnvil({ chainId: BASE_CHAIN_ID })])
-    t = await startTestServer({ env: { PEPAY_RPC_BASE_MAINNET: ethereumNode.rpcUrl } })
+    t = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_BASE_MAINNET: ethereumNode.rpcUrl } })
   })
   after(async () => {
     await t?.close()
@@ -40,20 +61,29 @@ describe('PEPAY_RPC_<NETWORK>_MAINNET pointing at a node of another chain', () =
     assert.deepEqual(check, { name: 'chain:mainnet:base', ok: false, detail: reason })
   })
 
-  it('follows the chain once the URL serves the right one', async () => {
-    const right = await startTestServer({ env: { PEPAY_RPC_BASE_MAINNET: baseNode.rpcUrl } })
+  it('follows the chain once the URL serves the right one, asking its chain id and genesis block once', async () => {
+    const relay = await recordingRelay(baseNode.rpcUrl)
+    // iterations driven by hand only, so that every call to the node is one of theirs
+    const right = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_BASE_MAINNET: relay.url } })
     try {
       const layer = chainLayer(right)
       const watcher = layer.watchers.find((w) => w.key === 'mainnet:base')
       assert.ok(watcher)
-      await baseNode.mine(3)
-      await watcher.tick()
+      for (let i = 0; i < 3; i += 1) {
+        await baseNode.mine(2)
+        await watcher.tick()
+      }
       assert.equal(layer.runtime.degraded.get('mainnet:base'), undefined)
       assert.equal(watcher.stats.lastError, null)
-      assert.ok(watcher.stats.lastHead >= 3n)
+      assert.ok(watcher.stats.lastHead >= 6n)
       assert.deepEqual((await readiness(right)).find((c) => c.name === 'chain:mainnet:base'), { name: 'chain:mainnet:base', ok: true })
+      // three iterations, one question about the chain and one about its block 0
+      assert.equal(relay.calls.filter((c) => c.method === 'eth_chainId').length, 1)
+      assert.equal(relay.calls.filter((c) => c.method === 'eth_getBlockByNumber' && c.params[0] === '0x0').length, 1)
+      assert.ok(relay.calls.filter((c) => c.method === 'eth_getLogs').length >= 3, 'every iteration scanned')
     } finally {
       await right.close()
+      relay.server.close()
     }
   })
 })

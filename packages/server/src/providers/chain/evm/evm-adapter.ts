@@ -314,10 +314,11 @@ function originOf(url: string): string {
  * chain, after a minute.
  */
 function chainChecked(transport: Transport, url: string, network: string, chainId: number): Transport {
+  // one answer per URL, whichever client (reads, sends) asks first
+  let verified: Promise<void> | undefined
+  let mismatchAt: number | undefined
   return (config) => {
     const inner = transport(config)
-    let verified: Promise<void> | undefined
-    let mismatchAt: number | undefined
     const verify = async () => {
       const answer: unknown = await inner.request({ method: 'eth_chainId', params: [] })
       if (typeof answer !== 'string' || !/^0x[0-9a-f]+$/i.test(answer)) throw new Error(`${network}: eth_chainId answered ${JSON.stringify(answer)}`)
