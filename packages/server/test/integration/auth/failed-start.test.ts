@@ -40,6 +40,17 @@ async function connectionsTo(reader: TestServer, db: TestDatabase): Promise<numb
 describe('a server that fails to start', () => {
   let running: TestServer
 
+  /** No devnet node of the failed start runs on, and none of its connections stays open. */
+  const assertReleased = async (db: TestDatabase) => {
+    assert.deepEqual(processesUsing(db.dataDir), [], 'no devnet node left running')
+    await eventually(
+      () => connectionsTo(running, db),
+      (n) => n === 0,
+      3_000,
+      'the failed start closed its connections',
+    )
+  }
+
   before(async () => {
     running = await startTestServer()
   })
@@ -55,13 +66,7 @@ describe('a server that fails to start', () => {
         startTestServer({ database: db, devnet: true, env: { PORT: port } }),
         /EADDRINUSE/,
       )
-      assert.deepEqual(processesUsing(db.dataDir), [], 'no devnet node left running')
-      await eventually(
-        () => connectionsTo(running, db),
-        (n) => n === 0,
-        3_000,
-        'the failed start closed its connections',
-      )
+      await assertReleased(db)
       // and the same database and directory serve the next start
       const next = await startTestServer({ database: db })
       await next.stopServer()
@@ -80,13 +85,7 @@ describe('a server that fails to start', () => {
       )
       await first.stopServer()
       await assert.rejects(startTestServer({ database: db, devnet: true }), /refuse_tokens/)
-      assert.deepEqual(processesUsing(db.dataDir), [], 'no devnet node left running')
-      await eventually(
-        () => connectionsTo(running, db),
-        (n) => n === 0,
-        3_000,
-        'the failed start closed its connections',
-      )
+      await assertReleased(db)
     } finally {
       await db.drop()
     }

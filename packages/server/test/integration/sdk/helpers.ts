@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { until } from '../../helpers/wait.ts'
 
 export interface RecordedCall {
   method: string
@@ -177,15 +178,16 @@ export async function waitForCatalog(
   commerceKey: string,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    const res = await fetch(`${baseUrl}/api/commerce/status`, {
-      headers: { 'x-commerce-api-key': commerceKey },
-    })
-    const body = (await res.json()) as { data?: { catalog?: { status?: string } } }
-    if (res.status === 200 && body.data?.catalog?.status === 'ready') return
-    if (performance.now() > deadline)
-      throw new Error(`sandbox catalog not seeded within ${timeoutMs} ms (HTTP ${res.status})`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await until(
+    async () => {
+      const res = await fetch(`${baseUrl}/api/commerce/status`, {
+        headers: { 'x-commerce-api-key': commerceKey },
+      })
+      const body = (await res.json()) as { data?: { catalog?: { status?: string } } }
+      return res.status === 200 && body.data?.catalog?.status === 'ready'
+    },
+    timeoutMs,
+    'the sandbox catalog seeded',
+    50,
+  )
 }
