@@ -201,7 +201,7 @@ export async function startChainRuntime(deps: Deps, config: Config): Promise<Cha
           def,
           adapter: createSolanaAdapter({
             network: def.network,
-            rpc: createHttpSolanaRpc({ urls: def.rpcUrls, requestTimeoutMs: 10_000 }),
+            rpc: createHttpSolanaRpc({ urls: def.rpcUrls, requestTimeoutMs: 10_000, ...(def.genesisHash && { genesisHash: { hash: def.genesisHash, cluster: 'Solana mainnet-beta' } }) }),
             requestTimeoutMs: 10_000,
             pollingIntervalMs: 1_000,
           }),

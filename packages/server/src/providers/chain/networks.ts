@@ -40,7 +40,15 @@ export interface NetworkDefinition {
   nativePriceFeed: string | null
   /** The EVM network whose RPC reads `nativePriceFeed`, when not this one (Solana has no AggregatorV3 of its own). */
   nativePriceFeedNetwork?: string
+  /**
+   * The cluster's genesis hash (Solana, which has no chain id): an endpoint whose node answers
+   * another one (devnet, testnet) is not read from.
+   */
+  genesisHash?: string
 }
+
+/** Solana mainnet-beta's genesis hash (`getGenesisHash`). */
+export const SOLANA_MAINNET_GENESIS_HASH = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d'
 
 const usdc = (address: string, decimals = 6, isDefaultSettlement = false): TokenDefinition => ({
   symbol: 'USDC', name: 'USD Coin', tokenType: 'erc20', address, decimals, isStable: true, supportsStableSettlement: true, isDefaultSettlement,
@@ -91,7 +99,7 @@ export const MAINNET_NETWORKS: Omit<NetworkDefinition, 'rpcUrls'>[] = [
   },
   {
     network: 'solana', kind: 'solana', environment: 'mainnet', chainId: 0, blockTimeMs: 400, confirmations: 32, nativeSymbol: 'SOL',
-    nativePriceFeed: null,
+    nativePriceFeed: null, genesisHash: SOLANA_MAINNET_GENESIS_HASH,
     tokens: [
       { ...usdc('EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v'), tokenType: 'spl' },
       { ...usdt('Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB'), tokenType: 'spl' },

@@ -15,6 +15,7 @@ import { sendOnce } from '../../../src/modules/chain/sender.ts'
 import { MAX_BLOCKHASH_AGE, startSolanaDevnet, type SolanaDevnet } from '../../../src/providers/chain/solana/devnet.ts'
 import { deriveSolanaAccount } from '../../../src/providers/chain/keys/derive.ts'
 import { isValidSolanaAddress } from '../../../src/providers/chain/keys/address.ts'
+import { SOLANA_MAINNET_GENESIS_HASH } from '../../../src/providers/chain/networks.ts'
 import { depositAccount, TREASURY_DERIVATION_INDEX } from '../../../src/modules/chain/chain.runtime.ts'
 import { createHttpSolanaRpc } from '../../../src/providers/chain/solana/http-rpc.ts'
 import { startSolanaRpcServer, type SolanaRpcServer } from '../../../src/providers/chain/solana/rpc-server.ts'
@@ -349,11 +350,40 @@ describe('the solana devnet across server restarts', () => {
   })
 })
 
+/**
+ * A relay to a Solana JSON-RPC endpoint that answers `getGenesisHash` with `genesisHash`: a
+ * local node standing in for the cluster the server requires. Every other call is passed on.
+ */
+async function clusterStandIn(upstream: string, genesisHash: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const relay = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    req.on('end', () => {
+      const call = JSON.parse(body) as { id: unknown; method: string }
+      res.setHeader('content-type', 'application/json')
+      if (call.method === 'getGenesisHash') {
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: genesisHash }))
+        return
+      }
+      void fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (answer) => {
+        res.end(await answer.text())
+      })
+    })
+  })
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => relay.close(() => resolve())),
+  }
+}
+
 describe('solana mainnet over JSON-RPC', () => {
-  // a Solana JSON-RPC node for the server to use as mainnet: a devnet of its own, served over HTTP;
-  // and an EVM node standing in for ethereum mainnet, holding the SOL / USD feed
+  // a Solana JSON-RPC node for the server to use as mainnet: a devnet of its own, served over HTTP
+  // behind a relay that answers mainnet-beta's genesis hash; and an EVM node standing in for
+  // ethereum mainnet, holding the SOL / USD feed
   let node: SolanaDevnet
   let endpoint: SolanaRpcServer
+  let mainnet: { url: string; close: () => Promise<void> }
   let nodeDir: string
   let ethereum: AnvilInstance
   let solUsdFeed: Hex
@@ -364,6 +394,7 @@ describe('solana mainnet over JSON-RPC', () => {
     nodeDir = await mkdtemp(join(tmpdir(), 'pepay-solana-node-'))
     node = await startSolanaDevnet({ dataDir: nodeDir, now: () => new Date(Date.parse('2026-03-01T00:00:00Z')) })
     endpoint = await startSolanaRpcServer({ rpc: node.rpc, tokens: node.tokens })
+    mainnet = await clusterStandIn(endpoint.url, SOLANA_MAINNET_GENESIS_HASH)
     await node.faucet(node.fundedAccounts()[0]?.address ?? '', { token: 'native', amountUnits: 1_000_000_000n })
     ethereum = await startAnvil({ chainId: 1 })
     const chain = { id: 1, name: 'ethereum', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [ethereum.rpcUrl] } } }
@@ -379,7 +410,7 @@ describe('solana mainnet over JSON-RPC', () => {
     await new Promise<void>((resolve) => refused.close(() => resolve()))
     t = await startTestServer({
       env: {
-        PEPAY_RPC_SOLANA_MAINNET: `${refusedUrl},${endpoint.url}`,
+        PEPAY_RPC_SOLANA_MAINNET: `${refusedUrl},${mainnet.url}`,
         PEPAY_CONFIRMATIONS_SOLANA_MAINNET: '2',
         PEPAY_RPC_ETHEREUM_MAINNET: ethereum.rpcUrl,
         PEPAY_PRICE_FEED_SOLANA_MAINNET: `ethereum:${solUsdFeed}`,
@@ -388,6 +419,7 @@ describe('solana mainnet over JSON-RPC', () => {
   })
   after(async () => {
     await t.close()
+    await mainnet.close()
     await endpoint.close()
     await node.stop()
     await ethereum.stop()
@@ -416,6 +448,23 @@ describe('solana mainnet over JSON-RPC', () => {
       }
     } finally {
       await db.drop()
+    }
+  })
+
+  it('does not read a node of another cluster (a devnet) as mainnet: the network stays degraded, saying why', async () => {
+    const wrong = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_SOLANA_MAINNET: endpoint.url } })
+    try {
+      const layer = chainLayer(wrong)
+      const watcher = layer.watchers.find((w) => w.key === 'mainnet:solana')
+      assert.ok(watcher)
+      await watcher.tick()
+      assert.equal(watcher.stats.lastHead, 0n, 'no slot was taken from the devnet')
+      assert.match(
+        layer.runtime.degraded.get('mainnet:solana') ?? '',
+        new RegExp(`the node at ${new URL(endpoint.url).host} serves the cluster with genesis hash \\w+, not Solana mainnet-beta`),
+      )
+    } finally {
+      await wrong.close()
     }
   })
 

@@ -397,6 +397,56 @@ describe('createHttpSolanaRpc', () => {
     assert.equal(await rpc.getBalance(owner.address), await devnet.rpc.getBalance(owner.address))
   })
 
+  describe('with the cluster it must serve (genesisHash)', () => {
+    it('reads from an endpoint that answers that genesis hash, asking it once', async () => {
+      const genesis = await devnet.rpc.getBlock(0n, { transactions: false })
+      assert.ok(genesis)
+      const calls: string[] = []
+      const counting: typeof fetch = async (input, init) => {
+        calls.push((JSON.parse(init?.body as string) as { method: string }).method)
+        return fetch(input, init)
+      }
+      const rpc = createHttpSolanaRpc({ urls: [server.url], requestTimeoutMs: 2_000, genesisHash: { hash: genesis.blockhash, cluster: 'this devnet' }, fetch: counting })
+      assert.equal(await rpc.getSlot(), await devnet.rpc.getSlot())
+      assert.equal(await rpc.getBalance(owner.address), await devnet.rpc.getBalance(owner.address))
+      assert.deepEqual(calls, ['getGenesisHash', 'getSlot', 'getBalance'])
+    })
+
+    it('passes over an endpoint of another cluster, naming its host only, and reads nothing from it', async () => {
+      const calls: string[] = []
+      const counting: typeof fetch = async (input, init) => {
+        calls.push(`${new URL(input as string).port} ${(JSON.parse(init?.body as string) as { method: string }).method}`)
+        return fetch(input, init)
+      }
+      const mainnet = { hash: '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d', cluster: 'Solana mainnet-beta' }
+      const keyed = `${server.url}/?api-key=secret-key`
+      const alone = createHttpSolanaRpc({ urls: [keyed], requestTimeoutMs: 1_000, genesisHash: mainnet, fetch: counting })
+      await assert.rejects(
+        alone.getSlot(),
+        rejectsWith('Unavailable', (message) => {
+          assert.match(message, new RegExp(`the node at ${new URL(server.url).host} serves the cluster with genesis hash \\w+, not Solana mainnet-beta`))
+          assert.doesNotMatch(message, /secret-key/)
+        }),
+      )
+      await assert.rejects(alone.getBalance(owner.address), rejectsWith('Unavailable', () => undefined))
+      // one question, then nothing: the mismatch is remembered
+      assert.deepEqual(calls, [`${new URL(server.url).port} getGenesisHash`])
+
+      const standIn = await cannedServer((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: mainnet.hash }))
+      })
+      try {
+        const withMainnet = createHttpSolanaRpc({ urls: [server.url, standIn.url], requestTimeoutMs: 1_000, genesisHash: mainnet })
+        // the stand-in answers every call with the hash: a slot that is that text is refused as an unexpected answer,
+        // which shows the call reached it and not the devnet
+        await assert.rejects(withMainnet.getSlot(), rejectsWith('Unavailable', (message) => assert.match(message, /unexpected answer/)))
+      } finally {
+        await standIn.close()
+      }
+    })
+  })
+
   it('is Unavailable on HTTP 429 and 503, naming the host but never the URL’s key, and fails over from them', async () => {
     for (const status of [429, 503]) {
       const busy = await cannedServer((_request, response) => {

@@ -1,3 +1,4 @@
+import { monotonicMs } from '@pepay/core'
 import { base58 } from '@scure/base'
 import {
   SolanaRpcError,
@@ -34,8 +35,17 @@ export type HttpSolanaRpcOptions = {
   requestTimeoutMs: number
   /** Commitment of every read and of the send's preflight (default confirmed). */
   commitment?: SolanaCommitment
+  /**
+   * The cluster the endpoints must serve (`getGenesisHash`, asked of each before its first use):
+   * an endpoint of another cluster is passed over like an unavailable one. Every cluster has the
+   * same addresses, so a devnet endpoint would otherwise let free devnet SOL pass for a payment.
+   */
+  genesisHash?: { hash: string; cluster: string }
   fetch?: typeof fetch
 }
+
+/** Asked again this long after an endpoint was found serving another cluster. */
+const CLUSTER_MISMATCH_RECHECK_MS = 60_000
 
 const INTEGER_TEXT = /^-?\d+$/
 
@@ -287,7 +297,7 @@ export function createHttpSolanaRpc(options: HttpSolanaRpcOptions): SolanaRpc {
     } catch {
       throw new RangeError('a Solana RPC URL is not a valid URL')
     }
-    return { url, host }
+    return { url, host, verified: undefined as Promise<void> | undefined, mismatchAt: undefined as number | undefined }
   })
   const commitment = options.commitment ?? 'confirmed'
   // getBlock answers only confirmed and finalized blocks
@@ -354,6 +364,33 @@ export function createHttpSolanaRpc(options: HttpSolanaRpcOptions): SolanaRpc {
     return { result: parsed['result'] }
   }
 
+  /** Resolves once `endpoint` answered the expected genesis hash (see `genesisHash`); `Unavailable` otherwise. */
+  const verifyCluster = (endpoint: (typeof endpoints)[number]): Promise<void> => {
+    const expected = options.genesisHash
+    if (!expected) return Promise.resolve()
+    if (endpoint.mismatchAt !== undefined && monotonicMs() - endpoint.mismatchAt >= CLUSTER_MISMATCH_RECHECK_MS) endpoint.verified = undefined
+    if (endpoint.verified) return endpoint.verified
+    const attempt = (async () => {
+      const answer = await post(endpoint, 'getGenesisHash', [])
+      const served = 'result' in answer ? answer.result : undefined
+      if (served === expected.hash) {
+        endpoint.mismatchAt = undefined
+        return
+      }
+      endpoint.mismatchAt = monotonicMs()
+      throw new SolanaRpcError(
+        'Unavailable',
+        `the node at ${endpoint.host} serves the cluster with genesis hash ${typeof served === 'string' ? served : 'unknown'}, not ${expected.cluster}`,
+      )
+    })()
+    endpoint.verified = attempt
+    // a node that could not be reached (not one of another cluster) is asked again next time
+    attempt.catch(() => {
+      if (endpoint.mismatchAt === undefined && endpoint.verified === attempt) endpoint.verified = undefined
+    })
+    return attempt
+  }
+
   /**
    * Calls `method` on the preferred endpoint, failing over on `Unavailable`; `read` turns the
    * answer into the value (an answer of the wrong shape counts as the endpoint being unavailable).
@@ -369,6 +406,7 @@ export function createHttpSolanaRpc(options: HttpSolanaRpcOptions): SolanaRpc {
       const endpoint = endpoints[at]
       if (!endpoint) continue
       try {
+        await verifyCluster(endpoint)
         const value = read(await post(endpoint, method, params))
         preferred = at
         return value
