@@ -1,32 +1,12 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { startAnvil, type AnvilInstance } from '../../../src/providers/chain/devnet/anvil.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
 import { chainLayer } from '../../helpers/chain.ts'
+import { rpcRelay } from '../../helpers/rpc-relay.ts'
 
 /** Base mainnet's chain id, as the network registry has it. */
 const BASE_CHAIN_ID = 8453
-
-/** A JSON-RPC relay to `upstream` that keeps every call it passed on. */
-async function recordingRelay(upstream: string): Promise<{ url: string; calls: { method: string; params: unknown[] }[]; server: Server }> {
-  const calls: { method: string; params: unknown[] }[] = []
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
-      const call = JSON.parse(body) as { method: string; params?: unknown[] }
-      calls.push({ method: call.method, params: call.params ?? [] })
-      void fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (answer) => {
-        res.setHeader('content-type', 'application/json')
-        res.end(await answer.text())
-      })
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server }
-}
 
 async function readiness(t: TestServer): Promise<{ name: string; ok: boolean; detail?: string }[]> {
   const response = await fetch(`${t.url}/readyz`)
@@ -62,7 +42,7 @@ describe('PEPAY_RPC_<NETWORK>_MAINNET pointing at a node of another chain', () =
   })
 
   it('follows the chain once the URL serves the right one, asking its chain id and genesis block once', async () => {
-    const relay = await recordingRelay(baseNode.rpcUrl)
+    const relay = await rpcRelay(baseNode.rpcUrl)
     // iterations driven by hand only, so that every call to the node is one of theirs
     const right = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_BASE_MAINNET: relay.url } })
     try {
@@ -83,7 +63,7 @@ describe('PEPAY_RPC_<NETWORK>_MAINNET pointing at a node of another chain', () =
       assert.ok(relay.calls.filter((c) => c.method === 'eth_getLogs').length >= 3, 'every iteration scanned')
     } finally {
       await right.close()
-      relay.server.close()
+      await relay.close()
     }
   })
 })

@@ -9,6 +9,7 @@ import { base58 } from '@scure/base'
 import { sql } from 'kysely'
 import { apiClient, createTestDatabase, keyHeaders, startTestServer, type TestDatabase, type TestServer } from '../../helpers/server.ts'
 import { allocateAddress, chainLayer, eventTypesOf, eventually, newInvoice, type Api } from '../../helpers/chain.ts'
+import { rpcRelay, type RpcRelay } from '../../helpers/rpc-relay.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
 import { sendOnce } from '../../../src/modules/chain/sender.ts'
@@ -350,40 +351,13 @@ describe('the solana devnet across server restarts', () => {
   })
 })
 
-/**
- * A relay to a Solana JSON-RPC endpoint that answers `getGenesisHash` with `genesisHash`: a
- * local node standing in for the cluster the server requires. Every other call is passed on.
- */
-async function clusterStandIn(upstream: string, genesisHash: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const relay = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
-      const call = JSON.parse(body) as { id: unknown; method: string }
-      res.setHeader('content-type', 'application/json')
-      if (call.method === 'getGenesisHash') {
-        res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: genesisHash }))
-        return
-      }
-      void fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (answer) => {
-        res.end(await answer.text())
-      })
-    })
-  })
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => relay.close(() => resolve())),
-  }
-}
-
 describe('solana mainnet over JSON-RPC', () => {
   // a Solana JSON-RPC node for the server to use as mainnet: a devnet of its own, served over HTTP
   // behind a relay that answers mainnet-beta's genesis hash; and an EVM node standing in for
   // ethereum mainnet, holding the SOL / USD feed
   let node: SolanaDevnet
   let endpoint: SolanaRpcServer
-  let mainnet: { url: string; close: () => Promise<void> }
+  let mainnet: RpcRelay
   let nodeDir: string
   let ethereum: AnvilInstance
   let solUsdFeed: Hex
@@ -394,7 +368,8 @@ describe('solana mainnet over JSON-RPC', () => {
     nodeDir = await mkdtemp(join(tmpdir(), 'pepay-solana-node-'))
     node = await startSolanaDevnet({ dataDir: nodeDir, now: () => new Date(Date.parse('2026-03-01T00:00:00Z')) })
     endpoint = await startSolanaRpcServer({ rpc: node.rpc, tokens: node.tokens })
-    mainnet = await clusterStandIn(endpoint.url, SOLANA_MAINNET_GENESIS_HASH)
+    // a relay answering mainnet-beta's genesis hash: the local node stands in for mainnet
+    mainnet = await rpcRelay(endpoint.url, (call) => (call.method === 'getGenesisHash' ? SOLANA_MAINNET_GENESIS_HASH : undefined))
     await node.faucet(node.fundedAccounts()[0]?.address ?? '', { token: 'native', amountUnits: 1_000_000_000n })
     ethereum = await startAnvil({ chainId: 1 })
     const chain = { id: 1, name: 'ethereum', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [ethereum.rpcUrl] } } }
