@@ -1,6 +1,16 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+/** What `answer` returns for a JSON-RPC error reply instead of a result. */
+export class RelayedError {
+  readonly code: number
+  readonly message: string
+  constructor(code: number, message: string) {
+    this.code = code
+    this.message = message
+  }
+}
+
 export interface RpcRelay {
   url: string
   /** Every JSON-RPC call received, answered here or passed on. */
@@ -10,7 +20,8 @@ export interface RpcRelay {
 
 /**
  * A JSON-RPC endpoint in front of the node at `upstream`: it records every call and passes it on,
- * unless `answer` returns a result for it (a local node standing in for another one).
+ * unless `answer` returns a result (or a `RelayedError`) for it: a local node standing in for
+ * another one.
  */
 export async function rpcRelay(upstream: string, answer?: (call: { method: string; params: unknown[] }) => unknown): Promise<RpcRelay> {
   const calls: RpcRelay['calls'] = []
@@ -23,6 +34,10 @@ export async function rpcRelay(upstream: string, answer?: (call: { method: strin
       calls.push(call)
       res.setHeader('content-type', 'application/json')
       const result = answer?.(call)
+      if (result instanceof RelayedError) {
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: parsed.id, error: { code: result.code, message: result.message } }))
+        return
+      }
       if (result !== undefined) {
         res.end(JSON.stringify({ jsonrpc: '2.0', id: parsed.id, result }))
         return

@@ -88,7 +88,7 @@ export class ChainWatcher {
   #loop: Loop | undefined
   #heads: NewHeadsSubscription | undefined
   #failures = 0
-  #mainnetGenesis: string | undefined
+  #mainnetGenesis: string | null | undefined
 
   constructor(deps: Deps, runtime: ChainRuntime, network: ChainNetwork) {
     this.#deps = deps
@@ -289,7 +289,9 @@ export class ChainWatcher {
   async #genesisHash(): Promise<string | null> {
     if (this.#mainnetGenesis !== undefined) return this.#mainnetGenesis
     const hash = (await this.network.adapter.getBlockHash(0n)) ?? null
-    if (this.network.def.environment === 'mainnet' && hash !== null) this.#mainnetGenesis = hash
+    // kept even when the node has no block 0 (a Solana node keeps no ledger that old): asking
+    // again would find none every time
+    if (this.network.def.environment === 'mainnet') this.#mainnetGenesis = hash
     return hash
   }
 

@@ -9,7 +9,7 @@ import { base58 } from '@scure/base'
 import { sql } from 'kysely'
 import { apiClient, createTestDatabase, keyHeaders, startTestServer, type TestDatabase, type TestServer } from '../../helpers/server.ts'
 import { allocateAddress, chainLayer, eventTypesOf, eventually, newInvoice, type Api } from '../../helpers/chain.ts'
-import { rpcRelay, type RpcRelay } from '../../helpers/rpc-relay.ts'
+import { RelayedError, rpcRelay, type RpcRelay } from '../../helpers/rpc-relay.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
 import { sendOnce } from '../../../src/modules/chain/sender.ts'
@@ -440,6 +440,28 @@ describe('solana mainnet over JSON-RPC', () => {
       )
     } finally {
       await wrong.close()
+    }
+  })
+
+  it('asks a node without the genesis block for it once, not on every iteration', async () => {
+    // mainnet nodes keep no ledger back to slot 0: they answer that slot as missing
+    const pruned = await rpcRelay(endpoint.url, (call) =>
+      call.method === 'getGenesisHash'
+        ? SOLANA_MAINNET_GENESIS_HASH
+        : call.method === 'getBlock' && call.params[0] === 0
+          ? new RelayedError(-32009, 'Slot 0 was skipped, or missing in long-term storage')
+          : undefined,
+    )
+    const own = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_SOLANA_MAINNET: pruned.url } })
+    try {
+      const watcher = chainLayer(own).watchers.find((w) => w.key === 'mainnet:solana')
+      assert.ok(watcher)
+      for (let i = 0; i < 3; i += 1) await watcher.tick()
+      assert.equal(watcher.stats.lastError, null)
+      assert.equal(pruned.calls.filter((c) => c.method === 'getBlock' && c.params[0] === 0).length, 1)
+    } finally {
+      await own.close()
+      await pruned.close()
     }
   })
 
