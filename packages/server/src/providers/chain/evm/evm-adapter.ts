@@ -11,8 +11,8 @@ import {
   type Transport,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { monotonicMs } from '@pepay/core'
 import { mapWithConcurrency } from '../concurrency.ts'
+import { rememberedEndpointCheck } from '../endpoint-check.ts'
 import type {
   BlockHeader,
   ChainAdapter,
@@ -285,9 +285,6 @@ function isRangeTooLarge(error: unknown): boolean {
   return false
 }
 
-/** Asked again this long after a node was found serving another chain (a fixed endpoint, or a balancer that changed). */
-const CHAIN_MISMATCH_RECHECK_MS = 60_000
-
 /** A configured RPC endpoint that serves another chain than its network's. */
 export class ChainMismatchError extends Error {
   constructor(network: string, origin: string, expected: number, served: number) {
@@ -306,41 +303,21 @@ function originOf(url: string): string {
 }
 
 /**
- * `transport`, whose node is first asked which chain it serves (`eth_chainId`, once, by the
- * first request; concurrent ones wait for that answer). Every EVM chain has the same deposit
- * addresses, so a URL of another chain would let the watcher credit a payment made there: its
- * requests fail instead, with an error that names the chain, and `fallback` moves on to the next
- * URL. A node that cannot be reached is asked again by the next request; one that served another
- * chain, after a minute.
+ * `transport`, whose node is first asked which chain it serves (`eth_chainId`, remembered for
+ * every client of the URL: see `rememberedEndpointCheck`). A URL of another chain fails every
+ * request with an error that names the chain, and `fallback` moves on to the next URL.
  */
 function chainChecked(transport: Transport, url: string, network: string, chainId: number): Transport {
-  // one answer per URL, whichever client (reads, sends) asks first
-  let verified: Promise<void> | undefined
-  let mismatchAt: number | undefined
+  const verify = rememberedEndpointCheck(async (client: ReturnType<Transport>) => {
+    const answer: unknown = await client.request({ method: 'eth_chainId', params: [] })
+    if (typeof answer !== 'string' || !/^0x[0-9a-f]+$/i.test(answer)) throw new Error(`${network}: eth_chainId answered ${JSON.stringify(answer)}`)
+    const served = Number(BigInt(answer))
+    return served === chainId ? undefined : new ChainMismatchError(network, originOf(url), chainId, served)
+  })
   return (config) => {
     const inner = transport(config)
-    const verify = async () => {
-      const answer: unknown = await inner.request({ method: 'eth_chainId', params: [] })
-      if (typeof answer !== 'string' || !/^0x[0-9a-f]+$/i.test(answer)) throw new Error(`${network}: eth_chainId answered ${JSON.stringify(answer)}`)
-      const served = Number(BigInt(answer))
-      if (served !== chainId) throw new ChainMismatchError(network, originOf(url), chainId, served)
-    }
     const request: typeof inner.request = async (args, options) => {
-      if (mismatchAt !== undefined && monotonicMs() - mismatchAt >= CHAIN_MISMATCH_RECHECK_MS) verified = undefined
-      if (!verified) {
-        const attempt = verify()
-        verified = attempt
-        attempt.then(
-          () => {
-            mismatchAt = undefined
-          },
-          (error: unknown) => {
-            if (error instanceof ChainMismatchError) mismatchAt = monotonicMs()
-            else if (verified === attempt) verified = undefined
-          },
-        )
-      }
-      await verified
+      await verify(inner)
       return inner.request(args, options)
     }
     return { ...inner, request }

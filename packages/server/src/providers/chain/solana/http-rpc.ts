@@ -1,4 +1,3 @@
-import { monotonicMs } from '@pepay/core'
 import { base58 } from '@scure/base'
 import {
   SolanaRpcError,
@@ -7,6 +6,7 @@ import {
   type SolanaRpc,
   type SolanaTokenBalance,
 } from './solana-adapter.ts'
+import { rememberedEndpointCheck } from '../endpoint-check.ts'
 import { associatedTokenAccount, type CompiledInstructionView } from './transactions.ts'
 
 /**
@@ -43,9 +43,6 @@ export type HttpSolanaRpcOptions = {
   genesisHash?: { hash: string; cluster: string }
   fetch?: typeof fetch
 }
-
-/** Asked again this long after an endpoint was found serving another cluster. */
-const CLUSTER_MISMATCH_RECHECK_MS = 60_000
 
 const INTEGER_TEXT = /^-?\d+$/
 
@@ -297,7 +294,7 @@ export function createHttpSolanaRpc(options: HttpSolanaRpcOptions): SolanaRpc {
     } catch {
       throw new RangeError('a Solana RPC URL is not a valid URL')
     }
-    return { url, host, verified: undefined as Promise<void> | undefined, mismatchAt: undefined as number | undefined }
+    return { url, host }
   })
   const commitment = options.commitment ?? 'confirmed'
   // getBlock answers only confirmed and finalized blocks
@@ -364,32 +361,23 @@ export function createHttpSolanaRpc(options: HttpSolanaRpcOptions): SolanaRpc {
     return { result: parsed['result'] }
   }
 
-  /** Resolves once `endpoint` answered the expected genesis hash (see `genesisHash`); `Unavailable` otherwise. */
-  const verifyCluster = (endpoint: (typeof endpoints)[number]): Promise<void> => {
+  /**
+   * Per endpoint: resolves once it answered the expected genesis hash (see `genesisHash`, and
+   * `rememberedEndpointCheck`); `Unavailable` otherwise.
+   */
+  const clusterChecks = endpoints.map((endpoint) => {
     const expected = options.genesisHash
-    if (!expected) return Promise.resolve()
-    if (endpoint.mismatchAt !== undefined && monotonicMs() - endpoint.mismatchAt >= CLUSTER_MISMATCH_RECHECK_MS) endpoint.verified = undefined
-    if (endpoint.verified) return endpoint.verified
-    const attempt = (async () => {
+    if (!expected) return () => Promise.resolve()
+    return rememberedEndpointCheck(async () => {
       const answer = await post(endpoint, 'getGenesisHash', [])
       const served = 'result' in answer ? answer.result : undefined
-      if (served === expected.hash) {
-        endpoint.mismatchAt = undefined
-        return
-      }
-      endpoint.mismatchAt = monotonicMs()
-      throw new SolanaRpcError(
+      if (served === expected.hash) return undefined
+      return new SolanaRpcError(
         'Unavailable',
         `the node at ${endpoint.host} serves the cluster with genesis hash ${typeof served === 'string' ? served : 'unknown'}, not ${expected.cluster}`,
       )
-    })()
-    endpoint.verified = attempt
-    // a node that could not be reached (not one of another cluster) is asked again next time
-    attempt.catch(() => {
-      if (endpoint.mismatchAt === undefined && endpoint.verified === attempt) endpoint.verified = undefined
     })
-    return attempt
-  }
+  })
 
   /**
    * Calls `method` on the preferred endpoint, failing over on `Unavailable`; `read` turns the
@@ -406,7 +394,7 @@ export function createHttpSolanaRpc(options: HttpSolanaRpcOptions): SolanaRpc {
       const endpoint = endpoints[at]
       if (!endpoint) continue
       try {
-        await verifyCluster(endpoint)
+        await clusterChecks[at]?.()
         const value = read(await post(endpoint, method, params))
         preferred = at
         return value
