@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { createPublicClient, createWalletClient, erc20Abi, http, type Abi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { chainLayers } from '../../src/modules/chain/chain.extension.ts'
+import type { ChainWatcher } from '../../src/modules/chain/watcher.ts'
 import stablecoinArtifact from '../../src/providers/chain/devnet/artifacts/TestStablecoin.json' with { type: 'json' }
 import { apiClient, keyHeaders, type TestServer } from './server.ts'
 
@@ -120,9 +121,15 @@ export async function payBatch(
   return { txHash, blockNumber: receipt.blockNumber }
 }
 
+/** The chain layer's watcher for `key` (`<environment>:<network>`, e.g. `devnet:base`). */
+export function watcherOf(t: TestServer, key: string): ChainWatcher {
+  const watcher = chainLayer(t).watchers.find((w) => w.key === key)
+  assert.ok(watcher, `no watcher for ${key}`)
+  return watcher
+}
+
 /** Waits until the network's watcher has loaded a deposit address (before a test moves its clock). */
 export async function untilWatched(t: TestServer, network: string, address: string): Promise<void> {
-  const watcher = chainLayer(t).watchers.find((w) => w.network.def.network === network)
-  assert.ok(watcher, `watcher for ${network}`)
+  const watcher = watcherOf(t, `devnet:${network}`)
   await eventually(async () => watcher.watched(address) !== undefined, (known) => known, 10_000, `${address} watched on ${network}`)
 }

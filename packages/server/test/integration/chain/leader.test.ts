@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { apiClient, keyHeaders, startTestServer, TEST_DB, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, devnetClient, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, type Api, devnetClient, eventually, newInvoice, payToken, tokenOf, watcherOf } from '../../helpers/chain.ts'
 import type { ChainWatcher } from '../../../src/modules/chain/watcher.ts'
 import type { Loop } from '../../../src/workers/loop.ts'
 
@@ -36,9 +36,7 @@ describe('one chain watcher leader per network across processes', { skip }, () =
     t = await startTestServer({ devnet: true, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true' } })
     merchantKey = (await t.onboard('Leader Shop')).merchantKey
     api = apiClient(t.url, keyHeaders(merchantKey))
-    const base = chainLayer(t).watchers.find((w) => w.network.def.network === 'base')
-    assert.ok(base)
-    watcher = base
+    watcher = watcherOf(t, 'devnet:base')
   })
   after(async () => {
     for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL')

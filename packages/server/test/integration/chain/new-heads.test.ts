@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, devnetOf, eventually, newInvoice, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, type Api, chainLayer, devnetOf, eventually, newInvoice, payToken, tokenOf, watcherOf } from '../../helpers/chain.ts'
 import type { ChainWatcher } from '../../../src/modules/chain/watcher.ts'
 import type { Loop } from '../../../src/workers/loop.ts'
 
@@ -21,9 +21,7 @@ describe('chain watcher woken by new-block notifications', () => {
     t = await startTestServer({ devnet: true, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true' } })
     merchantKey = (await t.onboard('Heads Shop')).merchantKey
     api = apiClient(t.url, keyHeaders(merchantKey))
-    const base = chainLayer(t).watchers.find((w) => w.network.def.network === 'base')
-    assert.ok(base)
-    watcher = base
+    watcher = watcherOf(t, 'devnet:base')
   })
   after(async () => {
     await loop?.stop()

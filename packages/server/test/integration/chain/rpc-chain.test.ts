@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { startAnvil, type AnvilInstance } from '../../../src/providers/chain/devnet/anvil.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
-import { chainLayer } from '../../helpers/chain.ts'
+import { chainLayer, watcherOf } from '../../helpers/chain.ts'
 import { rpcRelay } from '../../helpers/rpc-relay.ts'
 
 /** Base mainnet's chain id, as the network registry has it. */
@@ -31,8 +31,7 @@ describe('PEPAY_RPC_<NETWORK>_MAINNET pointing at a node of another chain', () =
 
   it('leaves the network degraded, naming both chains, and reads nothing from it', async () => {
     const layer = chainLayer(t)
-    const watcher = layer.watchers.find((w) => w.key === 'mainnet:base')
-    assert.ok(watcher, 'base mainnet is configured')
+    const watcher = watcherOf(t, 'mainnet:base')
     await watcher.tick()
     const reason = layer.runtime.degraded.get('mainnet:base')
     assert.match(reason ?? '', new RegExp(`serves chain 1, not base's chain ${BASE_CHAIN_ID}`))
@@ -47,8 +46,7 @@ describe('PEPAY_RPC_<NETWORK>_MAINNET pointing at a node of another chain', () =
     const right = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_BASE_MAINNET: relay.url } })
     try {
       const layer = chainLayer(right)
-      const watcher = layer.watchers.find((w) => w.key === 'mainnet:base')
-      assert.ok(watcher)
+      const watcher = watcherOf(right, 'mainnet:base')
       for (let i = 0; i < 3; i += 1) {
         await baseNode.mine(2)
         await watcher.tick()

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { base58 } from '@scure/base'
 import { sql } from 'kysely'
 import { apiClient, createTestDatabase, keyHeaders, startTestServer, type TestDatabase, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, eventTypesOf, eventually, newInvoice, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, type Api, chainLayer, eventTypesOf, eventually, newInvoice, watcherOf } from '../../helpers/chain.ts'
 import { RelayedError, rpcRelay, type RpcRelay } from '../../helpers/rpc-relay.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
 import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
@@ -430,8 +430,7 @@ describe('solana mainnet over JSON-RPC', () => {
     const wrong = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_SOLANA_MAINNET: endpoint.url } })
     try {
       const layer = chainLayer(wrong)
-      const watcher = layer.watchers.find((w) => w.key === 'mainnet:solana')
-      assert.ok(watcher)
+      const watcher = watcherOf(wrong, 'mainnet:solana')
       await watcher.tick()
       assert.equal(watcher.stats.lastHead, 0n, 'no slot was taken from the devnet')
       assert.match(
@@ -454,8 +453,7 @@ describe('solana mainnet over JSON-RPC', () => {
     )
     const own = await startTestServer({ runWorkers: false, env: { PEPAY_RPC_SOLANA_MAINNET: pruned.url } })
     try {
-      const watcher = chainLayer(own).watchers.find((w) => w.key === 'mainnet:solana')
-      assert.ok(watcher)
+      const watcher = watcherOf(own, 'mainnet:solana')
       for (let i = 0; i < 3; i += 1) await watcher.tick()
       assert.equal(watcher.stats.lastError, null)
       assert.equal(pruned.calls.filter((c) => c.method === 'getBlock' && c.params[0] === 0).length, 1)

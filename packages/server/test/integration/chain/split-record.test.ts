@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
 import { apiClient, keyHeaders, startTestServer, TEST_DB, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, newInvoice, payBatch, tokenOf } from '../../helpers/chain.ts'
+import { allocateAddress, chainLayer, newInvoice, payBatch, tokenOf, watcherOf } from '../../helpers/chain.ts'
 import { findCursor } from '../../../src/modules/chain/cursor.repo.ts'
 import { partOf, type ChainWatcher } from '../../../src/modules/chain/watcher.ts'
 
@@ -24,9 +24,7 @@ describe(
         env: { PEPAY_NO_WORKERS: 'true', PEPAY_WATCHER_WRITERS: '2', PEPAY_WATCHER_SPLIT_MIN: '2' },
       })
       merchantKey = (await t.onboard('Split Shop')).merchantKey
-      const watcher = chainLayer(t).watchers.find((w) => w.network.def.network === 'base')
-      assert.ok(watcher)
-      base = watcher
+      base = watcherOf(t, 'devnet:base')
       await base.tick()
     })
     after(async () => t.close())

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { FakeClock, systemClock } from '@pepay/core'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
-import { allocateAddress, chainLayer, devnetOf, eventTypesOf, newInvoice, payNative, payToken, tokenOf, type Api } from '../../helpers/chain.ts'
+import { allocateAddress, type Api, chainLayer, devnetOf, eventTypesOf, newInvoice, payNative, payToken, tokenOf, watcherOf } from '../../helpers/chain.ts'
 import { MAX_VERIFICATION_ATTEMPTS, runDueVerifications } from '../../../src/modules/chain/verification.ts'
 import type { ChainWatcher } from '../../../src/modules/chain/watcher.ts'
 import type { OnboardedMerchant } from '../../../src/modules/merchants/merchant.service.ts'
@@ -22,9 +22,7 @@ before(async () => {
   t = await startTestServer({ devnet: true, clock, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true', PEPAY_DEVNET_CONFIRMATIONS: '2' } })
   merchant = await t.onboard('Verify Shop')
   api = apiClient(t.url, keyHeaders(merchant.merchantKey))
-  const base = chainLayer(t).watchers.find((w) => w.network.def.network === 'base')
-  assert.ok(base)
-  watcher = base
+  watcher = watcherOf(t, 'devnet:base')
   // the watcher ran once and then went down: its cursor stays at this head
   await watcher.tick()
 })
