@@ -44,19 +44,24 @@ describe('invoice expiry worker', () => {
     return res.body.data.data as WireEvent[]
   }
 
+  /** The invoice's invoice.updated events, once there is one (within the 2 s the expiry promises). */
+  function untilUpdated(invoiceId: string, label = 'invoice.updated'): Promise<WireEvent[]> {
+    return until(
+      async () => {
+        const found = await updatedEvents(invoiceId)
+        return found.length > 0 ? found : undefined
+      },
+      2_000,
+      label,
+    )
+  }
+
   it('expires an invoice and emits invoice.updated within 2 s of its deadline without anyone reading it', async () => {
     const id = await createInvoice({ amount_usd: 9, expires_in: 60_000 })
     const deadlineSeconds = Math.floor(clock.now().getTime() / 1000) + 60
     clock.advance(60_000)
     // only the events table is polled: the invoice itself is never read before it expires
-    const events = await until(
-      async () => {
-        const found = await updatedEvents(id)
-        return found.length > 0 ? found : undefined
-      },
-      2_000,
-      'invoice.updated within 2 s of the deadline',
-    )
+    const events = await untilUpdated(id, 'invoice.updated within 2 s of the deadline')
     assert.equal(events.length, 1)
     const event = events[0]
     assert.ok(event)
@@ -78,14 +83,7 @@ describe('invoice expiry worker', () => {
     assert.equal(invoice.body.status, 'unpaid')
     assert.deepEqual(await updatedEvents(id), [])
     clock.advance(1)
-    const value = await until(
-      async () => {
-        const found = await updatedEvents(id)
-        return found.length > 0 ? found : undefined
-      },
-      2_000,
-      'invoice.updated',
-    )
+    const value = await untilUpdated(id)
     assert.equal(value.length, 1)
   })
 
@@ -140,14 +138,7 @@ describe('invoice expiry worker', () => {
     })
     const session = apiClient(t.url, res.body.payment_session_headers)
     clock.advance(60_000)
-    await until(
-      async () => {
-        const found = await updatedEvents(res.body.invoice_id)
-        return found.length > 0 ? found : undefined
-      },
-      2_000,
-      'invoice.updated',
-    )
+    await untilUpdated(res.body.invoice_id)
     const status = await session('GET', '/api/v1/payments/payment-status')
     assert.deepEqual(status.body, { status: 'expired', paid_at: null })
     const email = await session('POST', '/api/v1/payments/customer-email', {
