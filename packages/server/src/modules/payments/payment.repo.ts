@@ -207,6 +207,30 @@ export interface PaymentToRecord {
   emitsEvent: boolean
 }
 
+type RecordColumn = [name: string, type: string, pick: (p: PaymentToRecord) => string | number | bigint | boolean | null]
+
+/** What `recordPayments` binds, column by column: one array each, unnested as `u` in the statement. */
+const RECORD_COLUMNS: RecordColumn[] = [
+  ['id', 'uuid', ({ payment }) => payment.id],
+  ['invoice_id', 'uuid', ({ payment }) => payment.invoiceId],
+  ['merchant_id', 'bigint', ({ payment }) => payment.merchantId],
+  ['environment', 'text', ({ payment }) => payment.environment],
+  ['deposit_address_id', 'uuid', ({ payment }) => payment.depositAddressId],
+  ['token_id', 'int', ({ payment }) => payment.tokenId],
+  ['tx_hash', 'text', ({ payment }) => payment.txHash],
+  ['log_index', 'int', ({ payment }) => payment.logIndex],
+  ['block_number', 'bigint', ({ payment }) => payment.blockNumber],
+  ['block_hash', 'text', ({ payment }) => payment.blockHash],
+  ['from_address', 'text', ({ payment }) => payment.fromAddress],
+  ['to_address', 'text', ({ payment }) => payment.toAddress],
+  ['amount_units', 'numeric', ({ payment }) => payment.amountUnits],
+  ['usd_millis', 'bigint', ({ payment }) => payment.usdMillis],
+  ['confirmations', 'int', ({ payment }) => payment.confirmations],
+  ['confirmations_required', 'int', ({ payment }) => payment.confirmationsRequired],
+  ['is_unmatched', 'boolean', ({ payment }) => payment.isUnmatched],
+  ['emit', 'boolean', ({ emitsEvent }) => emitsEvent],
+]
+
 /**
  * The statement of `recordPayments`, compiled once and prepared once per connection: a watcher
  * sends it for every few hundred transfers, and parsing and planning it anew cost about 4 µs per
@@ -259,16 +283,8 @@ const recordStatement = compiledOnce(
                coalesce(u.is_unmatched, (SELECT false FROM payment_quote q
                                          WHERE q.invoice_id = u.invoice_id AND q.network = ${network}::text AND q.token_id = u.token_id LIMIT 1), true) AS is_unmatched,
                u.emit, u.ord
-        FROM unnest(${arrays[0]}::uuid[], ${arrays[1]}::uuid[], ${arrays[2]}::bigint[],
-                    ${arrays[3]}::text[], ${arrays[4]}::uuid[], ${arrays[5]}::int[],
-                    ${arrays[6]}::text[], ${arrays[7]}::int[], ${arrays[8]}::bigint[],
-                    ${arrays[9]}::text[], ${arrays[10]}::text[], ${arrays[11]}::text[],
-                    ${arrays[12]}::numeric[], ${arrays[13]}::bigint[], ${arrays[14]}::int[],
-                    ${arrays[15]}::int[], ${arrays[16]}::boolean[],
-                    ${arrays[17]}::boolean[])
-          WITH ORDINALITY AS u(id, invoice_id, merchant_id, environment, deposit_address_id, token_id, tx_hash, log_index, block_number,
-                               block_hash, from_address, to_address, amount_units, usd_millis, confirmations, confirmations_required,
-                               is_unmatched, emit, ord)
+        FROM unnest(${sql.join(RECORD_COLUMNS.map(([, type], i) => sql`${arrays[i]}::${sql.raw(type)}[]`))})
+          WITH ORDINALITY AS u(${sql.join(RECORD_COLUMNS.map(([name]) => sql.ref(name)))}, ord)
       ),
       ins AS (
         INSERT INTO invoice_payment (id, invoice_id, merchant_id, environment, network, deposit_address_id, token_id, tx_hash,
@@ -320,27 +336,7 @@ export async function recordPayments(
     // the event's `amount` is a JSON number (millisToJson)
     if (payment.usdMillis > MAX_SAFE_MILLIS || payment.usdMillis < -MAX_SAFE_MILLIS) throw new Error('usd_millis beyond 2^53')
   }
-  const col = (pick: (p: PaymentToRecord['payment']) => string | number | bigint | boolean | null) => pgArray(payments.map(({ payment }) => pick(payment)))
-  const arrays = [
-    col((p) => p.id),
-    col((p) => p.invoiceId),
-    col((p) => p.merchantId),
-    col((p) => p.environment),
-    col((p) => p.depositAddressId),
-    col((p) => p.tokenId),
-    col((p) => p.txHash),
-    col((p) => p.logIndex),
-    col((p) => p.blockNumber),
-    col((p) => p.blockHash),
-    col((p) => p.fromAddress),
-    col((p) => p.toAddress),
-    col((p) => p.amountUnits),
-    col((p) => p.usdMillis),
-    col((p) => p.confirmations),
-    col((p) => p.confirmationsRequired),
-    col((p) => p.isUnmatched),
-    pgArray(payments.map(({ emitsEvent }) => emitsEvent)),
-  ]
+  const arrays = RECORD_COLUMNS.map(([, , pick]) => pgArray(payments.map(pick)))
   const detectedSeconds = Math.floor(detectedAt.getTime() / 1000)
   // the end of every created event's document: what a pending payment's settlement and times say
   const pendingTail = JSON.stringify({
