@@ -288,8 +288,8 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
     // the latency phase (which then run beside 25 full blocks, however many rounds follow: anvil
     // answers more slowly as its state grows), the others after them
     const roundOfBlock = new Map<bigint, number>()
-    const fillRound = async (fillRound: number) => {
-      const targets = fillTargets.slice(fillRound * s.transfers, (fillRound + 1) * s.transfers)
+    const fillRound = async (index: number) => {
+      const targets = fillTargets.slice(index * s.transfers, (index + 1) * s.transfers)
       for (let i = 0; i < targets.length; i += s.perTx) {
         const recipients = targets.slice(i, i + s.perTx) as Hex[]
         const hash = await wallet.writeContract({
@@ -305,7 +305,7 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
           timeout: 60_000,
         })
         if (receipt.status !== 'success') throw new Error(`batchTransfer ${hash} reverted`)
-        roundOfBlock.set(receipt.blockNumber, fillRound)
+        roundOfBlock.set(receipt.blockNumber, index)
       }
     }
     const transferLogs = (fromBlock: bigint, toBlock: bigint) =>
