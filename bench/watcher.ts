@@ -25,11 +25,9 @@
  * addresses the watcher loaded long ago. The server runs without the sandbox catalog, whose
  * one-off background seed would otherwise overlap the timed phases.
  */
-import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { monotonicMs, systemClock } from '@pepay/core'
 import { sql } from 'kysely'
 import {
@@ -59,6 +57,7 @@ import {
 import stablecoinArtifact from '../packages/server/src/providers/chain/devnet/artifacts/TestStablecoin.json' with { type: 'json' }
 import { recordRange } from '../packages/server/src/modules/chain/watcher.ts'
 import { startServer, type RunningServer } from '../packages/server/src/server.ts'
+import { passInChild, servePass } from './lib/child-pass.ts'
 import { cpuPerUnit, readCpu } from './lib/cpu.ts'
 import { LatencyHistogram } from './lib/histogram.ts'
 import { envInt } from './lib/measurement.ts'
@@ -637,31 +636,6 @@ async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {
   }
 }
 
-/**
- * One database's pass in a process of its own, as a server runs. After a PGlite pass this
- * process still held some 290 MB of heap and 275 MB of WebAssembly memory (garbage, collected
- * later: a stopped server releases its PGlite), and a Postgres pass that followed in it measured
- * 16,418 and 19,711 credited/s catching up, against 20,724–28,599 in a process of its own.
- */
-async function measurePassInChild(database: DatabaseKind): Promise<Pass> {
-  const child = fork(fileURLToPath(import.meta.url), [PASS_FLAG, database], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  return new Promise<Pass>((resolve, reject) => {
-    let result: Pass | undefined
-    child.on('message', (message) => {
-      result = message as Pass
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      if (result && code === 0) resolve(result)
-      else reject(new Error(`the ${database} pass exited with ${signal ?? `code ${code}`}`))
-    })
-  })
-}
-
-const PASS_FLAG = '--watcher-pass'
-
 export async function run(): Promise<object> {
   const s = settings(process.env)
   const databases = (process.env['BENCH_DATABASES'] ?? 'pglite,postgres')
@@ -672,7 +646,7 @@ export async function run(): Promise<object> {
       throw new Error(`BENCH_DATABASES: unknown database "${d}"`)
   const passes: Pass[] = []
   for (const database of databases as DatabaseKind[])
-    passes.push(await measurePassInChild(database))
+    passes.push(await passInChild<Pass>(import.meta.url, database))
   // the direct path's throughput is the rate at which recorded logs go through when fed as the
   // watcher records them: one range per scan, a scan covering many blocks when it has any to
   // catch up (only then does throughput matter). The production database carries the target;
@@ -752,9 +726,7 @@ export async function run(): Promise<object> {
   }
 }
 
-// a child of measurePassInChild: one pass, its result sent to the parent
-if (process.argv[2] === PASS_FLAG && process.send) {
-  const database = process.argv[3] as DatabaseKind
-  const pass = await measurePass(database, settings(process.env))
-  process.send(pass, () => process.exit(0))
-}
+// each database's pass runs in a child process of this module (passInChild)
+await servePass(import.meta.url, (database) =>
+  measurePass(database as DatabaseKind, settings(process.env)),
+)
