@@ -66,12 +66,26 @@ export class EventHub {
   #resolvedThrough = 0n
   #hole: Hole | undefined
   #running: Promise<void> | undefined
+  /** A wake came during a drain: drain again after it. */
   #again = false
+  /** Highest seq announced (NOTIFY) during a drain, when every wake during it was such. */
+  #againThrough: bigint | undefined
   #timer: NodeJS.Timeout | undefined
   #poll: NodeJS.Timeout | undefined
   #unlisten: (() => Promise<void>) | undefined
   #stopped = false
+  #reads = 0
   readonly #wake = (): void => this.wake()
+  /**
+   * A NOTIFY carries the highest seq its transaction wrote. The local commit hook has usually
+   * woken this hub already and the drain read that far: a notification at or below the cursor
+   * is then no reason to read the table again (a hole is always above the cursor).
+   */
+  readonly #notified = (payload: string): void => {
+    const seq = /^\d{1,19}$/.test(payload) ? BigInt(payload) : undefined
+    if (seq === undefined) this.wake()
+    else this.#announce(seq)
+  }
 
   constructor(deps: Deps, options: Partial<EventHubOptions> = {}) {
     this.#deps = deps
@@ -81,6 +95,11 @@ export class EventHub {
   /** Every event with seq <= cursor has been fanned out (or is known never to commit). */
   get cursor(): bigint {
     return this.#cursor
+  }
+
+  /** Tail reads so far (each one a query). */
+  get reads(): number {
+    return this.#reads
   }
 
   get subscriberCount(): number {
@@ -103,7 +122,7 @@ export class EventHub {
     }
     this.#cursor = maxSeq
     this.#resolvedThrough = maxSeq
-    this.#unlisten = await this.#deps.database.listen(EVENTS_CHANNEL, this.#wake)
+    this.#unlisten = await this.#deps.database.listen(EVENTS_CHANNEL, this.#notified)
     this.#deps.hooks.eventsCommitted.push(this.#wake)
     this.#poll = setInterval(this.#wake, this.#options.pollMs)
     this.#poll.unref()
@@ -137,6 +156,17 @@ export class EventHub {
     if (set.size === 0) this.#subscribers.delete(subscriber.merchantId)
   }
 
+  /** A commit announced events up to `seq`: drain unless the cursor is already there. */
+  #announce(seq: bigint): void {
+    if (this.#stopped || seq <= this.#cursor) return
+    if (this.#running) {
+      // decided when the drain ends: by then it may have read past seq
+      if (!this.#again && (this.#againThrough === undefined || seq > this.#againThrough)) this.#againThrough = seq
+      return
+    }
+    this.wake()
+  }
+
   /** Schedules a drain now (coalesced: never two at once). */
   wake(): void {
     if (this.#stopped) return
@@ -152,10 +182,10 @@ export class EventHub {
       .catch((error: unknown) => this.#deps.log.error({ err: error }, 'realtime tail failed'))
       .finally(() => {
         this.#running = undefined
-        if (this.#again && !this.#stopped) {
-          this.#again = false
-          this.wake()
-        }
+        const again = this.#again || (this.#againThrough !== undefined && this.#againThrough > this.#cursor)
+        this.#again = false
+        this.#againThrough = undefined
+        if (again && !this.#stopped) this.wake()
       })
   }
 
@@ -171,6 +201,7 @@ export class EventHub {
     const db = this.#deps.db
     for (let read = 0; read < MAX_READS_PER_DRAIN && !this.#stopped; read += 1) {
       // whole events only for the merchants subscribed here; the rest are only stepped over
+      this.#reads += 1
       const rows = await readEventsAfter(db, this.#cursor, this.#options.batchSize, [...this.#subscribers.keys()])
       if (rows.length === 0) return
       let restart = false

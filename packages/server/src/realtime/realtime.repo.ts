@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Executor } from '../db/database.ts'
+import { compiledOnce, type Executor } from '../db/database.ts'
 import { pgArray } from '../db/pg-array.ts'
 import { pendingWebhooksExpr, toStoredEvent, type StoredEvent } from '../modules/events/event.repo.ts'
 
@@ -16,6 +16,20 @@ type EventRow = Parameters<typeof toStoredEvent>[0]
 type TailRow = { tail_seq: string; tail_merchant_id: string } & (EventRow | { [K in keyof EventRow]: null })
 
 /**
+ * The tail read, compiled once and prepared per connection: every process's hub runs it after
+ * each commit that wrote events, and parsing and planning it anew cost 0.37 ms of Postgres time
+ * against 0.05 ms to run it.
+ */
+const tailStatement = compiledOnce('pepay_event_tail', (afterSeq: string, limit: number, withDataFor: string) => sql<TailRow>`
+    SELECT t.seq AS tail_seq, t.merchant_id AS tail_merchant_id, e.*
+    FROM (SELECT seq, merchant_id FROM event WHERE seq > ${afterSeq}::bigint ORDER BY seq LIMIT ${limit}::int) t
+    LEFT JOIN LATERAL (
+      SELECT event.*, ${pendingWebhooksExpr()} AS pending_webhooks
+      FROM event WHERE event.seq = t.seq AND t.merchant_id = ANY(${withDataFor}::bigint[])
+    ) e ON true
+    ORDER BY t.seq`)
+
+/**
  * Events after `afterSeq` in sequence order, all merchants. Only the events of the merchants in
  * `withDataFor` (those with a subscriber in this process) come whole; the others come as their
  * sequence number and merchant, enough to move the tail past them without reading, sending and
@@ -27,14 +41,7 @@ export async function readEventsAfter(
   limit: number,
   withDataFor: readonly bigint[],
 ): Promise<TailEntry[]> {
-  const result = await sql<TailRow>`
-    SELECT t.seq AS tail_seq, t.merchant_id AS tail_merchant_id, e.*
-    FROM (SELECT seq, merchant_id FROM event WHERE seq > ${afterSeq.toString()} ORDER BY seq LIMIT ${limit}) t
-    LEFT JOIN LATERAL (
-      SELECT event.*, ${pendingWebhooksExpr()} AS pending_webhooks
-      FROM event WHERE event.seq = t.seq AND t.merchant_id = ANY(${pgArray(withDataFor.map(String))}::bigint[])
-    ) e ON true
-    ORDER BY t.seq`.execute(db)
+  const result = await tailStatement(db, afterSeq.toString(), limit, pgArray(withDataFor.map(String)))
   return result.rows.map((row) => ({
     seq: BigInt(row.tail_seq),
     merchantId: BigInt(row.tail_merchant_id),

@@ -5,6 +5,11 @@ import type { Executor } from '../../db/database.ts'
 import { pgArray } from '../../db/pg-array.ts'
 
 export const EVENTS_CHANNEL = 'pepay_events'
+/**
+ * Notified (empty payload, at commit) by a statement that wrote webhook deliveries: the delivery
+ * workers of every process wake on it, and not on events that no endpoint receives.
+ */
+export const WEBHOOK_DELIVERIES_CHANNEL = 'pepay_webhook_deliveries'
 
 export interface NewEvent {
   merchantId: bigint
@@ -71,6 +76,7 @@ export function eventInsertCtes(now: Date, nowMs: string = String(now.getTime())
         AND (e.environment IS NULL OR e.environment = ev.environment)
         AND EXISTS (SELECT 1 FROM unnest(e.enabled_events) p
                     WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1))))
+      RETURNING 1
     )`
 }
 
@@ -84,9 +90,10 @@ export function eventInsertCtes(now: Date, nowMs: string = String(now.getTime())
  * before nextval so that the realtime tail's gap check (which waits for transactions in flight
  * when a hole is seen) covers this insert. Defines, besides `eventInsertCtes`' `ev` (the events;
  * the id embeds the sequence number: `evt_<ms>-<seq>`) and `d` (the webhook fan-out):
- * - `n`: one NOTIFY carrying the highest seq, delivered at commit (listeners only take it as a
- *   wake-up), and no row when no event was written. A CTE that only reads runs only when the
- *   statement references it: select `(SELECT count(*) FROM n)`.
+ * - `n`: one NOTIFY on `EVENTS_CHANNEL` carrying the highest seq, delivered at commit (a
+ *   realtime hub that already read that far skips it), one on `WEBHOOK_DELIVERIES_CHANNEL` when
+ *   `d` wrote deliveries, and no row when no event was written. A CTE that only reads runs only
+ *   when the statement references it: select `(SELECT count(*) FROM n)`.
  *
  * `nowMs` is `now` in epoch milliseconds, as text: a statement compiled once passes it as a
  * parameter of its own.
@@ -102,7 +109,11 @@ export function appendEventsFrom(input: RawBuilder<unknown>, now: Date, nowMs: s
       FROM x CROSS JOIN q CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
     ),
     ${eventInsertCtes(now, nowMs)},
-    n AS (SELECT pg_notify(${sql.lit(EVENTS_CHANNEL)}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)`
+    n AS (
+      SELECT pg_notify(${sql.lit(EVENTS_CHANNEL)}, max(ev.seq)::text),
+             CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify(${sql.lit(WEBHOOK_DELIVERIES_CHANNEL)}, '') END
+      FROM ev HAVING count(*) > 0
+    )`
 }
 
 /** Whether an event belongs to commerce (what a commerce key reads). */
@@ -136,7 +147,9 @@ export async function appendEvent(db: Executor, event: NewEvent, now: Date): Pro
       FROM x
     ),
     ${eventInsertCtes(now)}
-    SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev`.execute(db)
+    SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text),
+           CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify(${WEBHOOK_DELIVERIES_CHANNEL}, '') END
+    FROM ev`.execute(db)
   const row = result.rows[0]
   if (!row) throw new Error('event insert returned no row')
   return { seq: BigInt(row.seq), id: row.id }

@@ -1,5 +1,5 @@
 import type { ServerExtension } from '../../server.ts'
-import { EVENTS_CHANNEL } from '../events/event.repo.ts'
+import { WEBHOOK_DELIVERIES_CHANNEL } from '../events/event.repo.ts'
 import { startWebhookDeliveryWorker } from '../../workers/webhook-delivery.ts'
 import type { Loop } from '../../workers/loop.ts'
 import { systemResolver, type Resolver } from './webhook-destination.service.ts'
@@ -42,10 +42,9 @@ export function webhooksExtension(options: Partial<WebhooksOptions> = {}): Serve
       if (options.runWorker ?? deps.config.runWorkers) {
         const loop = startWebhookDeliveryWorker(deps, delivery, options.pollMs ?? 250)
         worker = loop
-        const kick = (): void => loop.kick()
-        deps.hooks.eventsCommitted.push(kick)
-        // deliveries written by other processes are due at once too
-        stoppers.push(await deps.database.listen(EVENTS_CHANNEL, kick))
+        // woken at the commit of any process's statement that wrote deliveries (the event fan-out
+        // notifies this channel), not by events no endpoint receives; the poll is the fallback
+        stoppers.push(await deps.database.listen(WEBHOOK_DELIVERIES_CHANNEL, () => loop.kick()))
       }
       const runtime = { resolve: delivery.resolve, kick: () => worker?.kick() }
       return {

@@ -1,7 +1,7 @@
 import type { Environment } from '@pepay/contracts'
 import { sql, type Selectable } from 'kysely'
-import type { Executor } from '../../db/database.ts'
-import { toStoredEvent, type StoredEvent } from '../events/event.repo.ts'
+import { prepared, type Executor } from '../../db/database.ts'
+import { toStoredEvent, WEBHOOK_DELIVERIES_CHANNEL, type StoredEvent } from '../events/event.repo.ts'
 import type {
   AttemptOutcome,
   DeliveryStatus,
@@ -280,12 +280,16 @@ export async function insertDelivery(
     now: Date
   },
 ): Promise<DeliveryRecord> {
+  // the delivery workers of every process wake at commit (as for the deliveries of the fan-out)
   const result = await sql<Selectable<WebhookDeliveryTable>>`
-    INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status, next_attempt_at, created_at, updated_at)
-    VALUES ('wd_' || lpad(to_hex(${input.eventSeq.toString()}::bigint), 12, '0') || substr(md5(${input.endpointId}), 1, 12),
-            ${input.endpointId}, ${input.merchantId.toString()}::bigint, ${input.eventSeq.toString()}::bigint, ${input.eventId},
-            ${input.eventType}, 'pending', ${input.now}::timestamptz, ${input.now}::timestamptz, ${input.now}::timestamptz)
-    RETURNING *`.execute(db)
+    WITH d AS (
+      INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status, next_attempt_at, created_at, updated_at)
+      VALUES ('wd_' || lpad(to_hex(${input.eventSeq.toString()}::bigint), 12, '0') || substr(md5(${input.endpointId}), 1, 12),
+              ${input.endpointId}, ${input.merchantId.toString()}::bigint, ${input.eventSeq.toString()}::bigint, ${input.eventId},
+              ${input.eventType}, 'pending', ${input.now}::timestamptz, ${input.now}::timestamptz, ${input.now}::timestamptz)
+      RETURNING *
+    )
+    SELECT d.*, pg_notify(${WEBHOOK_DELIVERIES_CHANNEL}, '') AS notified FROM d`.execute(db)
   const row = result.rows[0]
   if (!row) throw new Error('delivery insert returned no row')
   return toDelivery(row)
@@ -398,7 +402,8 @@ export async function claimDueDeliveries(
   db: Executor,
   input: { now: Date; leaseUntil: Date; leaseId: string; limit: number },
 ): Promise<ClaimedDelivery[]> {
-  const result = await sql<
+  // prepared: every process's worker runs it at each poll and at each commit that wrote deliveries
+  const result = await prepared('pepay_webhook_claim', sql<
     Selectable<WebhookDeliveryTable> & {
       url: string
       endpoint_environment: Environment | null
@@ -420,9 +425,7 @@ export async function claimDueDeliveries(
         attempt_count = d.attempt_count + 1, updated_at = ${input.now}::timestamptz
     FROM due, webhook_endpoint e
     WHERE d.id = due.id AND e.id = d.endpoint_id
-    RETURNING d.*, e.url, e.environment AS endpoint_environment, e.secret, e.previous_secret, e.previous_secret_expires_at`.execute(
-    db,
-  )
+    RETURNING d.*, e.url, e.environment AS endpoint_environment, e.secret, e.previous_secret, e.previous_secret_expires_at`).execute(db)
   return result.rows.map((row) => ({
     delivery: toDelivery(row),
     endpoint: {

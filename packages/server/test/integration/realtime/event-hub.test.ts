@@ -2,7 +2,9 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { eventually } from '../../helpers/chain.ts'
 import { startTestServer, type TestServer } from '../../helpers/server.ts'
-import { appendEvents, type StoredEvent } from '../../../src/modules/events/event.repo.ts'
+import { sql } from 'kysely'
+import { until } from '../../helpers/wait.ts'
+import { appendEvents, EVENTS_CHANNEL, type StoredEvent } from '../../../src/modules/events/event.repo.ts'
 import { EventHub, type HubEvent, type HubSubscriber } from '../../../src/realtime/event-hub.ts'
 import { readEventsAfter } from '../../../src/realtime/realtime.repo.ts'
 
@@ -45,6 +47,33 @@ describe('realtime event hub', () => {
     assert.deepEqual(rows.map((r) => r.seq), [...rows.map((r) => r.seq)].sort((x, y) => (x < y ? -1 : 1)))
     assert.equal(rows[0]?.event?.pendingWebhooks, 0)
     assert.equal(rows[0]?.event?.merchantId, a)
+  })
+
+  it('reads the table for a notification above its cursor and not for one at or below it', async () => {
+    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
+    await hub.start()
+    try {
+      const toA = subscriber(a)
+      hub.add(toA)
+      // appendEvents notifies at commit: the hub reads once, woken by that notification alone
+      let reads = hub.reads
+      await append([a, 'n1'])
+      await until(() => toA.seen.length === 1, 5_000, 'the announced event')
+      await until(() => hub.reads === reads + 1 || undefined, 1_000, 'one read')
+      // what another process's commit would announce, for seqs this hub has passed already
+      reads = hub.reads
+      const notify = (seq: bigint) => sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${seq.toString()})`.execute(t.server.deps.db)
+      await notify(hub.cursor)
+      await notify(hub.cursor - 1n)
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      assert.equal(hub.reads, reads)
+      // above the cursor: read, even with nothing there yet
+      await notify(hub.cursor + 1n)
+      await until(() => hub.reads === reads + 1 || undefined, 1_000, 'a read for the higher seq')
+      assert.deepEqual(toA.seen, ['n1'])
+    } finally {
+      await hub.stop()
+    }
   })
 
   it('hands each subscriber its merchant’s events in sequence order and no other merchant’s', async () => {
