@@ -50,8 +50,8 @@ interface Hole {
 
 /**
  * One per process: tails the `event` table by `seq` and fans each event out, in sequence order,
- * to the subscribers of its merchant. Woken by NOTIFY (any process), by the local commit hook,
- * and by a polling fallback.
+ * to the subscribers of its merchant. Woken by NOTIFY (every process's commits, this one's
+ * included) and by a polling fallback.
  *
  * Gap safety: sequence values can commit out of order. When the next visible row is not
  * cursor+1, the hub records the writing transactions in progress in this database and does not
@@ -77,9 +77,9 @@ export class EventHub {
   #reads = 0
   readonly #wake = (): void => this.wake()
   /**
-   * A NOTIFY carries the highest seq its transaction wrote. The local commit hook has usually
-   * woken this hub already and the drain read that far: a notification at or below the cursor
-   * is then no reason to read the table again (a hole is always above the cursor).
+   * A NOTIFY carries the highest seq its transaction wrote. One at or below the cursor (a drain
+   * woken by an earlier notification, or by the poll, read that far already) is no reason to read
+   * the table again: a hole is always above the cursor.
    */
   readonly #notified = (payload: string): void => {
     const seq = /^\d{1,19}$/.test(payload) ? BigInt(payload) : undefined
@@ -122,8 +122,9 @@ export class EventHub {
     }
     this.#cursor = maxSeq
     this.#resolvedThrough = maxSeq
+    // NOTIFY alone wakes it, for this process's commits too: the local commit hook would wake it
+    // a second time for each of them (a create batch resolves several requests, each calling it)
     this.#unlisten = await this.#deps.database.listen(EVENTS_CHANNEL, this.#notified)
-    this.#deps.hooks.eventsCommitted.push(this.#wake)
     this.#poll = setInterval(this.#wake, this.#options.pollMs)
     this.#poll.unref()
     this.wake()
@@ -133,9 +134,6 @@ export class EventHub {
     this.#stopped = true
     if (this.#poll) clearInterval(this.#poll)
     if (this.#timer) clearTimeout(this.#timer)
-    const hooks = this.#deps.hooks.eventsCommitted
-    const at = hooks.indexOf(this.#wake)
-    if (at >= 0) hooks.splice(at, 1)
     await this.#running
     await this.#unlisten?.().catch(() => undefined)
   }
