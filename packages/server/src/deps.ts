@@ -31,8 +31,6 @@ export interface Deps {
 }
 
 export interface Hooks {
-  /** Called after a transaction that appended events committed (wakes local realtime fan-out). */
-  eventsCommitted: (() => void)[]
   /**
    * Called inside the transaction that changes an invoice's status (payment confirmed, reorg,
    * expiry, cancel), after the invoice row is updated: commerce moves its order in the same commit.

@@ -68,7 +68,7 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
     sealer: createSealer(masterKey.key),
     keyUsage: new KeyUsageTracker(database.db),
     urls: { publicBase: config.publicUrl ?? `http://${config.host}:${config.port}` },
-    hooks: { eventsCommitted: [], invoiceStatusChanged: [], depositObserved: [] },
+    hooks: { invoiceStatusChanged: [], depositObserved: [] },
     chain: undefined,
   }
 

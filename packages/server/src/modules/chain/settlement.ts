@@ -1,6 +1,5 @@
 import type { Deps } from '../../deps.ts'
 import { appendEvent } from '../events/event.repo.ts'
-import { notifyCommitted } from '../invoices/invoice.service.ts'
 import { findPayment, updatePayment, type InvoicePaymentRecord } from '../payments/payment.repo.ts'
 import { serializePayment } from '../payments/payment.serialize.ts'
 import { depositAccount, storageAddress, type ChainNetwork, type ChainRuntime } from './chain.runtime.ts'
@@ -54,7 +53,6 @@ async function transition(deps: Deps, paymentId: string, patch: Parameters<typeo
       deps.clock.now(),
     )
   })
-  if (previous) notifyCommitted(deps)
 }
 
 /**

@@ -1,6 +1,5 @@
 import { AppError, uuidv7 } from '@pepay/core'
 import type { Deps } from '../../deps.ts'
-import { notifyCommitted } from '../invoices/invoice.service.ts'
 import { listOpenPayments } from '../payments/payment.repo.ts'
 import type { ChainRuntime } from './chain.runtime.ts'
 import { confirmPayment, recordTransfers } from './credit.service.ts'
@@ -150,7 +149,6 @@ export async function runDueVerifications(deps: Deps, runtime: ChainRuntime): Pr
         if (hash?.toLowerCase() !== payment.blockHash.toLowerCase()) continue
         await deps.db.transaction().execute((trx) => confirmPayment(deps, trx, payment.id, confirmations))
       }
-      notifyCommitted(deps)
       const done = deps.clock.now()
       await deps.db.updateTable('manual_verification').set({ status: 'completed', completed_at: done, updated_at: done, result: JSON.stringify({ scanned_from_block: from.toString(), scanned_to_block: to.toString(), transfers_found: found.length, payments_recorded: recorded, transfers_awaiting_confirmations: found.length - transfers.length }) }).where('id', '=', job.id).execute()
     } catch (error) {

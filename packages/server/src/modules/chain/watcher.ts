@@ -3,7 +3,6 @@ import type { Executor } from '../../db/database.ts'
 import type { Deps } from '../../deps.ts'
 import type { ObservedTransfer } from '../../providers/chain/chain-adapter.ts'
 import { subscribeNewHeads, type NewHeadsSubscription } from '../../providers/chain/evm/new-heads.ts'
-import { notifyCommitted } from '../invoices/invoice.service.ts'
 import { listOpenPayments, listPaymentsAboveBlock } from '../payments/payment.repo.ts'
 import { runEvery, type Loop } from '../../workers/loop.ts'
 import type { ChainNetwork, ChainRuntime } from './chain.runtime.ts'
@@ -278,7 +277,6 @@ export class ChainWatcher {
       // the genesis read now: after a reset rewind the stored one is the old chain's
       saveCursor(trx, def.environment, def.network, cursor?.lastBlock ?? null, { lastBlock: to, genesisHash: genesisHash ?? cursor?.genesisHash ?? null, blockHash: header.hash, parentHash: header.parentHash }, deps.clock.now()),
     )
-    if (matched.length > 0) notifyCommitted(deps)
   }
 
   /**
@@ -318,7 +316,6 @@ export class ChainWatcher {
     await deps.db.transaction().execute(async (trx) => {
       for (const id of stale) await orphanPayment(deps, trx, id)
     })
-    notifyCommitted(deps)
   }
 
   /**
@@ -362,7 +359,6 @@ export class ChainWatcher {
       await deleteBlocksAbove(trx, def.environment, def.network, ancestor)
       await saveCursor(trx, def.environment, def.network, cursorBlock, { lastBlock: ancestor, genesisHash, blockHash: null, parentHash: null }, deps.clock.now())
     })
-    if (affected.length > 0) notifyCommitted(deps)
   }
 
   async #confirm(headNumber: bigint): Promise<void> {
@@ -370,7 +366,6 @@ export class ChainWatcher {
     const { def } = this.network
     const open = await listOpenPayments(deps.db, def.environment, def.network, MAX_OPEN_PAYMENTS_PER_ITERATION)
     const hashOf = this.#blockHashes()
-    let changed = false
     for (const payment of open) {
       const confirmations = Number(headNumber - payment.blockNumber + 1n)
       if (confirmations < payment.confirmationsRequired) continue
@@ -379,9 +374,7 @@ export class ChainWatcher {
         if (canonical) await confirmPayment(deps, trx, payment.id, confirmations)
         else await orphanPayment(deps, trx, payment.id)
       })
-      changed = true
     }
-    if (changed) notifyCommitted(deps)
   }
 
   /** The node's hash of a block (lowercase; undefined when it has none), asked once per block per pass. */

@@ -178,7 +178,6 @@ export async function createInvoice(
     await completeIdempotencyKey(trx, claim, 201, response)
     return response
   })
-  notifyCommitted(deps)
   return result
 }
 
@@ -247,7 +246,6 @@ export async function createInvoiceClaimed(
   })
   if (result.outcome === 'failed') throw result.error
   if (result.outcome !== 'created') return result
-  notifyCommitted(deps)
   return { outcome: 'created', responseBody }
 }
 
@@ -275,10 +273,6 @@ export function invoiceStatusChange(
 export async function runStatusHooks(deps: Deps, trx: Executor, invoice: Invoice, previous: Invoice, payment: InvoiceStatusChange['payment'], at: Date): Promise<void> {
   if (invoice.status === previous.status) return
   for (const hook of deps.hooks.invoiceStatusChanged) await hook(trx, invoiceStatusChange(invoice, previous, payment, at))
-}
-
-export function notifyCommitted(deps: Deps): void {
-  for (const hook of deps.hooks.eventsCommitted) hook()
 }
 
 type StatusRead = { invoice: Invoice; latestPayment: InvoicePaymentRecord | null } | undefined
@@ -329,7 +323,6 @@ export async function cancelInvoice(
     await runStatusHooks(deps, trx, updated, invoice, null, now)
     return updated
   })
-  notifyCommitted(deps)
   return result
 }
 
@@ -353,7 +346,6 @@ export async function expireDueInvoices(deps: Deps, limit = 100): Promise<number
     }
     return due.length
   })
-  if (count > 0) notifyCommitted(deps)
   return count
 }
 

@@ -17,7 +17,7 @@ import { processKycInbox, reconcileKyc } from './kyc/kyc.service.ts'
 import { handleOffRampDeposit } from './off-ramp/off-ramp.service.ts'
 import { reconcilePayouts, runPendingPayouts } from './payouts/payout.service.ts'
 import { loadRampSecret } from './ramp-secret.repo.ts'
-import { DEFAULT_RAMP_SETTINGS, notifyCommitted, type RampRuntime, type RampSettings } from './ramp-runtime.ts'
+import { DEFAULT_RAMP_SETTINGS, type RampRuntime, type RampSettings } from './ramp-runtime.ts'
 import { KYC_WEBHOOK_PATH, rampRoutes } from './ramps.routes.ts'
 
 export type { RampRuntime, RampSettings } from './ramp-runtime.ts'
@@ -127,7 +127,6 @@ export function rampsExtension(options: RampsOptions = {}): ServerExtension {
           const index = deps.hooks.depositObserved.indexOf(hook)
           if (index >= 0) deps.hooks.depositObserved.splice(index, 1)
           runtimes.delete(deps)
-          notifyCommitted(deps)
         },
       }
     },

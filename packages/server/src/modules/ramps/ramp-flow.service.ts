@@ -9,7 +9,7 @@ import type { Posting } from './ledger/ledger.ts'
 import { isQuoteUsed, type RampQuote } from './quotes/quote.repo.ts'
 import { assertKycFor, assertRailRange, assertWithinLimits, getQuote, priceFlow, type PricedFlow } from './quotes/quote.service.ts'
 import { rampError } from './ramps.errors.ts'
-import { notifyCommitted, withTimeout, type RampRuntime } from './ramp-runtime.ts'
+import { withTimeout, type RampRuntime } from './ramp-runtime.ts'
 
 /** What off-ramps and on-ramps share: taking a quote, screening the customer's wallet, re-quoting, posting. */
 
@@ -64,7 +64,6 @@ export async function createFromQuote<T>(rt: RampRuntime, quote: RampQuote, now:
       await assertWithinLimits(trx, customer, quote.usdMillis, now)
       return create(trx, rail)
     })
-    notifyCommitted(rt.deps)
     return result
   } catch (error) {
     throw mapQuoteReuse(error)

@@ -56,10 +56,6 @@ export async function withTimeout<T>(label: string, ms: number, call: () => Prom
   }
 }
 
-export function notifyCommitted(deps: Deps): void {
-  for (const hook of deps.hooks.eventsCommitted) hook()
-}
-
 export function epochSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000)
 }

@@ -287,7 +287,7 @@ async function recordAttempt(
 ): Promise<void> {
   const { delivery } = claimed
   const { result } = input
-  const disabled = await deps.db.transaction().execute(async (trx): Promise<boolean> => {
+  await deps.db.transaction().execute(async (trx): Promise<boolean> => {
     const now = deps.clock.now()
     const record: AttemptRecord = {
       deliveryId: delivery.id,
@@ -348,7 +348,6 @@ async function recordAttempt(
     }
     return false
   })
-  if (disabled) for (const hook of deps.hooks.eventsCommitted) hook()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -257,7 +257,6 @@ export async function sendTestPing(
       now,
     })
   })
-  for (const hook of deps.hooks.eventsCommitted) hook()
   runtime.kick()
   return delivery
 }

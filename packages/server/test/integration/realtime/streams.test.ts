@@ -313,7 +313,6 @@ describe('realtime streams', () => {
           )
         }
       })
-      t.server.deps.hooks.eventsCommitted.forEach((wake) => wake())
       // stay paused while the hub sends: the server-side buffer fills and the server gives up
       await new Promise((resolve) => setTimeout(resolve, 1500))
       probe.ws.resume()

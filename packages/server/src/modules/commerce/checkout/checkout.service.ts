@@ -4,7 +4,7 @@ import type { RequestContext } from '../../../deps.ts'
 import { fieldError, NotFoundError } from '../../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../../http/idempotency.ts'
 import { appendEvent } from '../../events/event.repo.ts'
-import { insertInvoiceWithEvent, notifyCommitted } from '../../invoices/invoice.service.ts'
+import { insertInvoiceWithEvent } from '../../invoices/invoice.service.ts'
 import { saveAddress, findAddress } from '../addresses/address.repo.ts'
 import { standardizeAddress } from '../addresses/address.service.ts'
 import { assertCartNotEmpty } from '../carts/cart.service.ts'
@@ -365,6 +365,5 @@ export async function createCheckoutInvoice(
     await completeIdempotencyKey(trx, claim, 201, response)
     return response
   })
-  notifyCommitted(deps)
   return result
 }

@@ -1,6 +1,5 @@
 import { AppError } from '@pepay/core'
 import { stablecoinPrice, usdMillisToTokenUnits } from '../../quotes/quote.ts'
-import { notifyCommitted } from '../../invoices/invoice.service.ts'
 import type { ProviderOrderStatus } from '../../../providers/retail/retail-provider.ts'
 import type { Commerce } from '../shared/context.ts'
 import {
@@ -134,7 +133,6 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
         await applyOrderEvent(commerce, trx, order, { type: 'refund_sent' }, {}, undefined)
       }
     })
-    notifyCommitted(deps)
   } catch (error) {
     const now = deps.clock.now()
     const failed = refund.attempts >= MAX_REFUND_ATTEMPTS
@@ -159,7 +157,6 @@ async function sendRefund(commerce: Commerce, refund: Refund): Promise<void> {
           await emitOrderUpdated(trx, await loadOrderView(trx, order), order, undefined, now)
       }
     })
-    if (failed) notifyCommitted(deps)
   }
 }
 
@@ -199,7 +196,6 @@ export async function reconcileInvoiceOutcomes(commerce: Commerce): Promise<numb
       }
     })
   }
-  if (behind.length > 0) notifyCommitted(deps)
   return behind.length
 }
 
@@ -317,6 +313,5 @@ export async function processPlacements(commerce: Commerce): Promise<number> {
       )
     })
   }
-  if (settled.length > 0 || claimed.length > 0) notifyCommitted(deps)
   return settled.length + claimed.length
 }

@@ -8,7 +8,7 @@ import { fieldError, NotFoundError } from '../../../http/errors.ts'
 import { completeIdempotencyKey, type IdempotencyClaim } from '../../../http/idempotency.ts'
 import { appendEvent } from '../../events/event.repo.ts'
 import { lockInvoice, updateInvoice } from '../../invoices/invoice.repo.ts'
-import { invoiceEvent, notifyCommitted } from '../../invoices/invoice.service.ts'
+import { invoiceEvent } from '../../invoices/invoice.service.ts'
 import type { Commerce, Tenant } from '../shared/context.ts'
 import { normalizeWalletAddress } from '../shared/identity.ts'
 import { centsText } from '../shared/money.ts'
@@ -338,7 +338,6 @@ export async function cancelOrder(
     await completeIdempotencyKey(trx, claim, 200, result)
     return result
   })
-  notifyCommitted(deps)
   commerce.kick()
   return response
 }
@@ -578,6 +577,5 @@ export async function simulateTransition(
       }
     }
   })
-  notifyCommitted(deps)
   return view
 }

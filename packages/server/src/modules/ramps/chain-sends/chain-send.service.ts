@@ -4,7 +4,7 @@ import { emitOffRampUpdated, loadOffRampView } from '../off-ramp/off-ramp.servic
 import { lockOnRamp } from '../on-ramp/on-ramp.repo.ts'
 import { emitOnRampUpdated, loadOnRampView, transitionOnRamp } from '../on-ramp/on-ramp.service.ts'
 import { postLedger } from '../ramp-flow.service.ts'
-import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
+import { withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import { claimDueSends, deferSend, lockSend, markSendSent, type ChainSend } from './chain-send.repo.ts'
 
 const CLAIM_LEASE_MS = 120_000
@@ -16,7 +16,7 @@ function backoffMs(attempts: number): number {
 
 /** Marks an on-ramp's delivery as handed to the chain before the send is attempted (persist, then call). */
 async function markDeliveryStarted(rt: RampRuntime, send: ChainSend): Promise<void> {
-  const changed = await rt.deps.db.transaction().execute(async (trx) => {
+  await rt.deps.db.transaction().execute(async (trx) => {
     const now = rt.deps.clock.now()
     const onRamp = await lockOnRamp(trx, send.ownerId)
     if (!onRamp || onRamp.status !== 'funds_received') return false
@@ -25,7 +25,6 @@ async function markDeliveryStarted(rt: RampRuntime, send: ChainSend): Promise<vo
     if (moved) await emitOnRampUpdated(trx, view, moved, now)
     return moved !== undefined
   })
-  if (changed) notifyCommitted(rt.deps)
 }
 
 /** Records a mined send once: the send row, its ledger posting and the owner's status and event together. */
@@ -54,7 +53,6 @@ async function recordSent(rt: RampRuntime, sendId: string, txHash: string): Prom
     const before = { ...view, refunds: view.refunds.map((r) => (r.id === sent.id ? { ...r, status: 'pending' as const, txHash: null } : r)) }
     await emitOffRampUpdated(trx, before, offRamp, now)
   })
-  notifyCommitted(rt.deps)
 }
 
 /**

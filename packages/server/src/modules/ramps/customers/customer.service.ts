@@ -7,7 +7,7 @@ import { appendEvent } from '../../events/event.repo.ts'
 import { findCountry } from '../countries/country.ts'
 import { rampEvent } from '../ramps.events.ts'
 import { rampError } from '../ramps.errors.ts'
-import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
+import { withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import { findCustomer, findCustomerByReference, insertCustomer, type RampCustomer } from './customer.repo.ts'
 import { customerDisplayName, serializeCustomer } from './customer.serialize.ts'
 
@@ -69,7 +69,6 @@ export async function createCustomer(rt: RampRuntime, scope: Scope, body: Create
     await completeIdempotencyKey(trx, claim, 201, wire)
     return wire
   })
-  notifyCommitted(rt.deps)
   return result
 }
 

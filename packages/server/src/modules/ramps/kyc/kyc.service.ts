@@ -12,7 +12,7 @@ import { serializeCustomer, customerDisplayName } from '../customers/customer.se
 import { assertCustomerActive, getCustomer, type Scope } from '../customers/customer.service.ts'
 import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
-import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
+import { withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import {
   claimExpiringVerifications,
   claimInboxItems,
@@ -71,7 +71,6 @@ export async function createVerification(rt: RampRuntime, scope: Scope, customer
     await completeIdempotencyKey(trx, claim, 201, wire)
     return wire
   })
-  notifyCommitted(rt.deps)
   return result
 }
 
@@ -164,7 +163,7 @@ export async function processKycInbox(rt: RampRuntime, limit = 50): Promise<numb
   })
   for (const item of items) {
     try {
-      const changed = await rt.deps.db.transaction().execute(async (trx) => {
+      await rt.deps.db.transaction().execute(async (trx) => {
         let event
         try {
           event = rt.kyc.parseWebhook(item.rawBody, item.headers)
@@ -188,7 +187,6 @@ export async function processKycInbox(rt: RampRuntime, limit = 50): Promise<numb
         return outcome === 'moved'
       })
       processed += 1
-      if (changed) notifyCommitted(rt.deps)
     } catch (error) {
       const attempts = item.attempts + 1
       const message = error instanceof Error ? error.message : String(error)
@@ -239,6 +237,5 @@ export async function reconcileKyc(rt: RampRuntime, limit = 100): Promise<number
     })
     if (changed) moved += 1
   }
-  if (expired + moved > 0) notifyCommitted(rt.deps)
   return expired + moved
 }

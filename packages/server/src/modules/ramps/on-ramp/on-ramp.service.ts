@@ -17,7 +17,7 @@ import { assertWalletAllowed, createFromQuote, postLedger, requote, takeQuote } 
 import type { IdPage } from '../ramp-page.repo.ts'
 import { rampEvent } from '../ramps.events.ts'
 import { rampError } from '../ramps.errors.ts'
-import { notifyCommitted, type RampRuntime } from '../ramp-runtime.ts'
+import type { RampRuntime } from '../ramp-runtime.ts'
 import { findOnRamp, insertOnRamp, listOnRamps, lockOnRamp, updateOnRamp, type OnRamp, type OnRampPatch } from './on-ramp.repo.ts'
 import { nextOnRampStatus, type OnRampInput } from './on-ramp.state.ts'
 
@@ -233,6 +233,5 @@ export async function receiveOnRampFunds(rt: RampRuntime, scope: Scope, id: stri
     await emitOnRampUpdated(trx, view, funded, now, ctx)
     return funded
   })
-  notifyCommitted(rt.deps)
   return loadOnRampView(rt.deps.db, result)
 }

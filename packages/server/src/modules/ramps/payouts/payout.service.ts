@@ -16,7 +16,7 @@ import {
 } from '../off-ramp/off-ramp.service.ts'
 import type { OffRampInput } from '../off-ramp/off-ramp.state.ts'
 import { postLedger } from '../ramp-flow.service.ts'
-import { notifyCommitted, withTimeout, type RampRuntime } from '../ramp-runtime.ts'
+import { withTimeout, type RampRuntime } from '../ramp-runtime.ts'
 import { claimDuePayouts, lockPayout, updatePayout, type Payout } from './payout.repo.ts'
 import { nextPayoutStatus } from './payout.state.ts'
 
@@ -60,7 +60,7 @@ async function failOffRamp(
  * postings and the event commit together. Repeated or stale news changes nothing.
  */
 export async function recordPayoutResult(rt: RampRuntime, payoutId: string, result: PayoutResult): Promise<void> {
-  const changed = await rt.deps.db.transaction().execute(async (trx) => {
+  await rt.deps.db.transaction().execute(async (trx) => {
     const now = rt.deps.clock.now()
     const payout = await lockPayout(trx, payoutId)
     if (!payout) return false
@@ -113,7 +113,6 @@ export async function recordPayoutResult(rt: RampRuntime, payoutId: string, resu
     }
     return updated.status !== payout.status
   })
-  if (changed) notifyCommitted(rt.deps)
 }
 
 function pollAfterPaid(payout: Pick<Payout, 'settledAt'>, returnWindowSeconds: number, now: Date): Date {
@@ -135,7 +134,6 @@ async function failPendingPayout(rt: RampRuntime, payout: Payout, failure: { cod
     if (!offRamp) return
     await failOffRamp(rt, trx, offRamp, 'payout_failed', failure, { wasPaid: false, conversionPosted: true, freeze }, now)
   })
-  notifyCommitted(rt.deps)
 }
 
 /**
