@@ -16,11 +16,13 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { loadConfig } from '../packages/server/src/config.ts'
 import { startServer, type RunningServer } from '../packages/server/src/server.ts'
+import { defaultExtensions } from '../packages/server/src/extensions.ts'
 import { onboardMerchant } from '../packages/server/src/modules/merchants/merchant.service.ts'
 import type { ClosedLoopResult } from './lib/closed-loop.ts'
 import { runHttpLoad } from './lib/http-load.ts'
 import { startHelloWorld, type HelloWorldServer } from './lib/hello-world.ts'
 import { envInt, mergeResults, ratio, summarize, type Measurement } from './lib/measurement.ts'
+import { passInChild, servePass } from './lib/child-pass.ts'
 import { createScratchDatabase, postgresVersion, type ScratchDatabase } from './lib/postgres.ts'
 import { rawInsertPglite, rawInsertPostgres, type RawInsertTarget } from './lib/raw-insert.ts'
 
@@ -119,11 +121,14 @@ async function startApi(database: DatabaseKind, dataDir: string, scratch: Scratc
     HOST: '127.0.0.1',
     PEPAY_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
+    // the server's extensions (realtime hub, webhook worker, commerce, ramps, chain) as in
+    // production, without the embedded devnet and the sandbox catalog's one-off background seed
     PEPAY_DEVNET: 'off',
+    PEPAY_CATALOG_SIZE: '0',
     PEPAY_SEED_DEMO: 'false',
     ...(database === 'postgres' && scratch ? { DATABASE_URL: scratch.url } : {}),
   })
-  return startServer(config)
+  return startServer(config, { extensions: defaultExtensions(config) })
 }
 
 /** Invoices for the status route to poll, created through the API before any measurement. */
@@ -298,13 +303,8 @@ export async function run(): Promise<object> {
   const s = settings(process.env)
   const databases = (process.env['BENCH_DATABASES'] ?? 'pglite,postgres').split(',').map((d) => d.trim())
   for (const d of databases) if (d !== 'pglite' && d !== 'postgres') throw new Error(`BENCH_DATABASES: unknown database "${d}"`)
-  const hello = await startHelloWorld()
   const passes: Pass[] = []
-  try {
-    for (const database of databases as DatabaseKind[]) passes.push(await measurePass(database, hello, s))
-  } finally {
-    await hello.close()
-  }
+  for (const database of databases as DatabaseKind[]) passes.push(await passInChild<Pass>(import.meta.url, database))
   const rows = rowsOf(passes)
   const checks = checksOf(rows)
   return {
@@ -315,7 +315,7 @@ export async function run(): Promise<object> {
       concurrencies: s.concurrencies.join(','),
       databases: databases.join(','),
       postgres: databases.includes('postgres') ? await postgresVersion() : null,
-      processModel: 'API and hello-world servers in the main thread; HTTP load from a worker thread; raw inserts in the main thread; items interleaved in rounds',
+      processModel: 'each database in a child process of its own: API server (default extensions, no devnet) and hello-world server in its main thread, HTTP load from a worker thread, raw inserts in the main thread; items interleaved in rounds',
     },
     results: rows,
     targets: checks,
@@ -323,3 +323,13 @@ export async function run(): Promise<object> {
     details: passes,
   }
 }
+
+// each database's pass runs in a child process of this module (passInChild), with its own hello-world server
+await servePass(import.meta.url, async (database) => {
+  const hello = await startHelloWorld()
+  try {
+    return await measurePass(database as DatabaseKind, hello, settings(process.env))
+  } finally {
+    await hello.close()
+  }
+})
