@@ -47,6 +47,9 @@ describe('realtime event hub', () => {
     assert.deepEqual(rows.map((r) => r.seq), [...rows.map((r) => r.seq)].sort((x, y) => (x < y ? -1 : 1)))
     assert.equal(rows[0]?.event?.pendingWebhooks, 0)
     assert.equal(rows[0]?.event?.merchantId, a)
+    // nobody subscribed: the same places, no event whole
+    const places = await readEventsAfter(t.server.deps.db, BigInt(from ?? 0), 10, [])
+    assert.deepEqual(places.map((r) => [r.seq, r.merchantId, r.event]), rows.map((r) => [r.seq, r.merchantId, undefined]))
   })
 
   it('reads the table for a notification above its cursor and not for one at or below it', async () => {
