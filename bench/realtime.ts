@@ -264,14 +264,18 @@ async function measureLatency(
     const client = await pool.connect()
     try {
       await client.query('BEGIN')
+      // announced with its seq, as appendEvent does (a hub skips a notification it has read past)
       await client.query(
-        `INSERT INTO event (seq, id, merchant_id, environment, type, created_at, data)
-         SELECT s, 'evt_' || (extract(epoch from now()) * 1000)::bigint::text || '-' || s::text, $1::bigint, 'devnet', 'invoice.updated', now(),
-                json_build_object('object', json_build_object('object', 'invoice', 'id', $2::text, 'status', 'paid'))
-         FROM (SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS s) n`,
+        `WITH ev AS (
+           INSERT INTO event (seq, id, merchant_id, environment, type, created_at, data)
+           SELECT s, 'evt_' || (extract(epoch from now()) * 1000)::bigint::text || '-' || s::text, $1::bigint, 'devnet', 'invoice.updated', now(),
+                  json_build_object('object', json_build_object('object', 'invoice', 'id', $2::text, 'status', 'paid'))
+           FROM (SELECT nextval(pg_get_serial_sequence('event', 'seq')) AS s) n
+           RETURNING seq
+         )
+         SELECT pg_notify('pepay_events', seq::text) FROM ev`,
         [server.first['merchantId'], tag],
       )
-      await client.query(`SELECT pg_notify('pepay_events', '0')`)
       // measured from sending COMMIT (a frame may overtake the COMMIT acknowledgement)
       commits[tag] = performance.timeOrigin + performance.now()
       await client.query('COMMIT')
