@@ -122,8 +122,8 @@ export class EventHub {
     }
     this.#cursor = maxSeq
     this.#resolvedThrough = maxSeq
-    // NOTIFY alone wakes it, for this process's commits too: the local commit hook would wake it
-    // a second time for each of them (a create batch resolves several requests, each calling it)
+    // NOTIFY wakes it for this process's commits as for the others': a second, in-process wake
+    // per commit would only read the tail again (a create batch resolves several requests at once)
     this.#unlisten = await this.#deps.database.listen(EVENTS_CHANNEL, this.#notified)
     this.#poll = setInterval(this.#wake, this.#options.pollMs)
     this.#poll.unref()
