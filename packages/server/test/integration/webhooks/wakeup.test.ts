@@ -31,14 +31,22 @@ describe('webhook deliveries channel', () => {
   /** Waits long enough for a notification sent at commit to have arrived. */
   const settle = () => new Promise((resolve) => setTimeout(resolve, 150))
 
-  it('is not notified by events that no enabled endpoint receives', async () => {
+  /** A new merchant with one endpoint per event list; the notifications counted before the test's own writes. */
+  async function merchantWithEndpoints(...enabledEvents: string[][]) {
     const m = await t.onboard()
     const api = apiClient(t.url, keyHeaders(m.merchantKey))
-    // one endpoint, for other events only
-    const other = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: 'https://hooks.example.test/a', enabled_events: ['commerce.*'] } })
-    assert.equal(other.status, 201)
+    const ids: string[] = []
+    for (const [i, events] of enabledEvents.entries()) {
+      const endpoint = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: `https://hooks.example.test/${i}`, enabled_events: events } })
+      assert.equal(endpoint.status, 201)
+      ids.push(endpoint.body.data.id as string)
+    }
     await settle()
-    const before = notifications
+    return { api, ids, before: notifications }
+  }
+
+  it('is not notified by events that no enabled endpoint receives', async () => {
+    const { api, before } = await merchantWithEndpoints(['commerce.*'])
     await createInvoice(api)
     await createInvoice(api)
     await settle()
@@ -46,14 +54,7 @@ describe('webhook deliveries channel', () => {
   })
 
   it('is notified at the commit of a statement that wrote deliveries, once per statement', async () => {
-    const m = await t.onboard()
-    const api = apiClient(t.url, keyHeaders(m.merchantKey))
-    for (const url of ['https://hooks.example.test/1', 'https://hooks.example.test/2']) {
-      const endpoint = await api('POST', '/api/v1/webhooks/endpoints', { body: { url, enabled_events: ['invoice.*'] } })
-      assert.equal(endpoint.status, 201)
-    }
-    await settle()
-    const before = notifications
+    const { api, before } = await merchantWithEndpoints(['invoice.*'], ['invoice.*'])
     await createInvoice(api)
     await until(() => notifications > before, 5_000, 'the deliveries notification')
     await settle()
@@ -62,13 +63,8 @@ describe('webhook deliveries channel', () => {
   })
 
   it('is notified when a test ping writes its delivery', async () => {
-    const m = await t.onboard()
-    const api = apiClient(t.url, keyHeaders(m.merchantKey))
-    const endpoint = await api('POST', '/api/v1/webhooks/endpoints', { body: { url: 'https://hooks.example.test/ping', enabled_events: ['commerce.*'] } })
-    assert.equal(endpoint.status, 201)
-    await settle()
-    const before = notifications
-    const ping = await api('POST', `/api/v1/webhooks/endpoints/${endpoint.body.data.id}/test`)
+    const { api, ids, before } = await merchantWithEndpoints(['commerce.*'])
+    const ping = await api('POST', `/api/v1/webhooks/endpoints/${ids[0]}/test`)
     assert.ok(ping.status >= 200 && ping.status < 300, `test ping answered ${ping.status}`)
     await until(() => notifications > before, 5_000, 'the ping delivery notification')
   })
