@@ -70,6 +70,19 @@ function chainServices(deps: Deps, runtime: ChainRuntime): ChainServices {
 }
 
 /** Networks, embedded devnet, deposit addresses, watchers, settlement and manual verification. */
+/**
+ * How a network's watcher polls (`ChainWatcher.start`). Mainnet: half a block time (at least
+ * 500 ms), two block times while the node's announcements keep up. Devnet: 100 ms, and 1 s while
+ * anvil's new-block subscription is open: anvil mines on demand and announces each block at
+ * once, so the poll is only the safety net there (an idle `npm start` made some 20 scans a
+ * second of its two EVM devnets for nothing). The Solana devnet has no subscription and keeps
+ * the 100 ms poll.
+ */
+export function watcherPolling(def: { environment: 'devnet' | 'mainnet'; blockTimeMs: number }): { pollMs: number; notifiedPollMs: number; minedOnDemand: boolean } {
+  if (def.environment === 'devnet') return { pollMs: 100, notifiedPollMs: 1_000, minedOnDemand: true }
+  return { pollMs: Math.max(500, Math.floor(def.blockTimeMs / 2)), notifiedPollMs: 2 * def.blockTimeMs, minedOnDemand: false }
+}
+
 export function chainExtension(config: Config): ServerExtension {
   return {
     async start(deps) {
@@ -91,10 +104,8 @@ export function chainExtension(config: Config): ServerExtension {
         )
         if (deps.config.runWorkers) {
           for (const watcher of watchers) {
-            const { environment, blockTimeMs } = watcher.network.def
-            // devnet mines on demand (no pace to go by): its poll never relaxes
-            const pollMs = environment === 'devnet' ? 100 : Math.max(500, Math.floor(blockTimeMs / 2))
-            workers.push(watcher.start(pollMs, environment === 'devnet' ? {} : { notifiedPollMs: 2 * blockTimeMs }))
+            const { pollMs, ...options } = watcherPolling(watcher.network.def)
+            workers.push(watcher.start(pollMs, options))
             workers.push(
               runEvery(`settlement:${watcher.key}`, 1_000, async () => {
                 if (watcher.isLeader) await settleDuePayments(deps, runtime, watcher.network)

@@ -107,11 +107,13 @@ export class ChainWatcher {
    * With `notifiedPollMs`, the poll waits that long instead while announcements arrive at the
    * pace of the chain (the last one within three block times): it is then only the safety net,
    * and every iteration it skips is a handful of RPC calls a hosted node bills for. When they
-   * stop, the slow wait in progress is the last one.
+   * stop, the slow wait in progress is the last one. A chain `minedOnDemand` (the devnet's anvil)
+   * has no pace: it announces a block only when there is one, so there the subscription being
+   * open is what relaxes the poll.
    */
-  start(pollMs: number, options: { notifiedPollMs?: number } = {}): Loop {
-    const { notifiedPollMs } = options
-    const interval = notifiedPollMs === undefined ? pollMs : () => (this.#headsFresh() ? notifiedPollMs : pollMs)
+  start(pollMs: number, options: { notifiedPollMs?: number; minedOnDemand?: boolean } = {}): Loop {
+    const { notifiedPollMs, minedOnDemand = false } = options
+    const interval = notifiedPollMs === undefined ? pollMs : () => (this.#headsFresh(minedOnDemand) ? notifiedPollMs : pollMs)
     this.#loop = runEvery(`chain-watch:${this.key}`, interval, () => this.tick(), this.#deps.log)
     const loop = this.#loop
     // leader already (iterations driven by hand before the loop started)
@@ -164,9 +166,14 @@ export class ChainWatcher {
     })
   }
 
-  /** Whether the node's announcements keep up with its blocks (the last within three block times). */
-  #headsFresh(): boolean {
-    const last = this.#heads?.active ? this.#heads.lastHeadAt : undefined
+  /**
+   * Whether the node's announcements keep up with its blocks (the last within three block
+   * times), or, on a chain mined on demand, whether the subscription is open.
+   */
+  #headsFresh(minedOnDemand: boolean): boolean {
+    if (!this.#heads?.active) return false
+    if (minedOnDemand) return true
+    const last = this.#heads.lastHeadAt
     return last !== undefined && monotonicMs() - last <= 3 * this.network.def.blockTimeMs
   }
 

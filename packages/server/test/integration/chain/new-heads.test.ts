@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiClient, keyHeaders, startTestServer, type TestServer } from '../../helpers/server.ts'
 import { allocateAddress, type Api, chainLayer, devnetOf, eventually, newInvoice, payToken, tokenOf, watcherOf } from '../../helpers/chain.ts'
+import { watcherPolling } from '../../../src/modules/chain/chain.extension.ts'
 import type { ChainWatcher } from '../../../src/modules/chain/watcher.ts'
 import type { Loop } from '../../../src/workers/loop.ts'
 
@@ -80,5 +81,24 @@ describe('chain watcher woken by new-block notifications', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, announced + 3 * blockTimeMs + notifiedPollMs + 200 - performance.now())))
     const resumed = watcher.stats.iterations
     await eventually(async () => watcher.stats.iterations - resumed, (n) => n >= 5, 5_000, 'polling at 50 ms again')
+  })
+  it('polls a devnet network every second while its subscription is open, blocks or none', async () => {
+    await loop?.stop()
+    const polling = watcherPolling(watcher.network.def)
+    assert.deepEqual(polling, { pollMs: 100, notifiedPollMs: 1_000, minedOnDemand: true })
+    const { pollMs, ...options } = polling
+    loop = watcher.start(pollMs, options)
+    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'subscribed')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const from = watcher.stats.iterations
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    const polled = watcher.stats.iterations - from
+    // at 100 ms, some twenty-five iterations
+    assert.ok(polled >= 1 && polled <= 4, `${polled} iterations in 2.5 s`)
+  })
+
+  it('polls mainnet at half a block time, two block times while announcements keep up', () => {
+    assert.deepEqual(watcherPolling({ environment: 'mainnet', blockTimeMs: 2_000 }), { pollMs: 1_000, notifiedPollMs: 4_000, minedOnDemand: false })
+    assert.deepEqual(watcherPolling({ environment: 'mainnet', blockTimeMs: 250 }), { pollMs: 500, notifiedPollMs: 500, minedOnDemand: false })
   })
 })
