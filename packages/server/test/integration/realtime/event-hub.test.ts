@@ -58,6 +58,8 @@ describe('realtime event hub', () => {
     try {
       const toA = subscriber(a)
       hub.add(toA)
+      // the read start() began is over before counting
+      await new Promise((resolve) => setTimeout(resolve, 100))
       // appendEvents notifies at commit: the hub reads once, woken by that notification alone
       let reads = hub.reads
       await append([a, 'n1'])
