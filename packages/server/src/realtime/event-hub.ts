@@ -157,6 +157,14 @@ export class EventHub {
   /** A commit announced events up to `seq`: drain unless the cursor is already there. */
   #announce(seq: bigint): void {
     if (this.#stopped || seq <= this.#cursor) return
+    // PGlite runs one transaction at a time on its one connection: when a commit announces seq,
+    // every lower seq is settled (committed, or rolled back for good). With nobody to hand the
+    // events to, the cursor moves there without reading them.
+    if (this.#deps.database.kind === 'pglite' && this.#subscribers.size === 0 && !this.#running && !this.#hole) {
+      this.#cursor = seq
+      if (this.#resolvedThrough < seq) this.#resolvedThrough = seq
+      return
+    }
     if (this.#running) {
       // decided when the drain ends: by then it may have read past seq
       if (!this.#again && (this.#againThrough === undefined || seq > this.#againThrough)) this.#againThrough = seq

@@ -81,6 +81,23 @@ describe('realtime event hub', () => {
     }
   })
 
+  it('moves its cursor without reading on a notification when nobody is subscribed, on PGlite only', async () => {
+    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
+    await hub.start()
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const reads = hub.reads
+      await append([a, 'p1'], [b, 'p2'])
+      const last = BigInt((await t.server.deps.db.selectFrom('event').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst())?.m ?? 0)
+      await until(() => hub.cursor === last || undefined, 2_000, 'the cursor at the last event')
+      // PGlite commits one transaction at a time: the notification settles every seq below it
+      if (t.server.deps.database.kind === 'pglite') assert.equal(hub.reads, reads)
+      else assert.equal(hub.reads, reads + 1)
+    } finally {
+      await hub.stop()
+    }
+  })
+
   it('hands each subscriber its merchant’s events in sequence order and no other merchant’s', async () => {
     const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
     await hub.start()
