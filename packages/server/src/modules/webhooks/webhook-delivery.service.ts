@@ -287,7 +287,7 @@ async function recordAttempt(
 ): Promise<void> {
   const { delivery } = claimed
   const { result } = input
-  await deps.db.transaction().execute(async (trx): Promise<boolean> => {
+  await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now()
     const record: AttemptRecord = {
       deliveryId: delivery.id,
@@ -319,9 +319,9 @@ async function recordAttempt(
       attemptedAt: input.startedAt,
       now,
     })
-    if (!settled) return false
+    if (!settled) return
     await insertAttempt(trx, record)
-    if (!endpoint || endpoint.status !== 'enabled') return false
+    if (!endpoint || endpoint.status !== 'enabled') return
     const failingSince = endpoint.failingSince ?? input.startedAt
     if (!endpoint.failingSince)
       await updateEndpoint(trx, endpoint.id, { failing_since: failingSince, updated_at: now })
@@ -344,9 +344,7 @@ async function recordAttempt(
         },
         now,
       )
-      return true
     }
-    return false
   })
 }
 

@@ -19,11 +19,10 @@ async function markDeliveryStarted(rt: RampRuntime, send: ChainSend): Promise<vo
   await rt.deps.db.transaction().execute(async (trx) => {
     const now = rt.deps.clock.now()
     const onRamp = await lockOnRamp(trx, send.ownerId)
-    if (!onRamp || onRamp.status !== 'funds_received') return false
+    if (!onRamp || onRamp.status !== 'funds_received') return
     const view = await loadOnRampView(trx, onRamp)
     const moved = await transitionOnRamp(trx, onRamp, 'delivery_started', {}, now)
     if (moved) await emitOnRampUpdated(trx, view, moved, now)
-    return moved !== undefined
   })
 }
 

@@ -170,21 +170,20 @@ export async function processKycInbox(rt: RampRuntime, limit = 50): Promise<numb
         } catch (error) {
           if (!(error instanceof WebhookSignatureError)) throw error
           await finishInboxItem(trx, item.id, { status: 'rejected', error: error.message, now })
-          return false
+          return
         }
         if (event.type === 'unknown') {
           await finishInboxItem(trx, item.id, { status: 'processed', error: `unknown event type ${event.providerType ?? '?'}`, now })
-          return false
+          return
         }
         const verification = await lockVerificationByRef(trx, rt.kyc.id, event.providerRef)
         if (!verification) {
           await finishInboxItem(trx, item.id, { status: 'rejected', error: 'unknown verification reference', now })
-          return false
+          return
         }
         const input: KycInput = event.type === 'kyc.submitted' ? 'submitted' : event.decision
         const outcome = await applyKycInput(rt, trx, verification, input, event.type === 'kyc.decided' ? event.reason : null, now)
         await finishInboxItem(trx, item.id, { status: 'processed', error: outcome === 'invalid' ? 'event would reverse a final decision' : null, now })
-        return outcome === 'moved'
       })
       processed += 1
     } catch (error) {

@@ -63,17 +63,17 @@ export async function recordPayoutResult(rt: RampRuntime, payoutId: string, resu
   await rt.deps.db.transaction().execute(async (trx) => {
     const now = rt.deps.clock.now()
     const payout = await lockPayout(trx, payoutId)
-    if (!payout) return false
+    if (!payout) return
     const transition = nextPayoutStatus(payout.status, result.status)
     const rail = RAILS[payout.rail as RailId]
     if (transition.kind !== 'move') {
       if (transition.kind === 'invalid') rt.deps.log.error({ payoutId, from: payout.status, reported: result.status }, 'payout provider reported an impossible transition')
       const nextPoll = payout.status === 'submitted' ? new Date(now.getTime() + Math.max(5, Math.min(rail.settlementSeconds, 3600)) * 1000) : payout.status === 'paid' ? pollAfterPaid(payout, rail.returnWindowSeconds, now) : NEVER
       await updatePayout(trx, payoutId, { next_attempt_at: nextPoll, provider_ref: payout.providerRef ?? result.providerRef }, now)
-      return false
+      return
     }
     const next = transition.next
-    const updated = await updatePayout(
+    await updatePayout(
       trx,
       payoutId,
       {
@@ -111,7 +111,6 @@ export async function recordPayoutResult(rt: RampRuntime, payoutId: string, resu
       const code = result.failureCode ?? (next === 'returned' ? 'payout_returned' : 'payout_failed')
       await failOffRamp(rt, trx, offRamp, input, { code, message: `${rail.name} payout ${next}: ${code}` }, { wasPaid: payout.status === 'paid', conversionPosted: true, freeze: false }, now)
     }
-    return updated.status !== payout.status
   })
 }
 
