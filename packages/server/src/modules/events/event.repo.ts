@@ -48,7 +48,9 @@ export interface StoredEvent {
 /**
  * The common tail of every event insert, as two CTEs to follow the caller's own `s` CTE:
  * `ev` inserts the events and `d` fans each one out to the merchant's enabled webhook
- * endpoints whose `enabled_events` match (test.ping goes only to the endpoint tested).
+ * endpoints whose `enabled_events` match (test.ping goes only to the endpoint tested). Each
+ * delivery it writes notifies `WEBHOOK_DELIVERIES_CHANNEL` (Postgres folds a transaction's
+ * identical notifications into one, sent at commit); a statement that wrote none notifies nothing.
  *
  * `s` must provide: seq (drawn with nextval after the transaction's xid was taken, so that the
  * realtime tail's gap check covers the insert), merchant_id, environment, type, is_commerce,
@@ -76,7 +78,7 @@ export function eventInsertCtes(now: Date, nowMs: string = String(now.getTime())
         AND (e.environment IS NULL OR e.environment = ev.environment)
         AND EXISTS (SELECT 1 FROM unnest(e.enabled_events) p
                     WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1))))
-      RETURNING 1
+      RETURNING pg_notify(${sql.lit(WEBHOOK_DELIVERIES_CHANNEL)}, '')
     )`
 }
 
@@ -91,9 +93,9 @@ export function eventInsertCtes(now: Date, nowMs: string = String(now.getTime())
  * when a hole is seen) covers this insert. Defines, besides `eventInsertCtes`' `ev` (the events;
  * the id embeds the sequence number: `evt_<ms>-<seq>`) and `d` (the webhook fan-out):
  * - `n`: one NOTIFY on `EVENTS_CHANNEL` carrying the highest seq, delivered at commit (a
- *   realtime hub that already read that far skips it), one on `WEBHOOK_DELIVERIES_CHANNEL` when
- *   `d` wrote deliveries, and no row when no event was written. A CTE that only reads runs only
- *   when the statement references it: select `(SELECT count(*) FROM n)`.
+ *   realtime hub that already read that far skips it), and no row when no event was written. A
+ *   CTE that only reads runs only when the statement references it: select
+ *   `(SELECT count(*) FROM n)`.
  *
  * `nowMs` is `now` in epoch milliseconds, as text: a statement compiled once passes it as a
  * parameter of its own.
@@ -109,11 +111,7 @@ export function appendEventsFrom(input: RawBuilder<unknown>, now: Date, nowMs: s
       FROM x CROSS JOIN q CROSS JOIN (SELECT * FROM input ORDER BY ord OFFSET 0) i
     ),
     ${eventInsertCtes(now, nowMs)},
-    n AS (
-      SELECT pg_notify(${sql.lit(EVENTS_CHANNEL)}, max(ev.seq)::text),
-             CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify(${sql.lit(WEBHOOK_DELIVERIES_CHANNEL)}, '') END
-      FROM ev HAVING count(*) > 0
-    )`
+    n AS (SELECT pg_notify(${sql.lit(EVENTS_CHANNEL)}, max(ev.seq)::text) FROM ev HAVING count(*) > 0)`
 }
 
 /** Whether an event belongs to commerce (what a commerce key reads). */
@@ -147,9 +145,7 @@ export async function appendEvent(db: Executor, event: NewEvent, now: Date): Pro
       FROM x
     ),
     ${eventInsertCtes(now)}
-    SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text),
-           CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify(${WEBHOOK_DELIVERIES_CHANNEL}, '') END
-    FROM ev`.execute(db)
+    SELECT ev.seq, ev.id, pg_notify(${EVENTS_CHANNEL}, ev.seq::text) FROM ev`.execute(db)
   const row = result.rows[0]
   if (!row) throw new Error('event insert returned no row')
   return { seq: BigInt(row.seq), id: row.id }

@@ -280,16 +280,13 @@ export async function insertDelivery(
     now: Date
   },
 ): Promise<DeliveryRecord> {
-  // the delivery workers of every process wake at commit (as for the deliveries of the fan-out)
+  // the delivery workers of every process wake at commit, as for the deliveries of the fan-out
   const result = await sql<Selectable<WebhookDeliveryTable>>`
-    WITH d AS (
-      INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status, next_attempt_at, created_at, updated_at)
-      VALUES ('wd_' || lpad(to_hex(${input.eventSeq.toString()}::bigint), 12, '0') || substr(md5(${input.endpointId}), 1, 12),
-              ${input.endpointId}, ${input.merchantId.toString()}::bigint, ${input.eventSeq.toString()}::bigint, ${input.eventId},
-              ${input.eventType}, 'pending', ${input.now}::timestamptz, ${input.now}::timestamptz, ${input.now}::timestamptz)
-      RETURNING *
-    )
-    SELECT d.*, pg_notify(${WEBHOOK_DELIVERIES_CHANNEL}, '') AS notified FROM d`.execute(db)
+    INSERT INTO webhook_delivery (id, endpoint_id, merchant_id, event_seq, event_id, event_type, status, next_attempt_at, created_at, updated_at)
+    VALUES ('wd_' || lpad(to_hex(${input.eventSeq.toString()}::bigint), 12, '0') || substr(md5(${input.endpointId}), 1, 12),
+            ${input.endpointId}, ${input.merchantId.toString()}::bigint, ${input.eventSeq.toString()}::bigint, ${input.eventId},
+            ${input.eventType}, 'pending', ${input.now}::timestamptz, ${input.now}::timestamptz, ${input.now}::timestamptz)
+    RETURNING *, pg_notify(${WEBHOOK_DELIVERIES_CHANNEL}, '') AS notified`.execute(db)
   const row = result.rows[0]
   if (!row) throw new Error('delivery insert returned no row')
   return toDelivery(row)
