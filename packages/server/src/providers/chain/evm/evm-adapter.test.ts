@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { RelayedError, rpcRelay, type RpcRelay } from '../../../../test/helpers/rpc-relay.ts'
 import { createWalletClient, http, type Abi } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Hex, ObservedTransfer } from '../chain-adapter.ts'
@@ -58,7 +57,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
   let usdt: EvmAddress
   let payer: DevnetAccount
   let tokens: { address: string; tokenId: number }[]
-  let proxy: Server | undefined
+  let proxy: RpcRelay | undefined
 
   const adapterFor = (overrides: Partial<EvmAdapterOptions> = {}): EvmAdapter =>
     createEvmAdapter({
@@ -110,7 +109,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
   })
 
   after(async () => {
-    proxy?.close()
+    await proxy?.close()
     await devnet?.stop()
     await rm(dataDir, { recursive: true, force: true })
   })
@@ -218,45 +217,15 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
   it('splits log queries that the node rejects as covering too many blocks', async () => {
     const maxSpan = 2n
     const spans: bigint[] = []
-    proxy = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        void (async () => {
-          const body = Buffer.concat(chunks).toString('utf8')
-          const call = JSON.parse(body) as {
-            id: number
-            method: string
-            params: { fromBlock: Hex; toBlock: Hex }[]
-          }
-          const filter = call.params[0]
-          if (call.method === 'eth_getLogs' && filter) {
-            const span = BigInt(filter.toBlock) - BigInt(filter.fromBlock) + 1n
-            spans.push(span)
-            if (span > maxSpan) {
-              response.setHeader('content-type', 'application/json')
-              response.end(
-                JSON.stringify({
-                  jsonrpc: '2.0',
-                  id: call.id,
-                  error: { code: -32005, message: 'query exceeds max block range 2' },
-                }),
-              )
-              return
-            }
-          }
-          const upstream = await fetch(base.rpcUrl, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-          })
-          response.setHeader('content-type', 'application/json')
-          response.end(await upstream.text())
-        })()
-      })
+    // a node that refuses log queries over more than maxSpan blocks, anvil behind it
+    proxy = await rpcRelay(base.rpcUrl, ({ method, params }) => {
+      const filter = (params as { fromBlock: Hex; toBlock: Hex }[])[0]
+      if (method !== 'eth_getLogs' || !filter) return undefined
+      const span = BigInt(filter.toBlock) - BigInt(filter.fromBlock) + 1n
+      spans.push(span)
+      return span > maxSpan ? new RelayedError(-32005, 'query exceeds max block range 2') : undefined
     })
-    await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve))
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    const proxyUrl = proxy.url
 
     const toBlock = (await adapter.getHead()).number
     const direct = await adapter.scanTransfers({ fromBlock: 0n, toBlock, tokens })
@@ -435,31 +404,20 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
   })
 
   describe('a node that serves another chain', () => {
-    let other: Server
+    let other: RpcRelay
     let otherUrl = ''
-    const methods: string[] = []
 
     before(async () => {
       // a node of chain 1 (Ethereum): answers eth_chainId, and would answer anything else
-      other = createServer((req, res) => {
-        let body = ''
-        req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-        req.on('end', () => {
-          const call = JSON.parse(body) as { id: number; method: string }
-          methods.push(call.method)
-          res.setHeader('content-type', 'application/json')
-          res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: call.method === 'eth_chainId' ? '0x1' : '0x10' }))
-        })
-      })
-      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
-      otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+      other = await rpcRelay(base.rpcUrl, ({ method }) => (method === 'eth_chainId' ? '0x1' : '0x10'))
+      otherUrl = other.url
     })
-    after(() => {
-      other.close()
+    after(async () => {
+      await other.close()
     })
 
     it('is refused with an error naming both chains and only the origin of its URL', async () => {
-      methods.length = 0
+      other.calls.length = 0
       const wrong = adapterFor({ rpcUrls: [`${otherUrl}/v2/secret-api-key`] })
       const error = await wrong.getHead().then(
         () => assert.fail('a head was read from another chain'),
@@ -473,7 +431,7 @@ describe('createEvmAdapter (against an anvil devnet)', () => {
       assert.ok(cause instanceof ChainMismatchError)
       // asked which chain it serves, and nothing else
       await assert.rejects(wrong.getBlockHash(1n))
-      assert.deepEqual(methods, ['eth_chainId'])
+      assert.deepEqual(other.calls.map((call) => call.method), ['eth_chainId'])
     })
 
     it('is passed over for the next URL, which serves the right chain', async () => {
