@@ -32,6 +32,17 @@ describe('realtime event hub', () => {
   })
   after(async () => t.close())
 
+  /** A hub of its own for one test (its poll out of the way), stopped whatever happens. */
+  async function withHub(run: (hub: EventHub) => Promise<void>) {
+    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
+    await hub.start()
+    try {
+      await run(hub)
+    } finally {
+      await hub.stop()
+    }
+  }
+
   /** Events in one transaction, so one tail read sees them all. */
   async function append(...events: [bigint, string][]) {
     await t.server.deps.db.transaction().execute((trx) =>
@@ -53,9 +64,7 @@ describe('realtime event hub', () => {
   })
 
   it('reads the table for a notification above its cursor and not for one at or below it', async () => {
-    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
-    await hub.start()
-    try {
+    await withHub(async (hub) => {
       const toA = subscriber(a)
       hub.add(toA)
       // the read start() began is over before counting
@@ -76,15 +85,11 @@ describe('realtime event hub', () => {
       await notify(hub.cursor + 1n)
       await until(() => hub.reads === reads + 1 || undefined, 1_000, 'a read for the higher seq')
       assert.deepEqual(toA.seen, ['n1'])
-    } finally {
-      await hub.stop()
-    }
+    })
   })
 
   it('moves its cursor without reading on a notification when nobody is subscribed, on PGlite only', async () => {
-    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
-    await hub.start()
-    try {
+    await withHub(async (hub) => {
       await new Promise((resolve) => setTimeout(resolve, 100))
       const reads = hub.reads
       await append([a, 'p1'], [b, 'p2'])
@@ -93,30 +98,22 @@ describe('realtime event hub', () => {
       // PGlite commits one transaction at a time: the notification settles every seq below it
       if (t.server.deps.database.kind === 'pglite') assert.equal(hub.reads, reads)
       else assert.equal(hub.reads, reads + 1)
-    } finally {
-      await hub.stop()
-    }
+    })
   })
 
   it('hands each subscriber its merchant’s events in sequence order and no other merchant’s', async () => {
-    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
-    await hub.start()
-    try {
+    await withHub(async (hub) => {
       const toA = subscriber(a)
       hub.add(toA)
       await append([a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2'], [a, 'a3'])
       hub.wake()
       await eventually(async () => toA.seen.length, (n) => n === 3, 5_000, 'merchant A’s events')
       assert.deepEqual(toA.seen, ['a1', 'a2', 'a3'])
-    } finally {
-      await hub.stop()
-    }
+    })
   })
 
   it('gives a merchant that subscribes in the middle of a batch every event after the cursor it saw', async () => {
-    const hub = new EventHub(t.server.deps, { pollMs: 60_000 })
-    await hub.start()
-    try {
+    await withHub(async (hub) => {
       const toB = subscriber(b)
       let cursorSeenByB: bigint | undefined
       // B subscribes while A's first event is being handed out: the batch was read without B's data
@@ -124,15 +121,13 @@ describe('realtime event hub', () => {
         if (cursorSeenByB !== undefined) return
         hub.add(toB)
         cursorSeenByB = hub.cursor
-      })
-      hub.add(toA)
-      await append([a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2'])
-      hub.wake()
-      await eventually(async () => [toA.seen.length, toB.seen.length], ([na, nb]) => na === 2 && nb === 2, 5_000, 'both merchants’ events')
-      assert.deepEqual(toA.seen, ['a1', 'a2'])
-      assert.deepEqual(toB.seen, ['b1', 'b2'])
-    } finally {
-      await hub.stop()
-    }
+    })
+    hub.add(toA)
+    await append([a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2'])
+    hub.wake()
+    await eventually(async () => [toA.seen.length, toB.seen.length], ([na, nb]) => na === 2 && nb === 2, 5_000, 'both merchants’ events')
+    assert.deepEqual(toA.seen, ['a1', 'a2'])
+    assert.deepEqual(toB.seen, ['b1', 'b2'])
+    })
   })
 })
