@@ -61,7 +61,7 @@ import { startServer, type RunningServer } from '../packages/server/src/server.t
 import { passInChild, servePass } from './lib/child-pass.ts'
 import { cpuPerUnit, readCpu } from './lib/cpu.ts'
 import { LatencyHistogram } from './lib/histogram.ts'
-import { envInt } from './lib/measurement.ts'
+import { envInt, median, percentile } from './lib/measurement.ts'
 import { createScratchDatabase, postgresVersion, type ScratchDatabase } from './lib/postgres.ts'
 
 type DatabaseKind = 'pglite' | 'postgres'
@@ -208,19 +208,6 @@ async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T
   const body = (await response.json()) as { result?: T; error?: { message: string } }
   if (body.error) throw new Error(`${method}: ${body.error.message}`)
   return body.result as T
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : Math.round(((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2)
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0
 }
 
 async function measurePass(database: DatabaseKind, s: Settings): Promise<Pass> {

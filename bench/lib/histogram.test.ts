@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { LatencyHistogram } from './histogram.ts'
 import { runClosedLoop } from './closed-loop.ts'
-import { mergeResults, summarize } from './measurement.ts'
+import { median, mergeResults, percentile, summarize } from './measurement.ts'
 
 describe('LatencyHistogram', () => {
   it('keeps values below 128 µs exact', () => {
@@ -101,5 +101,22 @@ describe('runClosedLoop', () => {
     const merged = mergeResults(slices)
     assert.equal(merged.requests, 10)
     assert.equal(merged.windowMs, 60)
+  })
+})
+
+describe('percentile and median', () => {
+  it('takes the nearest rank of an ascending list, 0 for none', () => {
+    const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert.equal(percentile(sorted, 50), 5)
+    assert.equal(percentile(sorted, 99), 10)
+    assert.equal(percentile(sorted, 100), 10)
+    assert.equal(percentile(sorted, 0), 1)
+    assert.equal(percentile([], 50), 0)
+  })
+
+  it('takes the middle value, or the rounded mean of the two middle ones, in any order', () => {
+    assert.equal(median([30, 10, 20]), 20)
+    assert.equal(median([40, 10, 30, 21]), 26)
+    assert.equal(median([]), 0)
   })
 })

@@ -50,6 +50,20 @@ export function summarize(result: ClosedLoopResult): Measurement {
   }
 }
 
+/** The nearest-rank `p`th percentile of ascending `sorted` (0 when empty). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  return sorted[Math.max(0, index)] ?? 0
+}
+
+/** The median of `values` (any order), the two middle ones averaged and rounded for an even count. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : Math.round(((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2)
+}
+
 /** a / b rounded to 3 decimals; 0 when b is 0. */
 export function ratio(a: number, b: number): number {
   return b === 0 ? 0 : Math.round((a / b) * 1000) / 1000
