@@ -413,16 +413,19 @@ export class CheckoutView {
 
   // ── body: one screen at a time ──────────────────────────────────────────────
   private renderBody(state: CheckoutState, screen: Screen): void {
+    // what the screen shows, and nothing else: a rebuilt form loses what the payer typed in it (the
+    // details screen must not be rebuilt when the token list it does not show arrives)
+    const choosing = screen === 'select' || screen === 'pay'
     const key = JSON.stringify([
       screen,
-      state.tokens?.map((t) => t.id),
-      state.tokensError,
-      state.selection,
-      state.allocating,
-      state.addressError,
-      state.address?.temp_address,
-      state.address?.estimated_token_amount,
-      state.address?.payment_uri,
+      choosing ? state.tokens?.map((t) => t.id) : null,
+      choosing ? state.tokensError : null,
+      choosing ? state.selection : null,
+      choosing ? state.allocating : null,
+      choosing ? state.addressError : null,
+      choosing ? state.address?.temp_address : null,
+      choosing ? state.address?.estimated_token_amount : null,
+      choosing ? state.address?.payment_uri : null,
       screen === 'pay' ? state.status : null,
       screen === 'pay' ? state.progress?.paymentId : null,
       screen === 'paid' ? safeReturnUrl(state.session) : null,

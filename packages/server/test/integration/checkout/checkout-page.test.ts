@@ -106,12 +106,14 @@ describe('GET /pay in Chromium', { skip }, () => {
   async function openPage(
     url: string,
     viewport = DESKTOP,
+    beforeLoad?: (page: Page) => Promise<void>,
   ): Promise<{ page: Page; external: string[]; errors: string[] }> {
     const context = await browser.newContext({ viewport })
     contexts.push(context)
     const page = await context.newPage()
     const external = watchExternalRequests(page, new URL(t.url).origin)
     const errors = watchPageErrors(page)
+    await beforeLoad?.(page)
     await page.goto(url)
     return { page, external, errors }
   }
@@ -413,6 +415,37 @@ describe('GET /pay in Chromium', { skip }, () => {
         .map((el) => el.outerHTML.slice(0, 80)),
     )
     assert.deepEqual(unlabelled, [])
+  })
+
+  it('keeps what the payer typed in the details form when the token list arrives afterwards', async () => {
+    const invoice = await createInvoice({
+      questions: {
+        questions: [
+          { id: 'company', question: 'Company name', type: 'text', validation: { required: true } },
+          { id: 'po', question: 'PO number', type: 'text', validation: { required: true } },
+        ],
+      },
+    })
+    // the token list held back until the payer has typed and submitted
+    let release: () => void = () => undefined
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const { page } = await openPage(invoice.payment_url, DESKTOP, async (p) => {
+      await p.route('**/api/v1/payments/available-tokens**', async (route) => {
+        await held
+        await route.continue()
+      })
+    })
+    await page.waitForSelector('#app[data-screen="details"]')
+    await page.getByLabel(/Company name/).fill('Acme')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    assert.equal(await page.getByLabel(/PO number/).getAttribute('aria-invalid'), 'true')
+    const tokens = page.waitForResponse((response) => response.url().includes('/available-tokens'))
+    release()
+    await tokens
+    // what the page renders once it has the list
+    await page.waitForTimeout(200)
+    assert.equal(await page.getByLabel(/Company name/).inputValue(), 'Acme')
+    assert.equal(await page.getByLabel(/PO number/).getAttribute('aria-invalid'), 'true')
   })
 
   it("asks the merchant's required questions first, saves the answers, and quotes a volatile token with a held rate", async () => {
