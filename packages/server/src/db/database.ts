@@ -6,6 +6,7 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { CompiledQuery, Kysely, PostgresDialect, sql, type QueryResult, type RawBuilder, type Transaction } from 'kysely'
 import pg from 'pg'
 import { PgliteChannels, PgliteConnection } from './pglite-connection.ts'
+import { PostgresChannels } from './postgres-channels.ts'
 import type { DB } from './schema.ts'
 
 // int8 and numeric arrive as strings so that repos convert them to bigint exactly.
@@ -159,26 +160,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   await sql`select 1`.execute(db)
-  const listeners = new Set<pg.Client>()
+  const channels = new PostgresChannels(url)
+  const lockClients = new Set<pg.Client>()
   return {
     db,
     kind: 'postgres',
-    async listen(channel, onNotify) {
-      const client = new pg.Client({ connectionString: url })
-      client.on('error', () => {
-        // the hub's polling fallback covers a lost LISTEN connection
-      })
-      await client.connect()
-      client.on('notification', (message) => {
-        if (message.channel === channel) onNotify(message.payload ?? '')
-      })
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
-      listeners.add(client)
-      return async () => {
-        listeners.delete(client)
-        await client.end().catch(() => undefined)
-      }
-    },
+    listen: (channel, onNotify) => channels.listen(channel, onNotify),
     async tryAdvisoryLock(name) {
       const client = new pg.Client({ connectionString: url })
       let markLost: () => void = () => undefined
@@ -193,17 +180,17 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         await client.end().catch(() => undefined)
         return undefined
       }
-      listeners.add(client)
+      lockClients.add(client)
       return {
         lost,
         async release() {
-          listeners.delete(client)
+          lockClients.delete(client)
           await client.end().catch(() => undefined)
         },
       }
     },
     async close() {
-      await Promise.all([...listeners].map((c) => c.end().catch(() => undefined)))
+      await Promise.all([channels.close(), ...[...lockClients].map((c) => c.end().catch(() => undefined))])
       await db.destroy()
     },
   }

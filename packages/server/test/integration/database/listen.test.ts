@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { sql } from 'kysely'
 import type { Database } from '../../../src/db/database.ts'
 import { eventually } from '../../helpers/chain.ts'
-import { openTestDatabase } from '../../helpers/server.ts'
+import { openTestDatabase, TEST_DB } from '../../helpers/server.ts'
 
 describe('Database.listen', () => {
   let database: Database
@@ -61,5 +61,39 @@ describe('Database.listen', () => {
     await eventually(async () => kept.length, (n) => n > 1, 5_000, 'listener notified again')
     assert.deepEqual(kept, ['after', 'relisten'])
     await again()
+  })
+
+  /** The backends of this database in a LISTEN: pid and the channels' count is what Postgres knows. */
+  const listeningBackends = async () => {
+    const result = await sql<{ pid: number }>`
+      SELECT pid FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN %'`.execute(database.db)
+    return result.rows.map((row) => row.pid)
+  }
+
+  it('listens on every channel through one connection, so a NOTIFY signals one backend', { skip: TEST_DB !== 'postgres' }, async () => {
+    const stops = await Promise.all(['one_a', 'one_b', 'one_c'].map((channel) => database.listen(channel, () => undefined)))
+    assert.equal((await listeningBackends()).length, 1)
+    await Promise.all(stops.map((stop) => stop()))
+  })
+
+  it('opens a lost listening connection again, listens anew, and tells every listener to look', { skip: TEST_DB !== 'postgres' }, async () => {
+    const a: string[] = []
+    const b: string[] = []
+    const stopA = await database.listen('lost_a', (payload) => a.push(payload))
+    const stopB = await database.listen('lost_b', (payload) => b.push(payload))
+    const [pid] = await listeningBackends()
+    assert.ok(pid)
+    await sql`SELECT pg_terminate_backend(${pid}::int)`.execute(database.db)
+    // every listener hears an empty payload once the connection is back
+    await eventually(async () => [a.length, b.length], ([x, y]) => x === 1 && y === 1, 10_000, 'both listeners told to look')
+    assert.deepEqual([a, b], [[''], ['']])
+    const [again] = await listeningBackends()
+    assert.ok(again && again !== pid)
+    await notify('lost_a', 'after')
+    await notify('lost_b', 'after')
+    await eventually(async () => [a.length, b.length], ([x, y]) => x === 2 && y === 2, 5_000, 'notified on the new connection')
+    assert.deepEqual([a, b], [['', 'after'], ['', 'after']])
+    await Promise.all([stopA(), stopB()])
   })
 })
