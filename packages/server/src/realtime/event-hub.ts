@@ -51,7 +51,8 @@ interface Hole {
 /**
  * One per process: tails the `event` table by `seq` and fans each event out, in sequence order,
  * to the subscribers of its merchant. Woken by NOTIFY (every process's commits, this one's
- * included) and by a polling fallback.
+ * included) and by a polling fallback. With no subscriber, a notification is only noted: the
+ * poll moves the cursor then, or the first subscriber's arrival does.
  *
  * Gap safety: sequence values can commit out of order. When the next visible row is not
  * cursor+1, the hub records the writing transactions in progress in this database and does not
@@ -75,6 +76,8 @@ export class EventHub {
   #unlisten: (() => Promise<void>) | undefined
   #stopped = false
   #reads = 0
+  /** Highest seq a notification announced. */
+  #announced = 0n
   readonly #wake = (): void => this.wake()
   /**
    * A NOTIFY carries the highest seq its transaction wrote. One at or below the cursor (a drain
@@ -100,6 +103,14 @@ export class EventHub {
   /** Tail reads so far (each one a query). */
   get reads(): number {
     return this.#reads
+  }
+
+  /**
+   * Highest seq announced so far, or the cursor if that is higher. A transaction that takes its
+   * seq after this is read writes a higher one: a live stream without `since` starts here.
+   */
+  get announced(): bigint {
+    return this.#announced > this.#cursor ? this.#announced : this.#cursor
   }
 
   get subscriberCount(): number {
@@ -145,6 +156,8 @@ export class EventHub {
       this.#subscribers.set(subscriber.merchantId, set)
     }
     set.add(subscriber)
+    // a dormant hub has not looked since the last poll: catch up now rather than at the next one
+    if (this.#cursor < this.#announced) this.wake()
   }
 
   remove(subscriber: HubSubscriber): void {
@@ -156,13 +169,18 @@ export class EventHub {
 
   /** A commit announced events up to `seq`: drain unless the cursor is already there. */
   #announce(seq: bigint): void {
+    if (seq > this.#announced) this.#announced = seq
     if (this.#stopped || seq <= this.#cursor) return
-    // PGlite runs one transaction at a time on its one connection: when a commit announces seq,
-    // every lower seq is settled (committed, or rolled back for good). With nobody to hand the
-    // events to, the cursor moves there without reading them.
-    if (this.#deps.database.kind === 'pglite' && this.#subscribers.size === 0 && !this.#running && !this.#hole) {
-      this.#cursor = seq
-      if (this.#resolvedThrough < seq) this.#resolvedThrough = seq
+    if (this.#subscribers.size === 0) {
+      // PGlite runs one transaction at a time on its one connection: when a commit announces seq,
+      // every lower seq is settled (committed, or rolled back for good), so with nobody to hand
+      // the events to the cursor moves there without reading them. On Postgres a lower seq may
+      // still commit: the hub stays dormant, and the poll (or the next subscriber) steps over
+      // the places.
+      if (this.#deps.database.kind === 'pglite' && !this.#running && !this.#hole) {
+        this.#cursor = seq
+        if (this.#resolvedThrough < seq) this.#resolvedThrough = seq
+      }
       return
     }
     if (this.#running) {

@@ -105,7 +105,10 @@ export class StreamConnection implements HubSubscriber {
   /** Starts the stream: live at once, or replay from `sinceSeq` first. */
   async start(since: { seq: bigint; id: string } | undefined): Promise<void> {
     if (!since) {
+      // the hub may not have read what was announced before now (it reads nothing while no
+      // socket listens): those events are older than this stream and are not sent
       this.#hub.add(this)
+      this.#lastSeq = this.#hub.announced
       this.#mode = 'live'
       return
     }

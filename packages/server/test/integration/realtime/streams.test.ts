@@ -168,6 +168,16 @@ describe('realtime streams', () => {
       assert.equal(event.livemode, false)
     })
 
+    it('starts a stream without since after the events committed before it opened', async () => {
+      const m = await t.onboard()
+      const before = await createInvoice(m.merchantKey)
+      const probe = await connect('/ws/merchant/events', {}, keyHeaders(m.merchantKey))
+      const own = await createInvoice(m.merchantKey)
+      await probe.waitFor((f) => f.some((e) => e.data?.object?.id === own), 3000, 'the later invoice')
+      assert.deepEqual(probe.events().map((e) => e.data.object.id), [own])
+      assert.notEqual(before, own)
+    })
+
     it('streams with a ws_token in the query string', async () => {
       const m = await t.onboard()
       const minted = await apiClient(t.url, keyHeaders(m.merchantKey))('POST', '/api/v1/ws/token', {
