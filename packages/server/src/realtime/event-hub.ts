@@ -167,6 +167,22 @@ export class EventHub {
     if (set.size === 0) this.#subscribers.delete(subscriber.merchantId)
   }
 
+  /**
+   * Drains until the cursor reaches the highest seq announced when called, or stops moving (a
+   * hole that only the end of a transaction elsewhere can close). A replay reads the table up to
+   * the cursor and receives the rest live: a dormant hub's cursor, up to one poll behind, would
+   * hand the newest events to the slower path.
+   */
+  async settle(): Promise<void> {
+    const target = this.#announced
+    let last = -1n
+    while (!this.#stopped && this.#cursor < target && this.#cursor !== last) {
+      last = this.#cursor
+      if (!this.#running) this.wake()
+      await this.#running
+    }
+  }
+
   /** A commit announced events up to `seq`: drain unless the cursor is already there. */
   #announce(seq: bigint): void {
     if (seq > this.#announced) this.#announced = seq

@@ -114,6 +114,8 @@ export class StreamConnection implements HubSubscriber {
     }
     this.#lastSeq = since.seq
     this.#lastEventId = since.id
+    await this.#hub.settle()
+    if (this.#isClosed()) return
     // registering and reading the cursor in one synchronous step: every later live event has seq > upTo
     this.#hub.add(this)
     let upTo = this.#hub.cursor
@@ -191,6 +193,11 @@ export class StreamConnection implements HubSubscriber {
     this.#buffer = []
     this.#mode = 'live'
     for (const event of buffered) this.#sendLive(event)
+  }
+
+  /** A method, so that a check after an await is not narrowed away by one before it. */
+  #isClosed(): boolean {
+    return this.#mode === 'closed'
   }
 
   deliver(event: HubEvent): void {

@@ -113,6 +113,21 @@ describe('realtime event hub', () => {
     })
   })
 
+  it('settles: brings its cursor up to every seq announced before the call', async () => {
+    await withHub(async (hub) => {
+      await append([a, 's1'], [b, 's2'])
+      await append([b, 's3'])
+      const last = BigInt((await t.server.deps.db.selectFrom('event').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst())?.m ?? 0)
+      await until(() => hub.announced === last || undefined, 2_000, 'the notifications')
+      await hub.settle()
+      assert.equal(hub.cursor, last)
+      // nothing announced past the cursor: no read
+      const reads = hub.reads
+      await hub.settle()
+      assert.equal(hub.reads, reads)
+    })
+  })
+
   it('hands each subscriber its merchant’s events in sequence order and no other merchant’s', async () => {
     await withHub(async (hub) => {
       const toA = subscriber(a)
