@@ -5,7 +5,8 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { CompiledQuery, Kysely, PostgresDialect, sql, type QueryResult, type RawBuilder, type Transaction } from 'kysely'
 import pg from 'pg'
-import { PgliteChannels, PgliteConnection } from './pglite-connection.ts'
+import { Channels } from './channels.ts'
+import { PgliteConnection } from './pglite-connection.ts'
 import { PostgresChannels } from './postgres-channels.ts'
 import type { DB } from './schema.ts'
 
@@ -128,12 +129,13 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   // parsing and named prepared statements as on Postgres, through one connection at a time. A
   // statement issued outside a transaction while that transaction holds the connection waits for
   // it; the timeout turns such a self-deadlock into an error instead of a hang.
-  const channels = new PgliteChannels(async (statement) => {
+  // LISTEN and UNLISTEN go through the pool, between transactions like any other statement
+  const channels = new Channels(async (statement) => {
     await sql.raw(statement).execute(db)
   })
   class PgliteClient extends PreparingClient {
     constructor(config: pg.ClientConfig) {
-      super({ ...config, stream: undefined, connection: new PgliteConnection(client, channels.dispatch) } as pg.ClientConfig)
+      super({ ...config, stream: undefined, connection: new PgliteConnection(client, (message) => channels.dispatch(message.channel, message.payload)) } as pg.ClientConfig)
     }
   }
   const pool = new pg.Pool({ max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 60_000, Client: PgliteClient as unknown as typeof pg.Client })

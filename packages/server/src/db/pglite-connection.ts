@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events'
 import type { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
 import { serialize } from 'pg-protocol'
 import { NotificationResponseMessage, type BackendMessage } from 'pg-protocol/dist/messages'
 import { Parser } from 'pg-protocol/dist/parser'
@@ -20,7 +19,7 @@ import { Parser } from 'pg-protocol/dist/parser'
  * the one a socket connection uses: PGlite's parser decoded every field through a TextDecoder
  * call, a fifth of the embedded database's time on a read-heavy load. Bypassing it also
  * bypasses PGlite's dispatch of NOTIFY to its `listen` callbacks, so notifications go to
- * `onNotification` (`PgliteChannels`).
+ * `onNotification` (`Channels`).
  *
  * One connection object serves one pg Client at a time (the pool holds exactly one).
  */
@@ -159,60 +158,5 @@ export class PgliteConnection extends EventEmitter {
       .catch((error: unknown) => {
         this.emit('error', error)
       })
-  }
-}
-
-interface Channel {
-  callbacks: Set<(payload: string) => void>
-  /** The LISTEN statement; a failed one leaves the channel unregistered. */
-  ready: Promise<void>
-}
-
-/**
- * LISTEN on the embedded database: the callbacks of each channel, fed with the notifications
- * the connection parses (`dispatch`). The LISTEN and UNLISTEN statements run through `run` (the
- * pool), between transactions like any other statement.
- */
-export class PgliteChannels {
-  readonly #channels = new Map<string, Channel>()
-  readonly #run: (statement: string) => Promise<void>
-
-  constructor(run: (statement: string) => Promise<void>) {
-    this.#run = run
-  }
-
-  readonly dispatch = (message: NotificationResponseMessage): void => {
-    const channel = this.#channels.get(message.channel)
-    if (!channel) return
-    for (const callback of channel.callbacks) queueMicrotask(() => callback(message.payload))
-  }
-
-  async listen(name: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
-    let channel = this.#channels.get(name)
-    if (!channel) {
-      const created: Channel = {
-        callbacks: new Set(),
-        ready: this.#run(`LISTEN ${pg.escapeIdentifier(name)}`).catch((error: unknown) => {
-          if (this.#channels.get(name) === created) this.#channels.delete(name)
-          throw error
-        }),
-      }
-      this.#channels.set(name, created)
-      channel = created
-    }
-    const joined = channel
-    joined.callbacks.add(onNotify)
-    try {
-      await joined.ready
-    } catch (error) {
-      joined.callbacks.delete(onNotify)
-      throw error
-    }
-    return async () => {
-      if (!joined.callbacks.delete(onNotify) || joined.callbacks.size > 0) return
-      if (this.#channels.get(name) !== joined) return
-      this.#channels.delete(name)
-      await this.#run(`UNLISTEN ${pg.escapeIdentifier(name)}`)
-    }
   }
 }

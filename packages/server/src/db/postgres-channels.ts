@@ -1,10 +1,9 @@
 import pg from 'pg'
+import { Channels } from './channels.ts'
 
 /** First wait before reconnecting a lost listening connection; it doubles up to the maximum. */
 const RECONNECT_MIN_MS = 250
 const RECONNECT_MAX_MS = 10_000
-
-type Callback = (payload: string) => void
 
 /**
  * LISTEN on Postgres for the whole process through one connection. A commit that notifies
@@ -17,7 +16,7 @@ type Callback = (payload: string) => void
  */
 export class PostgresChannels {
   readonly #url: string
-  readonly #channels = new Map<string, Set<Callback>>()
+  readonly #channels: Channels
   #client: pg.Client | undefined
   #connecting: Promise<pg.Client> | undefined
   #reconnectTimer: NodeJS.Timeout | undefined
@@ -26,38 +25,20 @@ export class PostgresChannels {
 
   constructor(url: string) {
     this.#url = url
+    this.#channels = new Channels(
+      async (statement) => {
+        await (await this.#connection()).query(statement)
+      },
+      // a lost connection listens to nothing: the reconnect listens only to the channels left
+      async (statement) => {
+        await this.#client?.query(statement).catch(() => undefined)
+      },
+    )
   }
 
-  async listen(channel: string, onNotify: Callback): Promise<() => Promise<void>> {
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (this.#closed) throw new Error('the database is closed')
-    let callbacks = this.#channels.get(channel)
-    const first = !callbacks
-    if (!callbacks) {
-      callbacks = new Set()
-      this.#channels.set(channel, callbacks)
-    }
-    callbacks.add(onNotify)
-    if (first) {
-      try {
-        const client = await this.#connection()
-        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
-      } catch (error) {
-        callbacks.delete(onNotify)
-        if (callbacks.size === 0 && this.#channels.get(channel) === callbacks) this.#channels.delete(channel)
-        throw error
-      }
-    } else {
-      await this.#connection()
-    }
-    let done = false
-    return async () => {
-      if (done) return
-      done = true
-      callbacks.delete(onNotify)
-      if (callbacks.size > 0 || this.#channels.get(channel) !== callbacks) return
-      this.#channels.delete(channel)
-      await this.#client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined)
-    }
+    return this.#channels.listen(channel, onNotify)
   }
 
   async close(): Promise<void> {
@@ -87,14 +68,10 @@ export class PostgresChannels {
     }
     client.on('error', onLost)
     client.on('end', onLost)
-    client.on('notification', (message) => {
-      const callbacks = this.#channels.get(message.channel)
-      if (!callbacks) return
-      for (const callback of [...callbacks]) callback(message.payload ?? '')
-    })
+    client.on('notification', (message) => this.#channels.dispatch(message.channel, message.payload ?? ''))
     try {
       await client.connect()
-      for (const channel of this.#channels.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+      for (const channel of this.#channels.names()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
     } catch (error) {
       lost = true
       await client.end().catch(() => undefined)
@@ -109,7 +86,7 @@ export class PostgresChannels {
   }
 
   #scheduleReconnect(): void {
-    if (this.#closed || this.#reconnectTimer || this.#channels.size === 0) return
+    if (this.#closed || this.#reconnectTimer || this.#channels.names().length === 0) return
     const delay = this.#backoffMs
     this.#backoffMs = Math.min(this.#backoffMs * 2, RECONNECT_MAX_MS)
     this.#reconnectTimer = setTimeout(() => {
@@ -118,7 +95,7 @@ export class PostgresChannels {
         () => {
           this.#backoffMs = RECONNECT_MIN_MS
           // notifications sent while the connection was down are lost: everyone looks again
-          for (const callbacks of this.#channels.values()) for (const callback of [...callbacks]) callback('')
+          this.#channels.dispatchAll('')
         },
         () => this.#scheduleReconnect(),
       )

@@ -85,8 +85,8 @@ export function eventInsertCtes(now: Date, nowMs: string = String(now.getTime())
 /**
  * The sequence behind `event.seq` (its `bigserial`), named as a constant: Postgres resolves a
  * `regclass` literal from its catalog cache while it parses the statement, where
- * `pg_get_serial_sequence` searched `pg_depend` on every execution (about 0.09 ms of a one-invoice create statement's
- * 0.3–0.4 ms, by auto_explain).
+ * `pg_get_serial_sequence` searched `pg_depend` on every execution (about 0.09 ms of a
+ * one-invoice create statement's 0.3–0.4 ms, by auto_explain).
  */
 const EVENT_SEQUENCE = sql`${sql.lit('event_seq_seq')}::regclass`
 

@@ -63,7 +63,7 @@ describe('Database.listen', () => {
     await again()
   })
 
-  /** The backends of this database in a LISTEN: pid and the channels' count is what Postgres knows. */
+  /** The other backends of this database whose last statement was a LISTEN. */
   const listeningBackends = async () => {
     const result = await sql<{ pid: number }>`
       SELECT pid FROM pg_stat_activity
