@@ -9,6 +9,7 @@ import * as m0007 from './0007-payment-implied-keys.ts'
 import * as m0008 from './0008-hot-path-keys.ts'
 import * as m0009 from './0009-merchant-keys.ts'
 import * as m0010 from './0010-credential-notify.ts'
+import * as m0011 from './0011-event-id-from-seq.ts'
 
 /** Forward-only migrations, applied in key order. Never edit one that has shipped; add a new one. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008-hot-path-keys': m0008,
   '0009-merchant-keys': m0009,
   '0010-credential-notify': m0010,
+  '0011-event-id-from-seq': m0011,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,5 @@
 import type { Environment } from '@pepay/contracts'
+import { parseEventSeq } from '@pepay/core'
 import { sql, type Expression, type RawBuilder, type Selectable, type SqlBool } from 'kysely'
 import type { EventTable } from '../../db/schema.ts'
 import type { Executor } from '../../db/database.ts'
@@ -262,11 +263,18 @@ export async function listEvents(
   return rows.map(toStoredEvent)
 }
 
+/**
+ * An event by its id. The id embeds the sequence number (`evt_<ms>-<seq>`), so the read goes
+ * through the primary key; the whole id must still match.
+ */
 export async function findEvent(db: Executor, id: string): Promise<StoredEvent | undefined> {
+  const seq = parseEventSeq(id)
+  if (seq === undefined) return undefined
   const row = await db
     .selectFrom('event')
     .selectAll()
     .select(pendingWebhooksExpr().as('pending_webhooks'))
+    .where('seq', '=', seq.toString())
     .where('id', '=', id)
     .executeTakeFirst()
   return row ? toStoredEvent(row) : undefined

@@ -1,4 +1,5 @@
 import type { Environment } from '@pepay/contracts'
+import { parseEventSeq } from '@pepay/core'
 import { sql, type Selectable } from 'kysely'
 import { prepared, type Executor } from '../../db/database.ts'
 import { toStoredEvent, WEBHOOK_DELIVERIES_CHANNEL, type StoredEvent } from '../events/event.repo.ts'
@@ -492,7 +493,9 @@ export async function settleDelivery(
 /** The events of a claimed batch in one read, with their live pending_webhooks counts. */
 export async function loadEvents(db: Executor, ids: string[]): Promise<Map<string, StoredEvent>> {
   const out = new Map<string, StoredEvent>()
-  if (ids.length === 0) return out
+  const wanted = new Set(ids)
+  const seqs = [...new Set(ids.map(parseEventSeq).filter((seq) => seq !== undefined).map(String))]
+  if (seqs.length === 0) return out
   const rows = await db
     .selectFrom('event')
     .selectAll()
@@ -501,9 +504,10 @@ export async function loadEvents(db: Executor, ids: string[]): Promise<Map<strin
         'pending_webhooks',
       ),
     )
-    .where('id', 'in', [...new Set(ids)])
+    // by primary key: an event id embeds its sequence number (`evt_<ms>-<seq>`)
+    .where('seq', 'in', seqs)
     .execute()
-  for (const row of rows) out.set(row.id, toStoredEvent(row))
+  for (const row of rows) if (wanted.has(row.id)) out.set(row.id, toStoredEvent(row))
   return out
 }
 

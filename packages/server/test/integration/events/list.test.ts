@@ -202,6 +202,16 @@ describe('GET /api/v1/events', () => {
     assert.deepEqual(res.body, { success: true, data: event })
   })
 
+  it('answers 404 for an id that names a real sequence number with another timestamp', async () => {
+    const event = all[0]
+    assert.ok(event)
+    const [ms, seq] = event.id.slice(4).split('-')
+    const forged = `evt_${Number(ms) + 1}-${seq}`
+    const res = await api('GET', `/api/v1/events/${forged}`)
+    assert.equal(res.status, 404)
+    assert.equal(res.body.error.code, 'NOT_FOUND')
+  })
+
   it('answers 404 for an unknown event id and 400 for a malformed one', async () => {
     const unknown = await api('GET', '/api/v1/events/evt_1767225600000-987654')
     assert.equal(unknown.status, 404)
