@@ -7,17 +7,22 @@
  * Process model: the API server and the hello-world server both listen in this process's main
  * thread; the load generator runs in a worker thread (its own core) with keep-alive sockets,
  * one per concurrent request. The raw-insert loop runs in the main thread, like the server's
- * queries. Each item gets BENCH_DURATION_MS of measured time (after BENCH_WARMUP_MS unrecorded),
+ * queries. Two more items split each route's time into its own work and the HTTP around it: the
+ * same create (`createInvoiceClaimed`: the invoice, its event and the idempotency record with
+ * the stored response, in one statement) and the same status read, called in the main thread
+ * without HTTP, at the same concurrency. Each item gets BENCH_DURATION_MS of measured time (after BENCH_WARMUP_MS unrecorded),
  * split into BENCH_ROUNDS slices interleaved with the other items' slices.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { loadConfig } from '../packages/server/src/config.ts'
 import { startServer, type RunningServer } from '../packages/server/src/server.ts'
 import { defaultExtensions } from '../packages/server/src/extensions.ts'
 import { onboardMerchant } from '../packages/server/src/modules/merchants/merchant.service.ts'
+import { createInvoiceClaimed, getInvoiceStatus } from '../packages/server/src/modules/invoices/invoice.service.ts'
+import { runClosedLoop } from './lib/closed-loop.ts'
 import type { ClosedLoopResult } from './lib/closed-loop.ts'
 import { runHttpLoad } from './lib/http-load.ts'
 import { startHelloWorld, type HelloWorldServer } from './lib/hello-world.ts'
@@ -53,9 +58,14 @@ export interface Row {
   raw_insert_rps: number
   raw_insert_p99_ms: number
   create_vs_raw: number
+  /** The same create without HTTP: the route's own work. */
+  create_in_process_rps: number
+  create_in_process_vs_raw: number
   status_rps: number
   status_p50_ms: number
   status_p99_ms: number
+  /** The same status read without HTTP. */
+  status_in_process_rps: number
   hello_rps: number
   hello_p99_ms: number
   status_vs_hello: number
@@ -77,6 +87,8 @@ interface Pass {
   status: Measurement[]
   hello: Measurement[]
   rawInsert: Measurement[]
+  createInProcess: Measurement[]
+  statusInProcess: Measurement[]
 }
 
 interface Settings {
@@ -148,8 +160,8 @@ async function seedInvoices(baseUrl: string, apiKey: string, count: number, pref
   return ids
 }
 
-type Item = 'rawInsert' | 'create' | 'status' | 'hello'
-const ITEMS: Item[] = ['rawInsert', 'create', 'status', 'hello']
+type Item = 'rawInsert' | 'create' | 'status' | 'hello' | 'createInProcess' | 'statusInProcess'
+const ITEMS: Item[] = ['rawInsert', 'create', 'status', 'hello', 'createInProcess', 'statusInProcess']
 
 /**
  * One database's figures. The machine is shared, so load drifts while a bench runs: each item
@@ -157,7 +169,7 @@ const ITEMS: Item[] = ['rawInsert', 'create', 'status', 'hello']
  * order, so that every ratio compares figures taken under the same conditions.
  */
 async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: Settings): Promise<Pass> {
-  const pass: Pass = { database, create: [], status: [], hello: [], rawInsert: [] }
+  const pass: Pass = { database, create: [], status: [], hello: [], rawInsert: [], createInProcess: [], statusInProcess: [] }
   const dataDir = mkdtempSync(join(tmpdir(), `pepay-bench-${database}-`))
   let scratch: ScratchDatabase | undefined
   let server: RunningServer | undefined
@@ -174,10 +186,22 @@ async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: S
     const ids = await seedInvoices(server.url, merchant.merchantKey, 100, `bench-${nonce}`)
     const statusPaths = ids.map((id) => `/api/v1/invoices/${id}/status`)
     const apiUrl = server.url
+    const principal = { merchantId: merchant.merchant.id, environment: 'devnet' as const }
+    const requestHash = createHash('sha256').update(`POST /api/v1/invoices\n${JSON.stringify(CREATE_BODY)}`).digest()
+    // what the route does once its hooks have authenticated the key and checked the body
+    const createInProcess = async (key: string): Promise<boolean> => {
+      const claim = { ...principal, key, method: 'POST', path: '/api/v1/invoices', requestHash, ttlMs: 86_400_000 }
+      const created = await createInvoiceClaimed(deps, principal, CREATE_BODY, { requestId: `req_${key}`, idempotencyKey: key }, claim)
+      return created.outcome === 'created'
+    }
+    const statusInProcess = async (seq: number): Promise<boolean> => {
+      const { invoice } = await getInvoiceStatus(deps, principal.merchantId, ids[seq % ids.length]!, principal.environment)
+      return invoice.status === 'unpaid'
+    }
 
     for (const concurrency of s.concurrencies) {
       const rig = await raw.rig(concurrency)
-      const slices: Record<Item, ClosedLoopResult[]> = { rawInsert: [], create: [], status: [], hello: [] }
+      const slices: Record<Item, ClosedLoopResult[]> = { rawInsert: [], create: [], status: [], hello: [], createInProcess: [], statusInProcess: [] }
       try {
         for (let round = 0; round < s.rounds; round++) {
           const window = { durationMs: sliceMs, warmupMs: round === 0 ? s.warmupMs : SLICE_WARMUP_MS }
@@ -207,6 +231,14 @@ async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: S
               case 'hello':
                 result = await runHttpLoad({ baseUrl: hello.url, method: 'GET', paths: ['/hello'], expectStatus: 200, ...http })
                 break
+              case 'createInProcess': {
+                const prefix = `bench-${nonce}-${concurrency}-${round}-direct`
+                result = await runClosedLoop((_worker, seq) => createInProcess(`${prefix}-${seq}`), http)
+                break
+              }
+              case 'statusInProcess':
+                result = await runClosedLoop((_worker, seq) => statusInProcess(seq), http)
+                break
             }
             slices[item].push(result)
           }
@@ -234,6 +266,8 @@ const LABELS: Record<Item, string> = {
   create: 'POST /api/v1/invoices',
   status: 'GET /api/v1/invoices/{id}/status',
   hello: 'hello-world',
+  createInProcess: 'create without HTTP',
+  statusInProcess: 'status read without HTTP',
 }
 
 export function rowsOf(passes: Pass[]): Row[] {
@@ -243,6 +277,8 @@ export function rowsOf(passes: Pass[]): Row[] {
       const status = pass.status[i]!
       const hello = pass.hello[i]!
       const raw = pass.rawInsert[i]!
+      const createInProcess = pass.createInProcess[i]!
+      const statusInProcess = pass.statusInProcess[i]!
       rows.push({
         database: pass.database,
         concurrency: create.concurrency,
@@ -252,13 +288,16 @@ export function rowsOf(passes: Pass[]): Row[] {
         raw_insert_rps: raw.rps,
         raw_insert_p99_ms: raw.p99Ms,
         create_vs_raw: ratio(create.rps, raw.rps),
+        create_in_process_rps: createInProcess.rps,
+        create_in_process_vs_raw: ratio(createInProcess.rps, raw.rps),
         status_rps: status.rps,
         status_p50_ms: status.p50Ms,
         status_p99_ms: status.p99Ms,
+        status_in_process_rps: statusInProcess.rps,
         hello_rps: hello.rps,
         hello_p99_ms: hello.p99Ms,
         status_vs_hello: ratio(status.rps, hello.rps),
-        errors: create.errors + status.errors + hello.errors + raw.errors,
+        errors: create.errors + status.errors + hello.errors + raw.errors + createInProcess.errors + statusInProcess.errors,
       })
     })
   }
@@ -315,7 +354,7 @@ export async function run(): Promise<object> {
       concurrencies: s.concurrencies.join(','),
       databases: databases.join(','),
       postgres: databases.includes('postgres') ? await postgresVersion() : null,
-      processModel: 'each database in a child process of its own: API server (default extensions, no devnet) and hello-world server in its main thread, HTTP load from a worker thread, raw inserts in the main thread; items interleaved in rounds',
+      processModel: 'each database in a child process of its own: API server (default extensions, no devnet) and hello-world server in its main thread, HTTP load from a worker thread, raw inserts and the in-process create and status read in the main thread; items interleaved in rounds',
     },
     results: rows,
     targets: checks,
