@@ -13,6 +13,7 @@ import { loadPlatformSecrets } from './modules/platform/secrets.ts'
 import { createSealer } from './modules/platform/sealer.ts'
 import { loadEncryptionKey } from './providers/chain/keys/encryption-key.ts'
 import { startIdempotencyPurger, startKeyUsageFlusher } from './workers/housekeeping.ts'
+import { startEmbeddedVacuum } from './workers/embedded-vacuum.ts'
 import { startInvoiceExpiryWorker } from './workers/invoice-expiry.ts'
 import type { Loop } from './workers/loop.ts'
 
@@ -107,6 +108,8 @@ export async function startServer(baseConfig: Config, options: StartOptions = {}
 
   if (config.runWorkers) {
     loops.push(startInvoiceExpiryWorker(deps), startIdempotencyPurger(deps))
+    // a Postgres server runs autovacuum itself; the embedded database has no daemon for it
+    if (database.kind === 'pglite') loops.push(startEmbeddedVacuum(deps))
   }
   loops.push(startKeyUsageFlusher(deps))
 
