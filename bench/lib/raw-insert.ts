@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
+import { durableStartParams, syncToDisk } from '../../packages/server/src/db/pglite-durable.ts'
 import { runClosedLoop, type ClosedLoopResult } from './closed-loop.ts'
 
 const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS bench_raw_insert (id bigserial PRIMARY KEY, amount bigint NOT NULL, payload jsonb NOT NULL)'
@@ -61,11 +62,13 @@ export function rawInsertPostgres(url: string): RawInsertTarget {
 }
 
 /**
- * The same loop on an embedded database in its own directory. PGlite has one connection: the
+ * The same loop on an embedded database in its own directory, flushing each commit to disk as
+ * the server's embedded database does (`pglite-durable.ts`). PGlite has one connection: the
  * transactions queue on it, which is also how the server's PGlite mode runs them.
  */
 export async function rawInsertPglite(dataDir: string): Promise<RawInsertTarget> {
-  const db = await PGlite.create({ dataDir })
+  const db = await PGlite.create({ dataDir, startParams: durableStartParams() })
+  syncToDisk(db)
   await db.query(CREATE_TABLE)
   return {
     async rig(concurrency) {

@@ -7,6 +7,7 @@ import { CompiledQuery, Kysely, PostgresDialect, sql, type QueryResult, type Raw
 import pg from 'pg'
 import { Channels } from './channels.ts'
 import { PgliteConnection } from './pglite-connection.ts'
+import { durableStartParams, syncToDisk } from './pglite-durable.ts'
 import { PostgresChannels } from './postgres-channels.ts'
 import type { DB } from './schema.ts'
 
@@ -119,12 +120,21 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     mkdirSync(path, { recursive: true })
   }
   const client = await PGlite.create({
-    ...(path ? { dataDir: path } : {}),
+    // on disk, each commit is flushed before it is answered (see pglite-durable.ts)
+    ...(path ? { dataDir: path, startParams: durableStartParams() } : {}),
     parsers: { 20: (v: string) => v, 1700: (v: string) => v },
     // the same extensions a Postgres deployment installs (catalog search)
     extensions: { pg_trgm, unaccent },
   })
   await client.waitReady
+  if (path) {
+    try {
+      syncToDisk(client)
+    } catch (error) {
+      await client.close()
+      throw error
+    }
+  }
   // node-postgres over the embedded database's wire protocol (see PgliteConnection): the same value
   // parsing and named prepared statements as on Postgres, through one connection at a time. A
   // statement issued outside a transaction while that transaction holds the connection waits for
