@@ -10,8 +10,11 @@
  * queries. Two more items split each route's time into its own work and the HTTP around it: the
  * same create (`createInvoiceClaimed`: the invoice, its event and the idempotency record with
  * the stored response, in one statement) and the same status read, called in the main thread
- * without HTTP, at the same concurrency. Each item gets BENCH_DURATION_MS of measured time (after BENCH_WARMUP_MS unrecorded),
- * split into BENCH_ROUNDS slices interleaved with the other items' slices.
+ * without HTTP, at the same concurrency. A third puts that status read behind a bare Fastify
+ * route (no authentication, hooks or serialisation) in the same thread: the ceiling for any
+ * server answering the status route from this database. Each item gets BENCH_DURATION_MS of
+ * measured time (after BENCH_WARMUP_MS unrecorded), split into BENCH_ROUNDS slices interleaved
+ * with the other items' slices.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +25,7 @@ import { startServer, type RunningServer } from '../packages/server/src/server.t
 import { defaultExtensions } from '../packages/server/src/extensions.ts'
 import { onboardMerchant } from '../packages/server/src/modules/merchants/merchant.service.ts'
 import { createInvoiceClaimed, getInvoiceStatus } from '../packages/server/src/modules/invoices/invoice.service.ts'
+import Fastify from 'fastify'
 import { runClosedLoop } from './lib/closed-loop.ts'
 import type { ClosedLoopResult } from './lib/closed-loop.ts'
 import { runHttpLoad } from './lib/http-load.ts'
@@ -66,6 +70,9 @@ export interface Row {
   status_p99_ms: number
   /** The same status read without HTTP. */
   status_in_process_rps: number
+  /** The same status read behind a bare Fastify route. */
+  status_bare_rps: number
+  status_bare_vs_hello: number
   hello_rps: number
   hello_p99_ms: number
   status_vs_hello: number
@@ -89,6 +96,7 @@ interface Pass {
   rawInsert: Measurement[]
   createInProcess: Measurement[]
   statusInProcess: Measurement[]
+  statusBare: Measurement[]
 }
 
 interface Settings {
@@ -160,8 +168,8 @@ async function seedInvoices(baseUrl: string, apiKey: string, count: number, pref
   return ids
 }
 
-type Item = 'rawInsert' | 'create' | 'status' | 'hello' | 'createInProcess' | 'statusInProcess'
-const ITEMS: Item[] = ['rawInsert', 'create', 'status', 'hello', 'createInProcess', 'statusInProcess']
+type Item = 'rawInsert' | 'create' | 'status' | 'hello' | 'createInProcess' | 'statusInProcess' | 'statusBare'
+const ITEMS: Item[] = ['rawInsert', 'create', 'status', 'hello', 'createInProcess', 'statusInProcess', 'statusBare']
 
 /**
  * One database's figures. The machine is shared, so load drifts while a bench runs: each item
@@ -169,7 +177,8 @@ const ITEMS: Item[] = ['rawInsert', 'create', 'status', 'hello', 'createInProces
  * order, so that every ratio compares figures taken under the same conditions.
  */
 async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: Settings): Promise<Pass> {
-  const pass: Pass = { database, create: [], status: [], hello: [], rawInsert: [], createInProcess: [], statusInProcess: [] }
+  const pass: Pass = { database, create: [], status: [], hello: [], rawInsert: [], createInProcess: [], statusInProcess: [], statusBare: [] }
+  const bare = Fastify({ logger: false })
   const dataDir = mkdtempSync(join(tmpdir(), `pepay-bench-${database}-`))
   let scratch: ScratchDatabase | undefined
   let server: RunningServer | undefined
@@ -198,10 +207,16 @@ async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: S
       const { invoice } = await getInvoiceStatus(deps, principal.merchantId, ids[seq % ids.length]!, principal.environment)
       return invoice.status === 'unpaid'
     }
+    bare.get<{ Params: { id: string } }>('/status/:id', async (request) => {
+      const { invoice } = await getInvoiceStatus(deps, principal.merchantId, request.params.id, principal.environment)
+      return { status: invoice.status }
+    })
+    const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' })
+    const barePaths = ids.map((id) => `/status/${id}`)
 
     for (const concurrency of s.concurrencies) {
       const rig = await raw.rig(concurrency)
-      const slices: Record<Item, ClosedLoopResult[]> = { rawInsert: [], create: [], status: [], hello: [], createInProcess: [], statusInProcess: [] }
+      const slices: Record<Item, ClosedLoopResult[]> = { rawInsert: [], create: [], status: [], hello: [], createInProcess: [], statusInProcess: [], statusBare: [] }
       try {
         for (let round = 0; round < s.rounds; round++) {
           const window = { durationMs: sliceMs, warmupMs: round === 0 ? s.warmupMs : SLICE_WARMUP_MS }
@@ -239,6 +254,9 @@ async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: S
               case 'statusInProcess':
                 result = await runClosedLoop((_worker, seq) => statusInProcess(seq), http)
                 break
+              case 'statusBare':
+                result = await runHttpLoad({ baseUrl: bareUrl, method: 'GET', paths: barePaths, expectStatus: 200, ...http })
+                break
             }
             slices[item].push(result)
           }
@@ -254,6 +272,7 @@ async function measurePass(database: DatabaseKind, hello: HelloWorldServer, s: S
     }
     return pass
   } finally {
+    await bare.close()
     await server?.stop()
     await raw?.close()
     await scratch?.drop()
@@ -268,6 +287,7 @@ const LABELS: Record<Item, string> = {
   hello: 'hello-world',
   createInProcess: 'create without HTTP',
   statusInProcess: 'status read without HTTP',
+  statusBare: 'status read behind a bare route',
 }
 
 export function rowsOf(passes: Pass[]): Row[] {
@@ -279,6 +299,7 @@ export function rowsOf(passes: Pass[]): Row[] {
       const raw = pass.rawInsert[i]!
       const createInProcess = pass.createInProcess[i]!
       const statusInProcess = pass.statusInProcess[i]!
+      const statusBare = pass.statusBare[i]!
       rows.push({
         database: pass.database,
         concurrency: create.concurrency,
@@ -294,10 +315,12 @@ export function rowsOf(passes: Pass[]): Row[] {
         status_p50_ms: status.p50Ms,
         status_p99_ms: status.p99Ms,
         status_in_process_rps: statusInProcess.rps,
+        status_bare_rps: statusBare.rps,
+        status_bare_vs_hello: ratio(statusBare.rps, hello.rps),
         hello_rps: hello.rps,
         hello_p99_ms: hello.p99Ms,
         status_vs_hello: ratio(status.rps, hello.rps),
-        errors: create.errors + status.errors + hello.errors + raw.errors + createInProcess.errors + statusInProcess.errors,
+        errors: create.errors + status.errors + hello.errors + raw.errors + createInProcess.errors + statusInProcess.errors + statusBare.errors,
       })
     })
   }
