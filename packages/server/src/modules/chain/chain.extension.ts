@@ -10,7 +10,7 @@ import { findDepositAddress, insertDepositAddress, nextDerivationIndex } from '.
 import { sendOnce } from './sender.ts'
 import { settleDuePayments } from './settlement.ts'
 import { runDueVerifications } from './verification.ts'
-import { ChainWatcher } from './watcher.ts'
+import { ChainWatcher, type BlockSource } from './watcher.ts'
 
 export interface ChainLayer {
   runtime: ChainRuntime
@@ -75,12 +75,20 @@ function chainServices(deps: Deps, runtime: ChainRuntime): ChainServices {
  * 500 ms), two block times while the node's announcements keep up. Devnet: 100 ms, and 1 s while
  * anvil's new-block subscription is open: anvil mines on demand and announces each block at
  * once, so the poll is only the safety net there (an idle `npm start` made some 20 scans a
- * second of its two EVM devnets for nothing). The Solana devnet has no subscription and keeps
- * the 100 ms poll.
+ * second of its two EVM devnets for nothing). The Solana devnet runs in this process and
+ * announces each block it makes to its watcher (`SolanaDevnet.onBlock`), which polls at the
+ * same pace.
  */
 export function watcherPolling(def: { environment: 'devnet' | 'mainnet'; blockTimeMs: number }): { pollMs: number; notifiedPollMs: number; minedOnDemand: boolean } {
   if (def.environment === 'devnet') return { pollMs: 100, notifiedPollMs: 1_000, minedOnDemand: true }
   return { pollMs: Math.max(500, Math.floor(def.blockTimeMs / 2)), notifiedPollMs: 2 * def.blockTimeMs, minedOnDemand: false }
+}
+
+/** The embedded Solana devnet's own announcements, for its watcher. */
+function devnetBlocks(runtime: ChainRuntime, def: { kind: string; environment: string; network: string }): { blocks?: BlockSource } {
+  const devnet = runtime.solanaDevnet
+  if (!devnet || def.kind !== 'solana' || def.environment !== 'devnet' || def.network !== devnet.network) return {}
+  return { blocks: (onBlock) => devnet.onBlock(onBlock) }
 }
 
 export function chainExtension(config: Config): ServerExtension {
@@ -105,7 +113,7 @@ export function chainExtension(config: Config): ServerExtension {
         if (deps.config.runWorkers) {
           for (const watcher of watchers) {
             const { pollMs, ...options } = watcherPolling(watcher.network.def)
-            workers.push(watcher.start(pollMs, options))
+            workers.push(watcher.start(pollMs, { ...options, ...devnetBlocks(runtime, watcher.network.def) }))
             workers.push(
               runEvery(`settlement:${watcher.key}`, 1_000, async () => {
                 if (watcher.isLeader) await settleDuePayments(deps, runtime, watcher.network)

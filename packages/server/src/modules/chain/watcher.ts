@@ -65,6 +65,34 @@ export function partOf(depositId: string, parts: number): number {
   return Number.parseInt(depositId.slice(-8), 16) % parts
 }
 
+/**
+ * New blocks announced in this process (the embedded Solana devnet): subscribes `onBlock`,
+ * returns the function that stops it.
+ */
+export type BlockSource = (onBlock: () => void) => () => void
+
+/** An in-process block source seen as a new-heads subscription: open until closed. */
+function inProcessHeads(source: BlockSource, onHead: () => void): NewHeadsSubscription {
+  let active = true
+  let lastHeadAt: number | undefined
+  const unsubscribe = source(() => {
+    lastHeadAt = monotonicMs()
+    onHead()
+  })
+  return {
+    get active() {
+      return active
+    },
+    get lastHeadAt() {
+      return lastHeadAt
+    },
+    close() {
+      active = false
+      unsubscribe()
+    },
+  }
+}
+
 export interface WatcherStats {
   iterations: number
   lastHead: bigint
@@ -86,6 +114,7 @@ export class ChainWatcher {
   #lock: { release(): Promise<void>; lost: Promise<void> } | undefined
   #loop: Loop | undefined
   #heads: NewHeadsSubscription | undefined
+  #blocks: BlockSource | undefined
   #failures = 0
   #mainnetGenesis: string | null | undefined
 
@@ -109,10 +138,12 @@ export class ChainWatcher {
    * and every iteration it skips is a handful of RPC calls a hosted node bills for. When they
    * stop, the slow wait in progress is the last one. A chain `minedOnDemand` (the devnet's anvil)
    * has no pace: it announces a block only when there is one, so there the subscription being
-   * open is what relaxes the poll.
+   * open is what relaxes the poll. `blocks` stands for the node's endpoint when the chain runs in
+   * this process (the embedded Solana devnet announces each block it makes).
    */
-  start(pollMs: number, options: { notifiedPollMs?: number; minedOnDemand?: boolean } = {}): Loop {
+  start(pollMs: number, options: { notifiedPollMs?: number; minedOnDemand?: boolean; blocks?: BlockSource } = {}): Loop {
     const { notifiedPollMs, minedOnDemand = false } = options
+    this.#blocks = options.blocks
     const interval = notifiedPollMs === undefined ? pollMs : () => (this.#headsFresh(minedOnDemand) ? notifiedPollMs : pollMs)
     this.#loop = runEvery(`chain-watch:${this.key}`, interval, () => this.tick(), this.#deps.log)
     const loop = this.#loop
@@ -157,8 +188,13 @@ export class ChainWatcher {
   /** New-block notifications for the running loop of the leader (a tick driven by hand has none). */
   #openHeads(): void {
     const loop = this.#loop
+    if (!loop || this.#heads) return
+    if (this.#blocks) {
+      this.#heads = inProcessHeads(this.#blocks, () => loop.kick())
+      return
+    }
     const { newHeadsUrl, kind } = this.network.def
-    if (!loop || this.#heads || !newHeadsUrl || kind !== 'evm') return
+    if (!newHeadsUrl || kind !== 'evm') return
     this.#heads = subscribeNewHeads({
       url: newHeadsUrl,
       onHead: () => loop.kick(),

@@ -102,3 +102,64 @@ describe('chain watcher woken by new-block notifications', () => {
     assert.deepEqual(watcherPolling({ environment: 'mainnet', blockTimeMs: 250 }), { pollMs: 500, notifiedPollMs: 500, minedOnDemand: false })
   })
 })
+
+describe('solana devnet watcher woken by the devnet it runs beside', () => {
+  let t: TestServer
+  let merchantKey: string
+  let api: Api
+  let watcher: ChainWatcher
+  let loop: Loop | undefined
+
+  before(async () => {
+    t = await startTestServer({ devnet: true, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true' } })
+    merchantKey = (await t.onboard('Solana Heads Shop')).merchantKey
+    api = apiClient(t.url, keyHeaders(merchantKey))
+    watcher = watcherOf(t, 'devnet:solana')
+  })
+  after(async () => {
+    await loop?.stop()
+    await t.close()
+  })
+
+  it('records a payment within seconds although the next poll is minutes away', async () => {
+    const devnet = chainLayer(t).runtime.solanaDevnet
+    assert.ok(devnet)
+    await watcher.tick()
+    loop = watcher.start(POLL_MS, { blocks: (onBlock) => devnet.onBlock(onBlock) })
+    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'announcements open')
+    await eventually(async () => watcher.stats.iterations, (n) => n >= 2, 10_000, 'first loop iteration')
+    const iterations = watcher.stats.iterations
+    const dusdc = chainLayer(t).runtime.get('devnet', 'solana')?.tokens.find((x) => x.symbol === 'DUSDC')
+    assert.ok(dusdc?.address)
+    const { id, session } = await newInvoice(t, merchantKey, { amount_usd: 4 })
+    const address = (await allocateAddress(session, 'solana', dusdc.id)).temp_address
+    const payer = devnet.fundedAccounts()[0]
+    assert.ok(payer)
+    const sent = performance.now()
+    await devnet.faucet(payer.address, { token: dusdc.address, amountUnits: 4_000_000n })
+    await devnet.transfer(payer, { token: dusdc.address, to: address, amountUnits: 4_000_000n })
+    await eventually(async () => (await api('GET', `/api/v1/invoices/${id}`)).body.status as string, (status) => status === 'paid', 10_000, 'invoice paid')
+    assert.ok(performance.now() - sent < POLL_MS / 10)
+    assert.ok(watcher.stats.iterations > iterations, 'woken by the new blocks')
+  })
+
+  it('stops listening when its loop stops', async () => {
+    await loop?.stop()
+    loop = undefined
+    assert.equal(watcher.notifiedOfBlocks, false)
+  })
+
+  it('polls every second while the devnet announces its blocks, as the server starts it', async () => {
+    const devnet = chainLayer(t).runtime.solanaDevnet
+    assert.ok(devnet)
+    const { pollMs, ...options } = watcherPolling(watcher.network.def)
+    loop = watcher.start(pollMs, { ...options, blocks: (onBlock) => devnet.onBlock(onBlock) })
+    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'announcements open')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const from = watcher.stats.iterations
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    const polled = watcher.stats.iterations - from
+    // at 100 ms, some twenty-five iterations
+    assert.ok(polled >= 1 && polled <= 4, `${polled} iterations in 2.5 s`)
+  })
+})

@@ -89,6 +89,11 @@ export type SolanaDevnet = {
   ) => Promise<{ txHash: string }>
   /** Slot of the newest block. */
   headSlot: () => bigint
+  /**
+   * Calls `listener` after each new block (every processed transaction makes one); returns the
+   * function that stops it. The watcher of this devnet scans as soon as a block exists.
+   */
+  onBlock: (listener: () => void) => () => void
   stop: () => Promise<void>
 }
 
@@ -375,11 +380,15 @@ export async function startSolanaDevnet(options: SolanaDevnetOptions): Promise<S
   persist()
 
   let stopped = false
+  const blockListeners = new Set<() => void>()
   const submit = (wire: string): string => {
     if (stopped) throw new SolanaRpcError('Unavailable', 'the solana devnet is stopped')
     const before = ledger.blocks.length
     const signature = ledger.process(wire, options.now().getTime())
-    if (ledger.blocks.length > before) persist()
+    if (ledger.blocks.length > before) {
+      persist()
+      for (const listener of blockListeners) listener()
+    }
     return signature
   }
 
@@ -514,8 +523,15 @@ export async function startSolanaDevnet(options: SolanaDevnetOptions): Promise<S
         }
       }),
     headSlot: () => ledger.head.slot,
+    onBlock: (listener) => {
+      blockListeners.add(listener)
+      return () => {
+        blockListeners.delete(listener)
+      }
+    },
     stop: () => {
       stopped = true
+      blockListeners.clear()
       return Promise.resolve()
     },
   }
