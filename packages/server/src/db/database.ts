@@ -8,6 +8,7 @@ import pg from 'pg'
 import { Channels } from './channels.ts'
 import { PgliteConnection } from './pglite-connection.ts'
 import { durableStartParams, syncToDisk } from './pglite-durable.ts'
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts'
 import { PostgresChannels } from './postgres-channels.ts'
 import type { DB } from './schema.ts'
 
@@ -115,23 +116,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   let path: string | undefined
+  let lock: DataDirLock | undefined
   if (dataDir) {
     path = join(dataDir, 'pgdata')
     mkdirSync(path, { recursive: true })
+    // one process at a time on the data files (see data-dir-lock.ts)
+    lock = lockDataDir(join(dataDir, 'pgdata.lock'))
   }
-  const client = await PGlite.create({
-    // on disk, each commit is flushed before it is answered (see pglite-durable.ts)
-    ...(path ? { dataDir: path, startParams: durableStartParams() } : {}),
-    parsers: { 20: (v: string) => v, 1700: (v: string) => v },
-    // the same extensions a Postgres deployment installs (catalog search)
-    extensions: { pg_trgm, unaccent },
-  })
+  let client: PGlite
+  try {
+    client = await PGlite.create({
+      // on disk, each commit is flushed before it is answered (see pglite-durable.ts)
+      ...(path ? { dataDir: path, startParams: durableStartParams() } : {}),
+      parsers: { 20: (v: string) => v, 1700: (v: string) => v },
+      // the same extensions a Postgres deployment installs (catalog search)
+      extensions: { pg_trgm, unaccent },
+    })
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
   await client.waitReady
   if (path) {
     try {
       syncToDisk(client)
     } catch (error) {
       await client.close()
+      lock?.release()
       throw error
     }
   }
@@ -159,8 +170,12 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       return { release: async () => undefined, lost: new Promise<void>(() => undefined) }
     },
     async close() {
-      await db.destroy()
-      if (!client.closed) await client.close()
+      try {
+        await db.destroy()
+        if (!client.closed) await client.close()
+      } finally {
+        lock?.release()
+      }
     },
   }
 }
