@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.ts'
+import { DataDirInUseError } from '../db/data-dir-lock.ts'
 import { ensureDemoMerchant } from '../modules/merchants/demo.ts'
 import { startServer } from '../server.ts'
 import { defaultExtensions } from '../extensions.ts'
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`pepay failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  // a directory held by another process is the user's to resolve: the message says how
+  const detail = error instanceof DataDirInUseError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)
+  process.stderr.write(`pepay failed to start: ${detail}\n`)
   process.exit(1)
 })

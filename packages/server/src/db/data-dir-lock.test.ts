@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { lockDataDir } from './data-dir-lock.ts'
+import { DataDirInUseError, lockDataDir } from './data-dir-lock.ts'
 
 const lockPath = () => join(mkdtempSync(join(tmpdir(), 'pepay-lock-')), 'pgdata.lock')
 
@@ -38,7 +38,10 @@ describe('lockDataDir', () => {
     const path = lockPath()
     // the parent of this test process is alive for as long as the test runs
     writeFileSync(path, `${process.ppid}\n`)
-    assert.throws(() => lockDataDir(path), (error: Error) => error.message.includes(`process ${process.ppid}`) && error.message.includes(path))
+    assert.throws(
+      () => lockDataDir(path),
+      (error: Error) => error instanceof DataDirInUseError && error.message.includes(`process ${process.ppid}`) && error.message.includes(path),
+    )
     assert.equal(readFileSync(path, 'utf8').trim(), String(process.ppid), 'the holder keeps its lock')
   })
 

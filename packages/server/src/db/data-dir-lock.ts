@@ -1,5 +1,10 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 
+/** The embedded database's directory is held by a running process: a condition to report, not a crash. */
+export class DataDirInUseError extends Error {
+  override readonly name = 'DataDirInUseError'
+}
+
 export interface DataDirLock {
   readonly path: string
   release(): void
@@ -42,7 +47,7 @@ export function lockDataDir(path: string): DataDirLock {
       const owner = ownerOf(path)
       if (owner !== undefined && isRunning(owner)) {
         const who = owner === process.pid ? 'this process (the database is already open)' : `process ${owner}`
-        throw new Error(`the embedded database is in use by ${who}: stop it first, or set PEPAY_DATA_DIR to another directory (if no such process runs Pepay, delete ${path})`)
+        throw new DataDirInUseError(`the embedded database is in use by ${who}: stop it first, or set PEPAY_DATA_DIR to another directory (if no such process runs Pepay, delete ${path})`)
       }
       // left by a process that is gone: take it over
       try {
