@@ -11,22 +11,43 @@ import type { Loop } from '../../../src/workers/loop.ts'
 // WebSocket) can make it scan again.
 const POLL_MS = 120_000
 
+/**
+ * A devnet server whose workers are off, so that the test starts the watcher's loop itself, and a
+ * merchant to pay; `after` stops the loop the test left running.
+ */
+function watcherFixture(shop: string, key: string) {
+  const f = {} as { t: TestServer; merchantKey: string; api: Api; watcher: ChainWatcher; loop: Loop | undefined }
+  before(async () => {
+    f.t = await startTestServer({ devnet: true, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true' } })
+    f.merchantKey = (await f.t.onboard(shop)).merchantKey
+    f.api = apiClient(f.t.url, keyHeaders(f.merchantKey))
+    f.watcher = watcherOf(f.t, key)
+  })
+  after(async () => {
+    await f.loop?.stop()
+    await f.t.close()
+  })
+  return f
+}
+
+/** With the loop started as the server starts it: some twenty-five iterations in 2.5 s at 100 ms, one or a few at 1 s. */
+async function assertPolledEverySecond(watcher: ChainWatcher): Promise<void> {
+  await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'announcements open')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const from = watcher.stats.iterations
+  await new Promise((resolve) => setTimeout(resolve, 2_500))
+  const polled = watcher.stats.iterations - from
+  assert.ok(polled >= 1 && polled <= 4, `${polled} iterations in 2.5 s`)
+}
+
 describe('chain watcher woken by new-block notifications', () => {
+  const f = watcherFixture('Heads Shop', 'devnet:base')
   let t: TestServer
   let merchantKey: string
   let api: Api
   let watcher: ChainWatcher
-  let loop: Loop | undefined
-
-  before(async () => {
-    t = await startTestServer({ devnet: true, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true' } })
-    merchantKey = (await t.onboard('Heads Shop')).merchantKey
-    api = apiClient(t.url, keyHeaders(merchantKey))
-    watcher = watcherOf(t, 'devnet:base')
-  })
-  after(async () => {
-    await loop?.stop()
-    await t.close()
+  before(() => {
+    ;({ t, merchantKey, api, watcher } = f)
   })
 
   it('gives each devnet EVM network the WebSocket of its node', () => {
@@ -42,7 +63,7 @@ describe('chain watcher woken by new-block notifications', () => {
   })
 
   it('records a payment within seconds although the next poll is minutes away', async () => {
-    loop = watcher.start(POLL_MS)
+    f.loop = watcher.start(POLL_MS)
     await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'subscribed')
     // the loop's own first iteration (the one driven by hand above was the first of all)
     await eventually(async () => watcher.stats.iterations, (n) => n >= 2, 10_000, 'first loop iteration')
@@ -58,8 +79,8 @@ describe('chain watcher woken by new-block notifications', () => {
   })
 
   it('closes the subscription when its loop stops', async () => {
-    await loop?.stop()
-    loop = undefined
+    await f.loop?.stop()
+    f.loop = undefined
     assert.equal(watcher.notifiedOfBlocks, false)
   })
 
@@ -67,7 +88,7 @@ describe('chain watcher woken by new-block notifications', () => {
     // devnet blocks are declared a second apart: announcements count as keeping up for 3 s
     const blockTimeMs = watcher.network.def.blockTimeMs
     const notifiedPollMs = 1_500
-    loop = watcher.start(50, { notifiedPollMs })
+    f.loop = watcher.start(50, { notifiedPollMs })
     await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'subscribed')
     await devnetOf(t).anvil('base').mine(1)
     const announced = performance.now()
@@ -83,18 +104,12 @@ describe('chain watcher woken by new-block notifications', () => {
     await eventually(async () => watcher.stats.iterations - resumed, (n) => n >= 5, 5_000, 'polling at 50 ms again')
   })
   it('polls a devnet network every second while its subscription is open, blocks or none', async () => {
-    await loop?.stop()
+    await f.loop?.stop()
     const polling = watcherPolling(watcher.network.def)
     assert.deepEqual(polling, { pollMs: 100, notifiedPollMs: 1_000, minedOnDemand: true })
     const { pollMs, ...options } = polling
-    loop = watcher.start(pollMs, options)
-    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'subscribed')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const from = watcher.stats.iterations
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
-    const polled = watcher.stats.iterations - from
-    // at 100 ms, some twenty-five iterations
-    assert.ok(polled >= 1 && polled <= 4, `${polled} iterations in 2.5 s`)
+    f.loop = watcher.start(pollMs, options)
+    await assertPolledEverySecond(watcher)
   })
 
   it('polls mainnet at half a block time, two block times while announcements keep up', () => {
@@ -104,28 +119,20 @@ describe('chain watcher woken by new-block notifications', () => {
 })
 
 describe('solana devnet watcher woken by the devnet it runs beside', () => {
+  const f = watcherFixture('Solana Heads Shop', 'devnet:solana')
   let t: TestServer
   let merchantKey: string
   let api: Api
   let watcher: ChainWatcher
-  let loop: Loop | undefined
-
-  before(async () => {
-    t = await startTestServer({ devnet: true, runWorkers: false, env: { PEPAY_NO_WORKERS: 'true' } })
-    merchantKey = (await t.onboard('Solana Heads Shop')).merchantKey
-    api = apiClient(t.url, keyHeaders(merchantKey))
-    watcher = watcherOf(t, 'devnet:solana')
-  })
-  after(async () => {
-    await loop?.stop()
-    await t.close()
+  before(() => {
+    ;({ t, merchantKey, api, watcher } = f)
   })
 
   it('records a payment within seconds although the next poll is minutes away', async () => {
     const devnet = chainLayer(t).runtime.solanaDevnet
     assert.ok(devnet)
     await watcher.tick()
-    loop = watcher.start(POLL_MS, { blocks: (onBlock) => devnet.onBlock(onBlock) })
+    f.loop = watcher.start(POLL_MS, { blocks: (onBlock) => devnet.onBlock(onBlock) })
     await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'announcements open')
     await eventually(async () => watcher.stats.iterations, (n) => n >= 2, 10_000, 'first loop iteration')
     const iterations = watcher.stats.iterations
@@ -144,8 +151,8 @@ describe('solana devnet watcher woken by the devnet it runs beside', () => {
   })
 
   it('stops listening when its loop stops', async () => {
-    await loop?.stop()
-    loop = undefined
+    await f.loop?.stop()
+    f.loop = undefined
     assert.equal(watcher.notifiedOfBlocks, false)
   })
 
@@ -153,13 +160,7 @@ describe('solana devnet watcher woken by the devnet it runs beside', () => {
     const devnet = chainLayer(t).runtime.solanaDevnet
     assert.ok(devnet)
     const { pollMs, ...options } = watcherPolling(watcher.network.def)
-    loop = watcher.start(pollMs, { ...options, blocks: (onBlock) => devnet.onBlock(onBlock) })
-    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'announcements open')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const from = watcher.stats.iterations
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
-    const polled = watcher.stats.iterations - from
-    // at 100 ms, some twenty-five iterations
-    assert.ok(polled >= 1 && polled <= 4, `${polled} iterations in 2.5 s`)
+    f.loop = watcher.start(pollMs, { ...options, blocks: (onBlock) => devnet.onBlock(onBlock) })
+    await assertPolledEverySecond(watcher)
   })
 })
