@@ -40,14 +40,35 @@ async function assertPolledEverySecond(watcher: ChainWatcher): Promise<void> {
   assert.ok(polled >= 1 && polled <= 4, `${polled} iterations in 2.5 s`)
 }
 
+/**
+ * With the watcher's loop started on a poll minutes long: once announcements are open and the
+ * loop has made its own first iteration, an invoice paid with `pay` is recorded within seconds,
+ * which only a new-block announcement can have caused.
+ */
+async function assertPaidBeforeNextPoll(
+  f: ReturnType<typeof watcherFixture>,
+  input: { network: string; tokenId: number; amountUsd: number; pay: (address: string) => Promise<unknown> },
+): Promise<void> {
+  const { watcher } = f
+  await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'announcements open')
+  // the loop's own first iteration (the one driven by hand before was the first of all)
+  await eventually(async () => watcher.stats.iterations, (n) => n >= 2, 10_000, 'first loop iteration')
+  const iterations = watcher.stats.iterations
+  const { id, session } = await newInvoice(f.t, f.merchantKey, { amount_usd: input.amountUsd })
+  const address = (await allocateAddress(session, input.network, input.tokenId)).temp_address
+  const sent = performance.now()
+  await input.pay(address)
+  await eventually(async () => (await f.api('GET', `/api/v1/invoices/${id}`)).body.status as string, (status) => status === 'paid', 10_000, 'invoice paid')
+  assert.ok(performance.now() - sent < POLL_MS / 10)
+  assert.ok(watcher.stats.iterations > iterations, 'woken again after its first iteration')
+}
+
 describe('chain watcher woken by new-block notifications', () => {
   const f = watcherFixture('Heads Shop', 'devnet:base')
   let t: TestServer
-  let merchantKey: string
-  let api: Api
   let watcher: ChainWatcher
   before(() => {
-    ;({ t, merchantKey, api, watcher } = f)
+    ;({ t, watcher } = f)
   })
 
   it('gives each devnet EVM network the WebSocket of its node', () => {
@@ -64,18 +85,13 @@ describe('chain watcher woken by new-block notifications', () => {
 
   it('records a payment within seconds although the next poll is minutes away', async () => {
     f.loop = watcher.start(POLL_MS)
-    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'subscribed')
-    // the loop's own first iteration (the one driven by hand above was the first of all)
-    await eventually(async () => watcher.stats.iterations, (n) => n >= 2, 10_000, 'first loop iteration')
-    const iterations = watcher.stats.iterations
     const usdc = tokenOf(t, 'base', 'USDC')
-    const { id, session } = await newInvoice(t, merchantKey, { amount_usd: 3 })
-    const address = (await allocateAddress(session, 'base', usdc.id)).temp_address
-    const sent = performance.now()
-    await payToken(t, { network: 'base', tokenAddress: usdc.address as string, to: address, amountUnits: 3_000_000n })
-    await eventually(async () => (await api('GET', `/api/v1/invoices/${id}`)).body.status as string, (status) => status === 'paid', 10_000, 'invoice paid')
-    assert.ok(performance.now() - sent < POLL_MS / 10)
-    assert.ok(watcher.stats.iterations > iterations, 'woken again after its first iteration')
+    await assertPaidBeforeNextPoll(f, {
+      network: 'base',
+      tokenId: usdc.id,
+      amountUsd: 3,
+      pay: (address) => payToken(t, { network: 'base', tokenAddress: usdc.address as string, to: address, amountUnits: 3_000_000n }),
+    })
   })
 
   it('closes the subscription when its loop stops', async () => {
@@ -121,11 +137,9 @@ describe('chain watcher woken by new-block notifications', () => {
 describe('solana devnet watcher woken by the devnet it runs beside', () => {
   const f = watcherFixture('Solana Heads Shop', 'devnet:solana')
   let t: TestServer
-  let merchantKey: string
-  let api: Api
   let watcher: ChainWatcher
   before(() => {
-    ;({ t, merchantKey, api, watcher } = f)
+    ;({ t, watcher } = f)
   })
 
   it('records a payment within seconds although the next poll is minutes away', async () => {
@@ -133,21 +147,20 @@ describe('solana devnet watcher woken by the devnet it runs beside', () => {
     assert.ok(devnet)
     await watcher.tick()
     f.loop = watcher.start(POLL_MS, { blocks: (onBlock) => devnet.onBlock(onBlock) })
-    await eventually(async () => watcher.notifiedOfBlocks, (active) => active, 10_000, 'announcements open')
-    await eventually(async () => watcher.stats.iterations, (n) => n >= 2, 10_000, 'first loop iteration')
-    const iterations = watcher.stats.iterations
     const dusdc = chainLayer(t).runtime.get('devnet', 'solana')?.tokens.find((x) => x.symbol === 'DUSDC')
     assert.ok(dusdc?.address)
-    const { id, session } = await newInvoice(t, merchantKey, { amount_usd: 4 })
-    const address = (await allocateAddress(session, 'solana', dusdc.id)).temp_address
+    const mint = dusdc.address
     const payer = devnet.fundedAccounts()[0]
     assert.ok(payer)
-    const sent = performance.now()
-    await devnet.faucet(payer.address, { token: dusdc.address, amountUnits: 4_000_000n })
-    await devnet.transfer(payer, { token: dusdc.address, to: address, amountUnits: 4_000_000n })
-    await eventually(async () => (await api('GET', `/api/v1/invoices/${id}`)).body.status as string, (status) => status === 'paid', 10_000, 'invoice paid')
-    assert.ok(performance.now() - sent < POLL_MS / 10)
-    assert.ok(watcher.stats.iterations > iterations, 'woken by the new blocks')
+    await assertPaidBeforeNextPoll(f, {
+      network: 'solana',
+      tokenId: dusdc.id,
+      amountUsd: 4,
+      pay: async (address) => {
+        await devnet.faucet(payer.address, { token: mint, amountUnits: 4_000_000n })
+        await devnet.transfer(payer, { token: mint, to: address, amountUnits: 4_000_000n })
+      },
+    })
   })
 
   it('stops listening when its loop stops', async () => {
