@@ -123,29 +123,23 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     // one process at a time on the data files (see data-dir-lock.ts)
     lock = lockDataDir(join(dataDir, 'pgdata.lock'))
   }
-  let client: PGlite
+  let created: PGlite | undefined
   try {
-    client = await PGlite.create({
+    created = await PGlite.create({
       // on disk, each commit is flushed before it is answered (see pglite-durable.ts)
       ...(path ? { dataDir: path, startParams: durableStartParams() } : {}),
       parsers: { 20: (v: string) => v, 1700: (v: string) => v },
       // the same extensions a Postgres deployment installs (catalog search)
       extensions: { pg_trgm, unaccent },
     })
+    await created.waitReady
+    if (path) syncToDisk(created)
   } catch (error) {
+    if (created && !created.closed) await created.close()
     lock?.release()
     throw error
   }
-  await client.waitReady
-  if (path) {
-    try {
-      syncToDisk(client)
-    } catch (error) {
-      await client.close()
-      lock?.release()
-      throw error
-    }
-  }
+  const client = created
   // node-postgres over the embedded database's wire protocol (see PgliteConnection): the same value
   // parsing and named prepared statements as on Postgres, through one connection at a time. A
   // statement issued outside a transaction while that transaction holds the connection waits for

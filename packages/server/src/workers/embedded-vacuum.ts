@@ -60,13 +60,8 @@ export async function maintainTables(db: Executor): Promise<TableMaintenance[]> 
  * look comes a minute after start, not during it.
  */
 export function startEmbeddedVacuum(deps: Pick<Deps, 'db' | 'log'>, intervalMs = EMBEDDED_VACUUM_INTERVAL_MS): Loop {
-  let started = false
   return runEvery('embedded-vacuum', intervalMs, async () => {
-    if (!started) {
-      started = true
-      return
-    }
     const done = await maintainTables(deps.db)
     if (done.length > 0) deps.log.debug({ tables: done }, 'embedded database maintained')
-  }, deps.log)
+  }, deps.log, { firstAfterMs: intervalMs })
 }

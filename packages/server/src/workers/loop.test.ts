@@ -21,6 +21,19 @@ describe('runEvery', () => {
     await loop.stop()
   })
 
+  it('runs the body first after firstAfterMs when given, and a kick still runs it at once', async () => {
+    let runs = 0
+    const loop = runEvery('t', 60_000, async () => {
+      runs += 1
+    }, silent, { firstAfterMs: 150 })
+    await sleep(50)
+    assert.equal(runs, 0, 'not before firstAfterMs')
+    await until(() => runs === 1, 5_000, 'first run', 2)
+    loop.kick()
+    await until(() => runs === 2, 5_000, 'kicked run', 2)
+    await loop.stop()
+  })
+
   it('asks an interval function after each run how long to wait', async () => {
     const waits = [20, 60_000]
     let asked = 0

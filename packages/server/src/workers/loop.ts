@@ -9,9 +9,16 @@ export interface Loop {
 /**
  * Runs `body` every `intervalMs` (never overlapping itself) until stopped. A failing run is
  * logged and retried on the next tick: a worker never dies from one bad iteration. A function
- * for `intervalMs` is asked after each run how long to wait before the next.
+ * for `intervalMs` is asked after each run how long to wait before the next. The first run comes
+ * at once, or after `firstAfterMs`.
  */
-export function runEvery(name: string, intervalMs: number | (() => number), body: () => Promise<void>, log: Logger): Loop {
+export function runEvery(
+  name: string,
+  intervalMs: number | (() => number),
+  body: () => Promise<void>,
+  log: Logger,
+  options: { firstAfterMs?: number } = {},
+): Loop {
   const interval = typeof intervalMs === 'function' ? intervalMs : () => intervalMs
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
@@ -37,7 +44,7 @@ export function runEvery(name: string, intervalMs: number | (() => number), body
         }
       })
   }
-  timer = setTimeout(tick, 0)
+  timer = setTimeout(tick, options.firstAfterMs ?? 0)
   return {
     kick() {
       if (stopped) return

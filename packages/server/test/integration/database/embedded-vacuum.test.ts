@@ -71,7 +71,7 @@ describe('embedded database maintenance', { skip: TEST_DB !== 'pglite' && 'Postg
     await churn('vacuum_worker', 1_000)
     const loop = startEmbeddedVacuum({ db: database.db, log: createLogger('silent') }, 150)
     try {
-      // the first iteration, at start, looks at nothing
+      // nothing is looked at before one interval has passed
       await new Promise((resolve) => setTimeout(resolve, 50))
       assert.equal((await stats('vacuum_worker'))?.last_vacuum, null)
       await until(async () => (await stats('vacuum_worker'))?.last_vacuum ?? false, 5_000, 'worker vacuumed the table')
